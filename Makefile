@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ptwalk: prove how virtual memory maps to physical memory, from both sides
+# of the kernel boundary. 'make help' lists the targets.
+#
+# KVER=6.12 (default) or 6.1 picks a Debian linux-source tree, unpacked once
+# into $(PTWALK_CACHE); KDIR=/path/to/linux uses a tree you already have.
+
+PTWALK_CACHE ?= $(HOME)/.cache/ptwalk
+RESULTS ?= $(CURDIR)/results
+export PTWALK_CACHE RESULTS KDIR KVER
+
+T := $(CURDIR)/tools
+
+# The geometries each target runs (see config/geometry/).
+KUNIT_UM_GEOMETRIES := um
+KUNIT_QEMU_GEOMETRIES := x86_64 x86_64-la57
+
+.PHONY: help run check kunit kunit-qemu selftests summary tree deps \
+	install-kunit uninstall-kunit checkpatch clean distclean
+
+help:
+	@echo 'ptwalk targets:'
+	@echo '  run              KUnit suites (UML, x86_64 4- and 5-level) and selftests, summarised'
+	@echo '  check            everything CI gates on (= .ci/run)'
+	@echo '  kunit            KUnit suites under UML'
+	@echo '  kunit-qemu       KUnit suites on x86_64 under QEMU, 4-level and 5-level boots'
+	@echo '  selftests        pagemap kselftests on this machine (make -C selftests run_tests)'
+	@echo '  summary          table of the results in $(RESULTS)'
+	@echo '  checkpatch       checkpatch.pl --strict on the kernel C files'
+	@echo '  install-kunit    link kunit/ into the tree as mm/ptwalk (uninstall-kunit undoes it)'
+	@echo '  tree             fetch and unpack the kernel tree; print its path'
+	@echo '  clean            remove results/ (distclean: also the build dirs in the cache)'
+	@echo 'variables: KVER=6.12|6.1  KDIR=/path/to/linux  PTWALK_CACHE=$(PTWALK_CACHE)'
+
+run:
+	@rm -f $(RESULTS)/*.json $(RESULTS)/*.log $(RESULTS)/*.tap
+	@rc=0; \
+	$(MAKE) --no-print-directory kunit || rc=1; \
+	$(MAKE) --no-print-directory kunit-qemu || rc=1; \
+	$(MAKE) --no-print-directory selftests || rc=1; \
+	$(T)/ptwalk-summary $(RESULTS) || rc=1; \
+	exit $$rc
+
+check: checkpatch run
+
+kunit:
+	$(T)/ptwalk-kunit $(KUNIT_UM_GEOMETRIES)
+
+kunit-qemu:
+	$(T)/ptwalk-kunit $(KUNIT_QEMU_GEOMETRIES)
+
+selftests:
+	@mkdir -p $(RESULTS)
+	@set -o pipefail; $(MAKE) --no-print-directory -C selftests run_tests 2>&1 | \
+		tee $(RESULTS)/selftests-host.tap
+
+summary:
+	@$(T)/ptwalk-summary $(RESULTS)
+
+tree:
+	@$(T)/ptwalk-tree
+
+install-kunit:
+	@$(T)/ptwalk-install install "$$($(T)/ptwalk-tree)"
+	@echo "ptwalk: installed; in the tree run ./tools/testing/kunit/kunit.py run --kunitconfig=mm/ptwalk"
+
+uninstall-kunit:
+	@$(T)/ptwalk-install uninstall "$$($(T)/ptwalk-tree)"
+
+checkpatch:
+	@tree=$$($(T)/ptwalk-tree) && \
+	perl $$tree/scripts/checkpatch.pl --no-tree --strict --quiet \
+		--ignore FILE_PATH_CHANGES -f kunit/*.c kunit/*.h && \
+	echo "ptwalk: checkpatch --strict: kunit/ is clean"
+
+clean:
+	rm -rf $(RESULTS)
+	$(MAKE) -C selftests clean
+
+distclean: clean
+	rm -rf $(PTWALK_CACHE)/build

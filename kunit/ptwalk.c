@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptwalk: a read-only software walk of a page-table hierarchy.
+ *
+ * The walk makes the same calls at every level that the kernel's own
+ * walkers make (pgd_offset(), p4d_offset(), ...), so levels folded at build
+ * time (asm-generic/pgtable-nop4d.h and friends) and at run time (x86-64
+ * with CONFIG_X86_5LEVEL booted with 4-level paging) are handled by the
+ * architecture: the checks of the level above a folded one are stubs, and
+ * the folded level's checks read the real entry. The result attributes each
+ * entry to the level that really holds it.
+ *
+ * Copyright (C) 2026 The ptwalk authors
+ */
+
+#include <linux/bits.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+#include <linux/string.h>
+
+#include "compat.h"
+#include "ptwalk.h"
+
+static const char * const level_names[PTWALK_NR_LEVELS] = {
+	[PTWALK_PGD] = "pgd",
+	[PTWALK_P4D] = "p4d",
+	[PTWALK_PUD] = "pud",
+	[PTWALK_PMD] = "pmd",
+	[PTWALK_PTE] = "pte",
+};
+
+/**
+ * ptwalk_level_name() - short name of a page-table level
+ * @level: the level
+ *
+ * Return: "pgd", "p4d", "pud", "pmd", "pte", or "?" for anything else.
+ */
+const char *ptwalk_level_name(enum ptwalk_level level)
+{
+	return (unsigned int)level < PTWALK_NR_LEVELS ? level_names[level] : "?";
+}
+
+/**
+ * ptwalk_status_name() - short name of a walk status
+ * @status: the status
+ *
+ * Return: a constant string such as "mapped" or "none".
+ */
+const char *ptwalk_status_name(enum ptwalk_status status)
+{
+	switch (status) {
+	case PTWALK_MAPPED:
+		return "mapped";
+	case PTWALK_NONE:
+		return "none";
+	case PTWALK_NOT_PRESENT:
+		return "not-present";
+	case PTWALK_BAD:
+		return "bad";
+	case PTWALK_BAD_ADDRESS:
+		return "bad-address";
+	}
+	return "?";
+}
+
+/**
+ * ptwalk_level_shift() - log2 of the bytes one entry of a level maps
+ * @level: the level
+ *
+ * May be a run-time value (PGDIR_SHIFT on x86-64 with 5-level support).
+ *
+ * Return: PGDIR_SHIFT, P4D_SHIFT, PUD_SHIFT, PMD_SHIFT or PAGE_SHIFT.
+ */
+unsigned int ptwalk_level_shift(enum ptwalk_level level)
+{
+	switch (level) {
+	case PTWALK_PGD:
+		return PGDIR_SHIFT;
+	case PTWALK_P4D:
+		return P4D_SHIFT;
+	case PTWALK_PUD:
+		return PUD_SHIFT;
+	case PTWALK_PMD:
+		return PMD_SHIFT;
+	default:
+		return PAGE_SHIFT;
+	}
+}
+
+/**
+ * ptwalk_level_entries() - number of entries in one table of a level
+ * @level: the level
+ *
+ * Return: PTRS_PER_PGD, PTRS_PER_P4D, ...; 1 for a level folded at build
+ * time, and for the p4d of x86-64 booted with 4-level paging.
+ */
+unsigned int ptwalk_level_entries(enum ptwalk_level level)
+{
+	switch (level) {
+	case PTWALK_PGD:
+		return PTRS_PER_PGD;
+	case PTWALK_P4D:
+		return PTRS_PER_P4D;
+	case PTWALK_PUD:
+		return PTRS_PER_PUD;
+	case PTWALK_PMD:
+		return PTRS_PER_PMD;
+	default:
+		return PTRS_PER_PTE;
+	}
+}
+
+/**
+ * ptwalk_folded_levels() - the levels folded away in an mm, now
+ * @mm: the address space
+ *
+ * Uses mm_p4d_folded(), mm_pud_folded() and mm_pmd_folded(), which are
+ * run-time tests where the architecture decides at boot (x86-64 5-level
+ * paging, arm64 LPA2) and build-time constants elsewhere.
+ *
+ * Return: a mask of BIT(level) for each folded level. PGD and PTE are
+ * never folded.
+ */
+unsigned int ptwalk_folded_levels(struct mm_struct *mm)
+{
+	unsigned int folded = 0;
+
+	if (mm_p4d_folded(mm))
+		folded |= BIT(PTWALK_P4D);
+	if (mm_pud_folded(mm))
+		folded |= BIT(PTWALK_PUD);
+	if (mm_pmd_folded(mm))
+		folded |= BIT(PTWALK_PMD);
+	return folded;
+}
+
+/**
+ * ptwalk_addr_translatable() - can the page tables of @mm translate @addr?
+ * @mm: the address space
+ * @addr: any value
+ *
+ * The table indices are taken from a few bits of the address each, so an
+ * address outside the range the top-level table covers would silently alias
+ * another one. Such addresses are refused here: non-canonical ones on
+ * x86-64 (the canonical width follows the paging mode in use), on arm64
+ * those outside the range of the translation table base register that
+ * serves @mm, elsewhere any address beyond the span of the top-level table.
+ *
+ * Return: true if a walk of @addr reads entries that belong to @addr.
+ */
+bool ptwalk_addr_translatable(struct mm_struct *mm, unsigned long addr)
+{
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
+	return ptwalk_x86_canonical(addr);
+#elif defined(CONFIG_ARM64)
+	unsigned long top = addr >> vabits_actual;
+
+	if (mm == &init_mm)
+		return top == (~0UL >> vabits_actual);
+	return top == 0;
+#else
+	unsigned int span = PGDIR_SHIFT + ilog2(PTRS_PER_PGD);
+
+	return span >= BITS_PER_LONG || !(addr >> span);
+#endif
+}
+
+/*
+ * Record the entry read at @level. Where @level is folded, the entry is the
+ * one of the nearest level above that is not, which already holds it.
+ */
+static void record(struct ptwalk_result *res, enum ptwalk_level level,
+		   u64 val, unsigned int index)
+{
+	if (res->folded & BIT(level))
+		return;
+	res->level = level;
+	res->visited |= BIT(level);
+	res->entry[level] = val;
+	res->index[level] = index;
+}
+
+static enum ptwalk_status stop(struct ptwalk_result *res,
+			       enum ptwalk_status status)
+{
+	res->status = status;
+	return status;
+}
+
+static enum ptwalk_status leaf(struct ptwalk_result *res,
+			       enum ptwalk_level level, unsigned long leaf_pfn)
+{
+	unsigned long size = 1UL << ptwalk_level_shift(level);
+
+	res->leaf_size = size;
+	res->phys = PFN_PHYS(leaf_pfn) + (res->addr & (size - 1));
+	res->pfn = PHYS_PFN(res->phys);
+	return stop(res, PTWALK_MAPPED);
+}
+
+/*
+ * Classify a non-empty entry that is not a present table pointer. The order
+ * matters: a huge leaf is "bad" to pXd_bad(), which means "not a table",
+ * so leaves are recognised first.
+ */
+#define CLASSIFY(res, lvl, type, e)					\
+	do {								\
+		if (type##_none(e))					\
+			return stop(res, PTWALK_NONE);			\
+		if (!type##_present(e))					\
+			return stop(res, PTWALK_NOT_PRESENT);		\
+		if (type##_leaf(e))					\
+			return ptwalk_leaf_##type(res, lvl, e);		\
+		if (type##_bad(e))					\
+			return stop(res, PTWALK_BAD);			\
+	} while (0)
+
+/*
+ * No architecture ptwalk supports maps leaves at the PGD or P4D level. A
+ * walker that cannot decode such a leaf must not follow it as a table.
+ */
+static enum ptwalk_status ptwalk_leaf_pgd(struct ptwalk_result *res,
+					  enum ptwalk_level level, pgd_t pgd)
+{
+	return stop(res, PTWALK_BAD);
+}
+
+static enum ptwalk_status ptwalk_leaf_p4d(struct ptwalk_result *res,
+					  enum ptwalk_level level, p4d_t p4d)
+{
+	return stop(res, PTWALK_BAD);
+}
+
+static enum ptwalk_status ptwalk_leaf_pud(struct ptwalk_result *res,
+					  enum ptwalk_level level, pud_t pud)
+{
+	return leaf(res, level, pud_pfn(pud));
+}
+
+static enum ptwalk_status ptwalk_leaf_pmd(struct ptwalk_result *res,
+					  enum ptwalk_level level, pmd_t pmd)
+{
+	return leaf(res, level, pmd_pfn(pmd));
+}
+
+static enum ptwalk_status walk_pte(struct mm_struct *mm,
+				   struct ptwalk_result *res, pmd_t *pmdp)
+{
+	unsigned long addr = res->addr;
+	pte_t *ptep, pte;
+
+	if (mm == &init_mm) {
+		ptep = pte_offset_kernel(pmdp, addr);
+		pte = ptep_get(ptep);
+	} else {
+		ptep = ptwalk_pte_map(pmdp, addr);
+		if (!ptep)	/* the PTE table went away under us */
+			return stop(res, PTWALK_NONE);
+		pte = ptep_get(ptep);
+		ptwalk_pte_unmap(ptep);
+	}
+	/* PTE tables are one page: the slot is the offset in that page. */
+	record(res, PTWALK_PTE, pte_val(pte),
+	       offset_in_page(ptep) / sizeof(pte_t));
+
+	if (pte_none(pte))
+		return stop(res, PTWALK_NONE);
+	if (!pte_present(pte))
+		return stop(res, PTWALK_NOT_PRESENT);
+	return leaf(res, PTWALK_PTE, pte_pfn(pte));
+}
+
+/**
+ * ptwalk() - walk the page tables of @mm for @addr
+ * @mm: the address space: &init_mm for kernel addresses, or a user mm
+ * @addr: the virtual address; any value is accepted
+ * @res: filled with what the walk saw (see &struct ptwalk_result)
+ *
+ * Reads one entry per level, from the PGD down to the first entry that is
+ * empty, not present, not a valid table pointer, or a leaf (a PTE, or a huge
+ * PMD or PUD). A table is only ever read through an entry that was checked
+ * to be a present table pointer, so every value of @addr is safe, including
+ * NULL, non-canonical addresses and addresses no table covers (see
+ * ptwalk_addr_translatable()). The walk never changes any entry.
+ *
+ * Locking: for a user mm the caller must hold mmap_lock (at least for
+ * reading): that keeps the upper-level tables from being freed (munmap()
+ * frees them with mmap_lock held for writing). PTE tables can still be
+ * retracted without mmap_lock (khugepaged); the PTE level is read under
+ * pte_offset_map(), which holds RCU and rechecks the PMD, so a retracted
+ * table reads as %PTWALK_NONE. The entries may change as soon as the lock is
+ * dropped; the result describes one moment.
+ *
+ * For &init_mm no lock is needed for the mappings of live allocations: the
+ * kernel never frees the page tables of the direct map, and those of a
+ * vmalloc() area stay until vfree(). A leaf of the direct map may be split
+ * into a table concurrently (set_memory_*()); every entry is read once with
+ * READ_ONCE() semantics, so the walk sees either the leaf or the new table,
+ * and both translate @addr to the same physical address.
+ *
+ * Return: @res->status.
+ */
+enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
+			  struct ptwalk_result *res)
+{
+	pgd_t *pgdp, pgd;
+	p4d_t *p4dp, p4d;
+	pud_t *pudp, pud;
+	pmd_t *pmdp, pmd;
+
+	memset(res, 0, sizeof(*res));
+	res->addr = addr;
+	res->folded = ptwalk_folded_levels(mm);
+
+	if (!ptwalk_addr_translatable(mm, addr))
+		return stop(res, PTWALK_BAD_ADDRESS);
+
+	pgdp = pgd_offset(mm, addr);
+	pgd = ptwalk_pgdp_get(pgdp);
+	record(res, PTWALK_PGD, pgd_val(pgd), pgdp - pgd_offset(mm, 0));
+	CLASSIFY(res, PTWALK_PGD, pgd, pgd);
+
+	p4dp = p4d_offset(pgdp, addr);
+	p4d = ptwalk_p4dp_get(p4dp);
+	record(res, PTWALK_P4D, p4d_val(p4d), p4dp - p4d_offset(pgdp, 0));
+	CLASSIFY(res, PTWALK_P4D, p4d, p4d);
+
+	pudp = pud_offset(p4dp, addr);
+	pud = ptwalk_pudp_get(pudp);
+	record(res, PTWALK_PUD, pud_val(pud), pudp - pud_offset(p4dp, 0));
+	CLASSIFY(res, PTWALK_PUD, pud, pud);
+
+	pmdp = pmd_offset(pudp, addr);
+	pmd = ptwalk_pmdp_get(pmdp);
+	record(res, PTWALK_PMD, pmd_val(pmd), pmdp - pmd_offset(pudp, 0));
+	CLASSIFY(res, PTWALK_PMD, pmd, pmd);
+
+	return walk_pte(mm, res, pmdp);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the ptwalk KUnit suites.
+ *
+ * Copyright (C) 2026 The ptwalk authors
+ */
+#ifndef _PTWALK_TEST_UTIL_H
+#define _PTWALK_TEST_UTIL_H
+
+#include <kunit/test.h>
+
+#include "ptwalk.h"
+
+/**
+ * struct ptwalk_range_stats - what a walk of every page of a range found
+ * @pages: pages walked
+ * @runs: maximal runs of physically consecutive pages
+ * @longest: pages in the longest run
+ * @leaves: how many pages were mapped by a leaf at each level
+ */
+struct ptwalk_range_stats {
+	unsigned long pages;
+	unsigned long runs;
+	unsigned long longest;
+	unsigned long leaves[PTWALK_NR_LEVELS];
+};
+
+/* An independent answer to "which physical address backs @addr?" */
+typedef phys_addr_t (*ptwalk_ref_phys_t)(const void *addr);
+
+phys_addr_t ptwalk_ref_virt_to_phys(const void *addr);
+phys_addr_t ptwalk_ref_vmalloc_to_pfn(const void *addr);
+
+bool ptwalk_test_range(struct kunit *test, const void *start, size_t size,
+		       ptwalk_ref_phys_t ref, struct ptwalk_range_stats *st);
+void ptwalk_test_report(struct kunit *test, const char *what,
+			const struct ptwalk_range_stats *st);
+bool ptwalk_direct_map_walkable(void);
+void *ptwalk_test_own_vmalloc(struct kunit *test, void *p);
+
+/* Skip the current case: the direct map cannot be walked here. */
+#define PTWALK_REQUIRE_DIRECT_MAP(test)					\
+	do {								\
+		if (!ptwalk_direct_map_walkable())			\
+			kunit_skip(test, "UML: the direct map (kmalloc, alloc_pages and kernel image memory) is not in init_mm's page tables"); \
+	} while (0)
+
+#endif /* _PTWALK_TEST_UTIL_H */

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of what the page tables say about vmalloc() memory: one
+ * virtually contiguous area, every page mapped at vmalloc_to_pfn(), an
+ * unmapped guard page after it, and huge areas mapped by PMD leaves. How
+ * the pages lie physically is measured and reported, never asserted: the
+ * kernel promises nothing about it.
+ *
+ * Copyright (C) 2026 The ptwalk authors
+ */
+
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+#include <kunit/test.h>
+
+#include "compat.h"
+#include "ptwalk.h"
+#include "test_util.h"
+
+static const unsigned long vmalloc_sizes[] = {
+	PAGE_SIZE, 2 * PAGE_SIZE, 17 * PAGE_SIZE, SZ_1M, SZ_2M + PAGE_SIZE,
+	SZ_64M,
+};
+
+static void size_desc(const unsigned long *size, char *desc)
+{
+	if (*size >= SZ_1M && !(*size % SZ_1M))
+		snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%lu MiB", *size >> 20);
+	else
+		snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%lu KiB", *size >> 10);
+}
+
+KUNIT_ARRAY_PARAM(vmalloc, vmalloc_sizes, size_desc);
+
+/*
+ * The area is one virtual range from @p, every page of it maps where
+ * vmalloc_to_pfn() says, and the page after it (the guard page) maps
+ * nothing.
+ */
+static void check_area(struct kunit *test, void *p, unsigned long size,
+		       const char *what)
+{
+	struct vm_struct *area = find_vm_area(p);
+	unsigned long guard = (unsigned long)p + PAGE_ALIGN(size);
+	struct ptwalk_range_stats st;
+	struct ptwalk_result r;
+
+	KUNIT_ASSERT_NOT_NULL(test, area);
+	KUNIT_EXPECT_PTR_EQ(test, area->addr, p);
+	KUNIT_EXPECT_GE(test, get_vm_area_size(area), PAGE_ALIGN(size));
+
+	KUNIT_ASSERT_TRUE(test, ptwalk_test_range(test, p, size,
+						  ptwalk_ref_vmalloc_to_pfn,
+						  &st));
+	KUNIT_EXPECT_EQ(test, st.pages, PAGE_ALIGN(size) >> PAGE_SHIFT);
+
+	if (!(area->flags & VM_NO_GUARD)) {
+		ptwalk(&init_mm, guard, &r);
+		KUNIT_EXPECT_EQ_MSG(test, r.status, PTWALK_NONE,
+				    "guard page %#lx: %s at %s", guard,
+				    ptwalk_status_name(r.status),
+				    ptwalk_level_name(r.level));
+	}
+	ptwalk_test_report(test, what, &st);
+}
+
+static void ptwalk_test_vmalloc_mapped(struct kunit *test)
+{
+	const unsigned long *size = test->param_value;
+	void *p = ptwalk_test_own_vmalloc(test, vmalloc(*size));
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	check_area(test, p, *size, "vmalloc");
+}
+
+static void ptwalk_test_vzalloc_zeroed(struct kunit *test)
+{
+	const unsigned long *size = test->param_value;
+	void *p = ptwalk_test_own_vmalloc(test, vzalloc(*size));
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, *size));
+	check_area(test, p, *size, "vzalloc");
+}
+
+/*
+ * The seed's 1 GiB vmalloc(): it needs no contiguous physical memory, only
+ * enough free pages.
+ */
+static void ptwalk_test_vmalloc_1g(struct kunit *test)
+{
+	unsigned long avail = si_mem_available() << (PAGE_SHIFT - 10);
+	void *p;
+
+	if (avail < (SZ_1G + SZ_256M) >> 10)
+		kunit_skip(test, "needs 1280 MiB available, have %lu MiB (run under QEMU with -m 2G or more)",
+			   avail >> 10);
+
+	p = ptwalk_test_own_vmalloc(test,
+				    __vmalloc(SZ_1G, GFP_KERNEL | __GFP_NOWARN));
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	check_area(test, p, SZ_1G, "vmalloc 1 GiB");
+}
+
+static const unsigned long huge_sizes[] = { SZ_2M, SZ_4M, SZ_8M + SZ_2M };
+
+KUNIT_ARRAY_PARAM(vmalloc_huge, huge_sizes, size_desc);
+
+/*
+ * vmalloc_huge() of PMD_SIZE or more maps the area with PMD leaves where the
+ * architecture supports huge vmap; each leaf maps PMD_SIZE of physically
+ * contiguous memory.
+ */
+static void ptwalk_test_vmalloc_huge(struct kunit *test)
+{
+	const unsigned long *size = test->param_value;
+	struct ptwalk_range_stats st;
+	void *p;
+
+	if (!IS_ENABLED(CONFIG_HAVE_ARCH_HUGE_VMALLOC))
+		kunit_skip(test, "this architecture has no huge vmalloc (CONFIG_HAVE_ARCH_HUGE_VMALLOC=n)");
+
+	p = ptwalk_test_own_vmalloc(test, vmalloc_huge(*size, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	if (!is_vm_area_hugepages(p))
+		kunit_skip(test, "vmalloc_huge() fell back to base pages (nohugevmalloc, or no free order-%d block)",
+			   PMD_SHIFT - PAGE_SHIFT);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, PMD_SIZE));
+
+	KUNIT_ASSERT_TRUE(test, ptwalk_test_range(test, p, *size,
+						  ptwalk_ref_vmalloc_to_pfn,
+						  &st));
+	KUNIT_EXPECT_EQ(test, st.leaves[PTWALK_PTE], 0);
+	KUNIT_EXPECT_EQ(test, st.leaves[PTWALK_PMD], st.pages);
+	KUNIT_EXPECT_LE(test, st.runs, *size / PMD_SIZE);
+	ptwalk_test_report(test, "vmalloc_huge", &st);
+}
+
+static struct kunit_case ptwalk_vmalloc_cases[] = {
+	KUNIT_CASE_PARAM(ptwalk_test_vmalloc_mapped, vmalloc_gen_params),
+	KUNIT_CASE_PARAM(ptwalk_test_vzalloc_zeroed, vmalloc_gen_params),
+	KUNIT_CASE_PARAM(ptwalk_test_vmalloc_huge, vmalloc_huge_gen_params),
+	KUNIT_CASE_SLOW(ptwalk_test_vmalloc_1g),
+	{}
+};
+
+static struct kunit_suite ptwalk_vmalloc_suite = {
+	.name = "ptwalk_vmalloc",
+	.test_cases = ptwalk_vmalloc_cases,
+};
+
+kunit_test_suite(ptwalk_vmalloc_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the page tables of vmalloc() memory");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the ptwalk page-table walker itself: the geometry it sees,
+ * the slots it reads, its agreement with the kernel's own translations, and
+ * its answer for addresses that nothing maps.
+ *
+ * Copyright (C) 2026 The ptwalk authors
+ */
+
+#include <linux/bitops.h>
+#include <linux/gfp.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <kunit/test.h>
+
+#include "compat.h"
+#include "ptwalk.h"
+#include "test_util.h"
+
+static unsigned int levels_in_use(unsigned int folded)
+{
+	return PTWALK_NR_LEVELS - hweight32(folded);
+}
+
+/* The levels a walk to a PTE leaf must visit: every level not folded. */
+static unsigned int unfolded_mask(unsigned int folded)
+{
+	return GENMASK(PTWALK_NR_LEVELS - 1, 0) & ~folded;
+}
+
+/* One vmalloc()ed page: mapped by a PTE on every architecture. */
+static unsigned long pte_mapped_page(struct kunit *test)
+{
+	void *p = ptwalk_test_own_vmalloc(test, vmalloc(PAGE_SIZE));
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return (unsigned long)p;
+}
+
+/*
+ * The number of levels the walker finds in use must be the number the
+ * kernel was built with, less those folded at boot; a walk to a PTE leaf
+ * must read one entry at each level in use and none at a folded one.
+ */
+static void ptwalk_test_geometry(struct kunit *test)
+{
+	unsigned int folded = ptwalk_folded_levels(&init_mm);
+	unsigned int in_use = levels_in_use(folded);
+	struct ptwalk_result r;
+
+	kunit_info(test, "CONFIG_PGTABLE_LEVELS=%d, levels in use=%u (p4d %s, pud %s, pmd %s)\n",
+		   CONFIG_PGTABLE_LEVELS, in_use,
+		   folded & BIT(PTWALK_P4D) ? "folded" : "used",
+		   folded & BIT(PTWALK_PUD) ? "folded" : "used",
+		   folded & BIT(PTWALK_PMD) ? "folded" : "used");
+
+	KUNIT_EXPECT_LE(test, in_use, CONFIG_PGTABLE_LEVELS);
+	KUNIT_EXPECT_GE(test, in_use, 2);
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
+	KUNIT_EXPECT_EQ(test, in_use, pgtable_l5_enabled() ? 5 : 4);
+#elif !defined(CONFIG_ARM64)
+	/* Only x86-64 and arm64 fold a level at boot. */
+	KUNIT_EXPECT_EQ(test, in_use, CONFIG_PGTABLE_LEVELS);
+#endif
+
+	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, pte_mapped_page(test), &r),
+			PTWALK_MAPPED);
+	KUNIT_EXPECT_EQ(test, r.level, PTWALK_PTE);
+	KUNIT_EXPECT_EQ(test, r.folded, folded);
+	KUNIT_EXPECT_EQ(test, r.visited, unfolded_mask(folded));
+	KUNIT_EXPECT_EQ(test, r.visited & folded, 0);
+}
+
+/*
+ * With 5-level paging in use, a walk of a kernel address must go through a
+ * real (not folded) p4d table. On x86-64 the vmalloc area then starts above
+ * what 4-level paging can address at all.
+ */
+static void ptwalk_test_five_levels(struct kunit *test)
+{
+	unsigned long addr;
+	struct ptwalk_result r;
+
+	if (CONFIG_PGTABLE_LEVELS < 5)
+		kunit_skip(test, "kernel built with CONFIG_PGTABLE_LEVELS=%d",
+			   CONFIG_PGTABLE_LEVELS);
+	if (mm_p4d_folded(&init_mm))
+		kunit_skip(test, "5-level paging built in but not in use: the CPU lacks it (x86: LA57) or it was disabled at boot");
+
+	addr = pte_mapped_page(test);
+	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, addr, &r), PTWALK_MAPPED);
+	KUNIT_EXPECT_TRUE(test, r.visited & BIT(PTWALK_P4D));
+	KUNIT_EXPECT_TRUE(test, r.visited & BIT(PTWALK_PUD));
+	KUNIT_EXPECT_GT(test, ptwalk_level_entries(PTWALK_P4D), 1);
+	KUNIT_EXPECT_NE(test, r.entry[PTWALK_P4D], r.entry[PTWALK_PGD]);
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
+	KUNIT_EXPECT_TRUE(test, pgtable_l5_enabled());
+	/* Not canonical with 48 bits: only the fifth level reaches it. */
+	KUNIT_EXPECT_NE(test, (long)addr >> 47, -1L);
+#endif
+	kunit_info(test, "%#lx: p4d[%u] = %#llx\n", addr,
+		   r.index[PTWALK_P4D], r.entry[PTWALK_P4D]);
+}
+
+/*
+ * Addresses the tests below use, each with an independent reference for
+ * its physical address.
+ */
+struct known_addr {
+	const char *name;
+	bool direct_map;	/* in the direct map or the kernel image */
+	unsigned long (*get)(struct kunit *test, phys_addr_t *pa);
+};
+
+static u64 ptwalk_test_data = 0x5ca1ab1e;
+
+static unsigned long get_text(struct kunit *test, phys_addr_t *pa)
+{
+	*pa = __pa_symbol(ptwalk);
+	return (unsigned long)ptwalk;
+}
+
+static unsigned long get_data(struct kunit *test, phys_addr_t *pa)
+{
+	*pa = __pa_symbol(&ptwalk_test_data);
+	return (unsigned long)&ptwalk_test_data;
+}
+
+static void free_page_action(void *page)
+{
+	__free_page(page);
+}
+
+static unsigned long get_alloc_page(struct kunit *test, phys_addr_t *pa)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, ptwalk_defer(test, free_page_action, page), 0);
+	*pa = PFN_PHYS(page_to_pfn(page));
+	return (unsigned long)page_address(page);
+}
+
+static unsigned long get_kmalloc(struct kunit *test, phys_addr_t *pa)
+{
+	void *p = kunit_kmalloc(test, 100, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	*pa = virt_to_phys(p);
+	return (unsigned long)p;
+}
+
+static unsigned long get_vmalloc(struct kunit *test, phys_addr_t *pa)
+{
+	unsigned long addr = pte_mapped_page(test) + 123;
+
+	*pa = ptwalk_ref_vmalloc_to_pfn((void *)addr);
+	return addr;
+}
+
+static const struct known_addr known_addrs[] = {
+	{ "kernel text (__pa_symbol)", true, get_text },
+	{ "kernel data (__pa_symbol)", true, get_data },
+	{ "alloc_page (page_to_pfn)", true, get_alloc_page },
+	{ "kmalloc (virt_to_phys)", true, get_kmalloc },
+	{ "vmalloc (vmalloc_to_pfn)", false, get_vmalloc },
+};
+
+static void known_addr_desc(const struct known_addr *k, char *desc)
+{
+	strscpy(desc, k->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(known_addr, known_addrs, known_addr_desc);
+
+static unsigned long known_addr_get(struct kunit *test, phys_addr_t *pa)
+{
+	const struct known_addr *k = test->param_value;
+
+	if (k->direct_map)
+		PTWALK_REQUIRE_DIRECT_MAP(test);
+	return k->get(test, pa);
+}
+
+/* The walker must land on the physical address the kernel itself gives. */
+static void ptwalk_test_matches_reference(struct kunit *test)
+{
+	phys_addr_t want;
+	unsigned long addr = known_addr_get(test, &want);
+	struct ptwalk_result r;
+
+	KUNIT_ASSERT_EQ_MSG(test, ptwalk(&init_mm, addr, &r), PTWALK_MAPPED,
+			    "%#lx stopped at %s: %s", addr,
+			    ptwalk_level_name(r.level),
+			    ptwalk_status_name(r.status));
+	KUNIT_EXPECT_EQ(test, r.phys, want);
+	KUNIT_EXPECT_EQ(test, r.pfn, PHYS_PFN(want));
+	KUNIT_EXPECT_EQ(test, r.leaf_size,
+			1UL << ptwalk_level_shift(r.level));
+	kunit_info(test, "%#lx -> %pa, %s leaf of %lu KiB\n", addr, &r.phys,
+		   ptwalk_level_name(r.level), r.leaf_size >> 10);
+}
+
+/*
+ * Every level's slot, shifted into place, must give back the address bits
+ * from the top of the tables down to the leaf: the walker read the entries
+ * that belong to the address and no others.
+ */
+static void ptwalk_test_indices_recombine(struct kunit *test)
+{
+	phys_addr_t unused;
+	unsigned long addr = known_addr_get(test, &unused);
+	unsigned long rebuilt = 0, mask;
+	unsigned int span = 0, lvl;
+	struct ptwalk_result r;
+
+	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, addr, &r), PTWALK_MAPPED);
+
+	for (lvl = 0; lvl <= r.level; lvl++) {
+		unsigned int shift = ptwalk_level_shift(lvl);
+
+		if (!(r.visited & BIT(lvl)))
+			continue;
+		KUNIT_EXPECT_LT(test, r.index[lvl], ptwalk_level_entries(lvl));
+		rebuilt |= (unsigned long)r.index[lvl] << shift;
+		span = max(span, shift + ilog2(ptwalk_level_entries(lvl)));
+	}
+	mask = GENMASK(span - 1, ptwalk_level_shift(r.level));
+	KUNIT_EXPECT_EQ_MSG(test, rebuilt, addr & mask,
+			    "address %#lx, %u address bits", addr, span);
+}
+
+/* Addresses nothing may map, with the status the walk must end with. */
+struct bad_addr {
+	const char *name;
+	unsigned long (*get)(struct kunit *test);
+	unsigned int allowed;	/* BIT(enum ptwalk_status) */
+};
+
+static unsigned long get_null(struct kunit *test)
+{
+	return 0;
+}
+
+static unsigned long get_user_addr(struct kunit *test)
+{
+	return 16 * PAGE_SIZE;
+}
+
+/* The lowest address past what the top-level table can translate. */
+static unsigned long get_past_span(struct kunit *test)
+{
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
+	return 1UL << __VIRTUAL_MASK_SHIFT;
+#elif defined(CONFIG_ARM64)
+	return 1UL << vabits_actual;
+#else
+	unsigned int span = PGDIR_SHIFT + ilog2(PTRS_PER_PGD);
+
+	if (span >= BITS_PER_LONG)
+		kunit_skip(test, "the top-level table spans the whole address space");
+	return 1UL << span;
+#endif
+}
+
+static unsigned long get_guard_page(struct kunit *test)
+{
+	return pte_mapped_page(test) + PAGE_SIZE;
+}
+
+static unsigned long get_past_vmalloc_end(struct kunit *test)
+{
+	return PAGE_ALIGN(VMALLOC_END + 1);
+}
+
+static unsigned long get_top(struct kunit *test)
+{
+	return ULONG_MAX;
+}
+
+#define UNMAPPED	(BIT(PTWALK_NONE) | BIT(PTWALK_BAD_ADDRESS))
+
+static const struct bad_addr bad_addrs[] = {
+	{ "NULL", get_null, BIT(PTWALK_NONE) },
+	{ "user address in init_mm", get_user_addr, BIT(PTWALK_NONE) },
+	{ "past the translatable range", get_past_span, BIT(PTWALK_BAD_ADDRESS) },
+	{ "vmalloc guard page", get_guard_page, BIT(PTWALK_NONE) },
+	{ "past VMALLOC_END", get_past_vmalloc_end, BIT(PTWALK_NONE) },
+	{ "ULONG_MAX", get_top, UNMAPPED },
+};
+
+static void bad_addr_desc(const struct bad_addr *b, char *desc)
+{
+	strscpy(desc, b->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(bad_addr, bad_addrs, bad_addr_desc);
+
+static void ptwalk_test_bad_address(struct kunit *test)
+{
+	const struct bad_addr *b = test->param_value;
+	unsigned long addr = b->get(test);
+	struct ptwalk_result r;
+	enum ptwalk_status st = ptwalk(&init_mm, addr, &r);
+
+	KUNIT_EXPECT_TRUE_MSG(test, b->allowed & BIT(st),
+			      "%#lx: %s at %s (entry %#llx)", addr,
+			      ptwalk_status_name(st),
+			      ptwalk_level_name(r.level), r.entry[r.level]);
+	KUNIT_EXPECT_EQ(test, r.status, st);
+	KUNIT_EXPECT_EQ(test, r.leaf_size, 0);
+	if (st == PTWALK_BAD_ADDRESS)
+		KUNIT_EXPECT_EQ(test, r.visited, 0);
+	else
+		KUNIT_EXPECT_TRUE(test, r.visited & BIT(r.level));
+}
+
+/*
+ * A user mm: an untouched anonymous page is not mapped; after a write it
+ * is, at the page get_user_pages() finds.
+ */
+static void ptwalk_test_user_mm(struct kunit *test)
+{
+	struct ptwalk_result before, after;
+	struct page *page;
+	unsigned long addr;
+	long got;
+
+	if (!PTWALK_HAVE_USER_MM)
+		kunit_skip(test, "this kernel's KUnit cannot give a test a user mm (kunit_vm_mmap() is 6.10+)");
+
+	addr = ptwalk_user_mmap(test, 4 * PAGE_SIZE);
+	KUNIT_ASSERT_NE_MSG(test, addr, 0, "kunit_vm_mmap() failed");
+	addr += PAGE_SIZE;
+
+	mmap_read_lock(current->mm);
+	ptwalk(current->mm, addr, &before);
+	mmap_read_unlock(current->mm);
+	KUNIT_EXPECT_EQ(test, before.status, PTWALK_NONE);
+
+	KUNIT_ASSERT_EQ(test, put_user(0x42, (u8 __user *)addr), 0);
+
+	mmap_read_lock(current->mm);
+	ptwalk(current->mm, addr, &after);
+	got = ptwalk_get_user_page(addr, &page);
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_EQ(test, got, 1);
+
+	KUNIT_EXPECT_EQ(test, after.status, PTWALK_MAPPED);
+	KUNIT_EXPECT_EQ(test, after.pfn, page_to_pfn(page));
+	put_page(page);
+}
+
+static struct kunit_case ptwalk_walker_cases[] = {
+	KUNIT_CASE(ptwalk_test_geometry),
+	KUNIT_CASE(ptwalk_test_five_levels),
+	KUNIT_CASE_PARAM(ptwalk_test_matches_reference, known_addr_gen_params),
+	KUNIT_CASE_PARAM(ptwalk_test_indices_recombine, known_addr_gen_params),
+	KUNIT_CASE_PARAM(ptwalk_test_bad_address, bad_addr_gen_params),
+	KUNIT_CASE(ptwalk_test_user_mm),
+	{}
+};
+
+static struct kunit_suite ptwalk_walker_suite = {
+	.name = "ptwalk_walker",
+	.test_cases = ptwalk_walker_cases,
+};
+
+kunit_test_suite(ptwalk_walker_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the ptwalk page-table walker");
+MODULE_LICENSE("GPL");
