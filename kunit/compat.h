@@ -10,6 +10,7 @@
 #define _PTWALK_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/pgtable.h>
 #include <linux/version.h>
 #include <kunit/test.h>

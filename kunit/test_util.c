@@ -16,7 +16,7 @@
 /* virt_to_phys() for the direct map, __pa_symbol() for the kernel image. */
 phys_addr_t ptwalk_ref_virt_to_phys(const void *addr)
 {
-	return virt_to_phys(addr);
+	return virt_to_phys((void *)addr);
 }
 
 phys_addr_t ptwalk_ref_vmalloc_to_pfn(const void *addr)

@@ -150,7 +150,7 @@ static unsigned long get_kmalloc(struct kunit *test, phys_addr_t *pa)
 	void *p = kunit_kmalloc(test, 100, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	*pa = virt_to_phys(p);
+	*pa = ptwalk_ref_virt_to_phys(p);
 	return (unsigned long)p;
 }
 

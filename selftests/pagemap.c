@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading and decoding /proc/PID/pagemap and /proc/kpageflags.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "pagemap.h"
+
+size_t page_size(void)
+{
+	static size_t ps;
+
+	if (!ps)
+		ps = (size_t)sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+/* Open /proc/PID/pagemap (PID 0: this process). Returns an fd or -errno. */
+int pagemap_open(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/pagemap");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Read the raw entries of @npages pages from @va (rounded down to a page)
+ * with as few preads as the kernel allows: one, normally. Returns the
+ * number of entries read, which is short only at the end of the user
+ * address space, or -errno.
+ */
+ssize_t pagemap_read(int fd, uintptr_t va, size_t npages, uint64_t *raw)
+{
+	size_t want = npages * sizeof(*raw), got = 0;
+	off_t off = (off_t)(va / page_size()) * sizeof(*raw);
+
+	while (got < want) {
+		ssize_t n = pread(fd, (char *)raw + got, want - got, off + got);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += n;
+	}
+	return got / sizeof(*raw);
+}
+
+struct pm_entry pagemap_decode(uint64_t raw)
+{
+	struct pm_entry e = {
+		.raw = raw,
+		.present = raw & PM_PRESENT,
+		.swapped = raw & PM_SWAP,
+		.file = raw & PM_FILE,
+		.exclusive = raw & PM_MMAP_EXCLUSIVE,
+		.soft_dirty = raw & PM_SOFT_DIRTY,
+	};
+
+	/* For a swapped entry the low bits are the swap type and offset. */
+	if (e.present)
+		e.pfn = raw & PM_PFN_MASK;
+	return e;
+}
+
+/* The decoded entry of the page holding @addr. Returns 0 or -errno. */
+int pagemap_get(int fd, const void *addr, struct pm_entry *e)
+{
+	uint64_t raw;
+	ssize_t n = pagemap_read(fd, (uintptr_t)addr, 1, &raw);
+
+	if (n < 0)
+		return n;
+	if (n != 1)
+		return -ERANGE;
+	*e = pagemap_decode(raw);
+	return 0;
+}
+
+/*
+ * Does @fd show PFNs? Only if its opener had CAP_SYS_ADMIN at open time;
+ * otherwise the PFN field reads 0 while the flags stay correct.
+ */
+bool pagemap_pfns_visible(int fd)
+{
+	static volatile char probe;
+	struct pm_entry e = { 0 };
+
+	probe = 1;
+	return !pagemap_get(fd, (const void *)&probe, &e) && e.present && e.pfn;
+}
+
+/* The /proc/kpageflags word of @pfn. Returns 0 or -errno. */
+int kpageflags_get(uint64_t pfn, uint64_t *flags)
+{
+	static int fd = -1;
+	ssize_t n;
+
+	if (fd < 0) {
+		fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+	}
+	n = pread(fd, flags, sizeof(*flags), (off_t)(pfn * sizeof(*flags)));
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*flags) ? 0 : -ERANGE;
+}

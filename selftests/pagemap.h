@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reading and decoding /proc/PID/pagemap and /proc/kpageflags: the one place
+ * in ptwalk's selftests that knows the entry format
+ * (Documentation/admin-guide/mm/pagemap.rst). Functions return errors as
+ * negative errno values; none of them exits the process.
+ */
+#ifndef PTWALK_PAGEMAP_H
+#define PTWALK_PAGEMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/kernel-page-flags.h>
+
+#define PM_PFN_MASK		((1ULL << 55) - 1)
+#define PM_SOFT_DIRTY		(1ULL << 55)
+#define PM_MMAP_EXCLUSIVE	(1ULL << 56)
+#define PM_UFFD_WP		(1ULL << 57)
+#define PM_FILE			(1ULL << 61)
+#define PM_SWAP			(1ULL << 62)
+#define PM_PRESENT		(1ULL << 63)
+
+/* Missing from older UAPI headers. */
+#ifndef KPF_ZERO_PAGE
+#define KPF_ZERO_PAGE		24
+#endif
+#ifndef KPF_PGTABLE
+#define KPF_PGTABLE		26
+#endif
+
+static inline bool kpf_test(uint64_t flags, int bit)
+{
+	return flags & (1ULL << bit);
+}
+
+/* One decoded pagemap entry. */
+struct pm_entry {
+	uint64_t raw;
+	bool present;
+	bool swapped;
+	bool file;		/* file page or shared anonymous page */
+	bool exclusive;		/* mapped by exactly one process */
+	bool soft_dirty;
+	uint64_t pfn;		/* 0 unless present and visible to the opener */
+};
+
+int pagemap_open(pid_t pid);
+ssize_t pagemap_read(int fd, uintptr_t va, size_t npages, uint64_t *raw);
+struct pm_entry pagemap_decode(uint64_t raw);
+int pagemap_get(int fd, const void *addr, struct pm_entry *e);
+bool pagemap_pfns_visible(int fd);
+int kpageflags_get(uint64_t pfn, uint64_t *flags);
+size_t page_size(void);
+
+#endif /* PTWALK_PAGEMAP_H */

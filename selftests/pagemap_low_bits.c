@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A page maps a frame of its own size: the low bits of a physical address
+ * are the low bits of the virtual address. For a base page that is the
+ * definition of a page frame (12 bits on x86-64); the tests here check that
+ * pagemap reports a real, present frame for every kind of user memory, and
+ * the stronger forms: a PMD-mapped THP (21 bits) and hugetlb pages of 2 MiB
+ * (21 bits) and 1 GiB (30 bits) sit on physical frames aligned to their own
+ * size, with consecutive PFNs for every base page inside.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/mman.h>
+
+#include "kselftest_harness.h"
+#include "pagemap.h"
+#include "vm_env.h"
+
+#define MAX_PAGE	65536UL
+#define PMD_SIZE_2M	(2UL << 20)
+
+static char data_buf[3 * MAX_PAGE] = { 1 };
+static char bss_buf[3 * MAX_PAGE];
+
+enum region { STACK, HEAP, DATA, BSS, ANON };
+
+FIXTURE(base_page) {
+	int fd;
+	char *heap;
+	char *anon;
+};
+
+FIXTURE_VARIANT(base_page) {
+	enum region region;
+};
+
+FIXTURE_VARIANT_ADD(base_page, stack) { .region = STACK };
+FIXTURE_VARIANT_ADD(base_page, heap) { .region = HEAP };
+FIXTURE_VARIANT_ADD(base_page, static_data) { .region = DATA };
+FIXTURE_VARIANT_ADD(base_page, static_bss) { .region = BSS };
+FIXTURE_VARIANT_ADD(base_page, anon_mmap) { .region = ANON };
+
+FIXTURE_SETUP(base_page)
+{
+	self->fd = pagemap_open(0);
+	ASSERT_GE(self->fd, 0);
+	self->heap = malloc(3 * MAX_PAGE);
+	ASSERT_NE(NULL, self->heap);
+	self->anon = mmap(NULL, 3 * MAX_PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->anon);
+}
+
+FIXTURE_TEARDOWN(base_page)
+{
+	munmap(self->anon, 3 * MAX_PAGE);
+	free(self->heap);
+	close(self->fd);
+}
+
+/*
+ * Write at several offsets inside one page of the region: each write must
+ * leave the page present, private (not file, exclusive) and, where PFNs are
+ * visible, on one frame that /proc/kpageflags knows as a mapped anonymous
+ * page, with PA = PFN * page size + (VA mod page size).
+ */
+TEST_F(base_page, frame_of_touched_page)
+{
+	volatile char stack_buf[3 * MAX_PAGE];
+	const size_t ps = page_size();
+	const size_t offsets[] = { 0, 1, ps / 2 + 3, ps - 1 };
+	char *base, *page;
+	uint64_t pfn = 0, flags;
+	unsigned int i;
+
+	switch (variant->region) {
+	case STACK:
+		base = (char *)stack_buf;
+		break;
+	case HEAP:
+		base = self->heap;
+		break;
+	case DATA:
+		base = data_buf;
+		break;
+	case BSS:
+		base = bss_buf;
+		break;
+	default:
+		base = self->anon;
+		break;
+	}
+	page = (char *)(((uintptr_t)base + ps - 1) & ~(ps - 1));
+
+	for (i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		volatile char *va = page + offsets[i];
+		struct pm_entry e;
+
+		*va = (char)i;
+		ASSERT_EQ(0, pagemap_get(self->fd, (const void *)va, &e));
+		ASSERT_TRUE(e.present);
+		ASSERT_FALSE(e.swapped);
+		ASSERT_FALSE(e.file);
+		ASSERT_TRUE(e.exclusive);
+		if (!pagemap_pfns_visible(self->fd))
+			SKIP(return, "flags checked; PFNs need CAP_SYS_ADMIN");
+		if (i == 0)
+			pfn = e.pfn;
+		ASSERT_EQ(pfn, e.pfn);
+		ASSERT_EQ(((e.pfn * ps) | ((uintptr_t)va & (ps - 1))) & (ps - 1),
+			  (uintptr_t)va & (ps - 1));
+	}
+
+	ASSERT_NE(0ULL, pfn);
+	ASSERT_EQ(0, kpageflags_get(pfn, &flags));
+	ASSERT_TRUE(kpf_test(flags, KPF_ANON))
+		TH_LOG("kpageflags %#llx", (unsigned long long)flags);
+	ASSERT_TRUE(kpf_test(flags, KPF_MMAP));
+	ASSERT_FALSE(kpf_test(flags, KPF_NOPAGE));
+}
+
+/*
+ * Check that the @n base pages from @va sit on consecutive frames and that
+ * the first frame is aligned to @n pages: the low log2(@n * page size) bits
+ * of PA and VA agree. Returns 0, or the index of the first page that breaks
+ * it, plus one.
+ */
+static size_t first_break(const uint64_t *raw, size_t n)
+{
+	struct pm_entry head = pagemap_decode(raw[0]);
+	size_t i;
+
+	if (!head.present || head.pfn % n)
+		return 1;
+	for (i = 1; i < n; i++) {
+		struct pm_entry e = pagemap_decode(raw[i]);
+
+		if (!e.present || e.pfn != head.pfn + i)
+			return i + 1;
+	}
+	return 0;
+}
+
+/*
+ * A THP mapped by a PMD: its 512 base pages sit on 512 consecutive frames
+ * starting at a 2 MiB-aligned one, so PA and VA agree in their low 21 bits.
+ */
+TEST(thp_pmd_low_21_bits)
+{
+	const size_t ps = page_size(), n = PMD_SIZE_2M / ps;
+	enum thp_mode mode = thp_mode();
+	uint64_t raw[2 * 512], flags;
+	int fd = pagemap_open(0);
+	size_t chunk, huge = 0;
+	long kb;
+	char *p;
+
+	ASSERT_GE(fd, 0);
+	if (ps != 4096)
+		SKIP(return, "page size %zu: THP geometry differs", ps);
+	if (mode == THP_UNSUPPORTED || mode == THP_NEVER)
+		SKIP(return, "THP is %s", thp_mode_name(mode));
+	if (!pagemap_pfns_visible(fd))
+		SKIP(return, "PFNs need CAP_SYS_ADMIN");
+
+	p = mmap_aligned(2 * PMD_SIZE_2M, PMD_SIZE_2M, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, madvise(p, 2 * PMD_SIZE_2M, MADV_HUGEPAGE));
+	memset(p, 1, 2 * PMD_SIZE_2M);
+
+	kb = smaps_field_kb(p, "AnonHugePages");
+	if (kb < 2048)
+		SKIP(return, "THP did not materialise (AnonHugePages %ld kB)", kb);
+
+	ASSERT_EQ((ssize_t)(2 * n), pagemap_read(fd, (uintptr_t)p, 2 * n, raw));
+	for (chunk = 0; chunk < 2; chunk++) {
+		struct pm_entry head = pagemap_decode(raw[chunk * n]);
+
+		ASSERT_EQ(0, kpageflags_get(head.pfn, &flags));
+		if (!kpf_test(flags, KPF_THP))
+			continue;
+		huge++;
+		ASSERT_EQ((size_t)0, first_break(raw + chunk * n, n))
+			TH_LOG("chunk %zu: head PFN %#llx", chunk,
+			       (unsigned long long)head.pfn);
+	}
+	ASSERT_EQ(huge, (size_t)kb / 2048);
+	munmap(p, 2 * PMD_SIZE_2M);
+	close(fd);
+}
+
+FIXTURE(hugetlb) {
+	int fd;
+	struct hugetlb_pool pool;
+	char *p;
+	const char *skip;
+};
+
+FIXTURE_VARIANT(hugetlb) {
+	unsigned long size_kb;
+	int mmap_flag;
+};
+
+FIXTURE_VARIANT_ADD(hugetlb, 2m) {
+	.size_kb = 2048,
+	.mmap_flag = MAP_HUGE_2MB,
+};
+
+FIXTURE_VARIANT_ADD(hugetlb, 1g) {
+	.size_kb = 1048576,
+	.mmap_flag = MAP_HUGE_1GB,
+};
+
+/*
+ * Skips are decided here and taken in the test body, which works with the
+ * harness of every kernel version.
+ */
+FIXTURE_SETUP(hugetlb)
+{
+	size_t size = variant->size_kb << 10;
+	int ret;
+
+	self->p = MAP_FAILED;
+	self->skip = NULL;
+	self->fd = pagemap_open(0);
+	ASSERT_GE(self->fd, 0);
+	if (!pagemap_pfns_visible(self->fd)) {
+		self->skip = "PFNs need CAP_SYS_ADMIN";
+		return;
+	}
+
+	ret = hugetlb_reserve(&self->pool, variant->size_kb, 1);
+	if (ret == -ENOENT)
+		self->skip = "the kernel has no hugetlb pages of this size";
+	else if (ret == -EPERM || ret == -EACCES)
+		self->skip = "no free hugetlb page and no permission to reserve one";
+	else if (ret)
+		self->skip = "the kernel could not reserve a hugetlb page (memory fragmented)";
+	if (ret)
+		return;
+
+	self->p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+		       variant->mmap_flag, -1, 0);
+	if (self->p == MAP_FAILED)
+		self->skip = "mmap(MAP_HUGETLB) failed although a page is free";
+}
+
+FIXTURE_TEARDOWN(hugetlb)
+{
+	if (self->p != MAP_FAILED)
+		munmap(self->p, variant->size_kb << 10);
+	hugetlb_restore(&self->pool);
+	close(self->fd);
+}
+
+/* All base pages of the huge page on consecutive, size-aligned frames. */
+TEST_F(hugetlb, low_bits)
+{
+	const size_t n = (variant->size_kb << 10) / page_size();
+	uint64_t *raw;
+	size_t bad;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+
+	self->p[0] = 1;
+	raw = calloc(n, sizeof(*raw));
+	ASSERT_NE(NULL, raw);
+	ASSERT_EQ((ssize_t)n, pagemap_read(self->fd, (uintptr_t)self->p, n, raw));
+	bad = first_break(raw, n);
+	EXPECT_EQ((size_t)0, bad) TH_LOG("page %zu of %zu: entry %#llx", bad - 1, n,
+				 (unsigned long long)raw[bad ? bad - 1 : 0]);
+	free(raw);
+}
+
+TEST_HARNESS_MAIN

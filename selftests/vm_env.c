@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the machine offers the pagemap tests.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "vm_env.h"
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+/* The bracketed mode of /sys/kernel/mm/transparent_hugepage/enabled. */
+enum thp_mode thp_mode(void)
+{
+	char buf[128];
+
+	if (read_file("/sys/kernel/mm/transparent_hugepage/enabled", buf,
+		      sizeof(buf)))
+		return THP_UNSUPPORTED;
+	if (strstr(buf, "[always]"))
+		return THP_ALWAYS;
+	if (strstr(buf, "[madvise]"))
+		return THP_MADVISE;
+	return THP_NEVER;
+}
+
+const char *thp_mode_name(enum thp_mode mode)
+{
+	static const char * const names[] = {
+		[THP_UNSUPPORTED] = "not built in",
+		[THP_NEVER] = "never",
+		[THP_MADVISE] = "madvise",
+		[THP_ALWAYS] = "always",
+	};
+
+	return names[mode];
+}
+
+/*
+ * The value in kB of @field ("AnonHugePages", "Rss", ...) of the
+ * /proc/self/smaps entry of the mapping that holds @addr, or -errno.
+ */
+long smaps_field_kb(const void *addr, const char *field)
+{
+	uintptr_t a = (uintptr_t)addr;
+	size_t flen = strlen(field);
+	bool inside = false;
+	long kb = -ENOENT;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, end;
+
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			if (inside)
+				break;
+			inside = a >= start && a < end;
+		} else if (inside && !strncmp(line, field, flen) &&
+			   line[flen] == ':') {
+			kb = strtol(line + flen + 1, NULL, 10);
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+/* An anonymous mapping of @size bytes whose start is aligned to @align. */
+void *mmap_aligned(size_t size, size_t align, int prot, int flags)
+{
+	char *p = mmap(NULL, size + align, prot, flags, -1, 0);
+	uintptr_t start, end;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	start = ((uintptr_t)p + align - 1) & ~(align - 1);
+	end = start + size;
+	if (start > (uintptr_t)p)
+		munmap(p, start - (uintptr_t)p);
+	if ((uintptr_t)p + size + align > end)
+		munmap((void *)end, (uintptr_t)p + size + align - end);
+	return (void *)start;
+}
+
+static void pool_path(char *buf, size_t len, unsigned long size_kb,
+		      const char *file)
+{
+	snprintf(buf, len, "/sys/kernel/mm/hugepages/hugepages-%lukB/%s",
+		 size_kb, file);
+}
+
+static long pool_read(unsigned long size_kb, const char *file)
+{
+	char path[128], buf[32];
+	int ret;
+
+	pool_path(path, sizeof(path), size_kb, file);
+	ret = read_file(path, buf, sizeof(buf));
+	return ret ? ret : strtol(buf, NULL, 10);
+}
+
+/*
+ * Make sure @count free hugetlb pages of @size_kb exist, raising
+ * nr_hugepages if needed (root only). hugetlb_restore() puts the old value
+ * back. Returns 0, -ENOENT (no such page size), -EPERM (cannot raise the
+ * pool) or -ENOMEM (the kernel could not find the memory).
+ */
+int hugetlb_reserve(struct hugetlb_pool *pool, unsigned long size_kb,
+		    unsigned long count)
+{
+	char path[128], buf[32];
+	long nr, free_pages;
+	int ret;
+
+	pool->size_kb = size_kb;
+	pool->old_nr = -1;
+	nr = pool_read(size_kb, "nr_hugepages");
+	free_pages = pool_read(size_kb, "free_hugepages");
+	if (nr < 0 || free_pages < 0)
+		return -ENOENT;
+	if (free_pages >= (long)count)
+		return 0;
+
+	pool_path(path, sizeof(path), size_kb, "nr_hugepages");
+	snprintf(buf, sizeof(buf), "%ld", nr + (long)count - free_pages);
+	ret = write_file(path, buf);
+	if (ret)
+		return ret == -EACCES ? -EPERM : ret;
+	pool->old_nr = nr;
+	if (pool_read(size_kb, "free_hugepages") < (long)count) {
+		hugetlb_restore(pool);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void hugetlb_restore(struct hugetlb_pool *pool)
+{
+	char path[128], buf[32];
+
+	if (pool->old_nr < 0)
+		return;
+	pool_path(path, sizeof(path), pool->size_kb, "nr_hugepages");
+	snprintf(buf, sizeof(buf), "%ld", pool->old_nr);
+	write_file(path, buf);
+	pool->old_nr = -1;
+}
+
+static int capget_self(struct __user_cap_header_struct *h,
+		       struct __user_cap_data_struct d[2])
+{
+	h->version = _LINUX_CAPABILITY_VERSION_3;
+	h->pid = 0;
+	return syscall(SYS_capget, h, d) ? -errno : 0;
+}
+
+bool have_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct h;
+	struct __user_cap_data_struct d[2];
+
+	return !capget_self(&h, d) &&
+	       (d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &
+		CAP_TO_MASK(CAP_SYS_ADMIN));
+}
+
+/* Drop CAP_SYS_ADMIN from this process for good. Returns 0 or -errno. */
+int drop_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct h;
+	struct __user_cap_data_struct d[2];
+	int i = CAP_TO_INDEX(CAP_SYS_ADMIN);
+	int ret = capget_self(&h, d);
+
+	if (ret)
+		return ret;
+	d[i].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+	d[i].permitted &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+	d[i].inheritable &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}

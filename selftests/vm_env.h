@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the machine offers the pagemap tests: THP mode, hugetlb pages,
+ * smaps counters, privileges, aligned mappings. Errors are returned as
+ * negative errno values; nothing here exits the process.
+ */
+#ifndef PTWALK_VM_ENV_H
+#define PTWALK_VM_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum thp_mode {
+	THP_UNSUPPORTED,	/* no /sys/kernel/mm/transparent_hugepage */
+	THP_NEVER,
+	THP_MADVISE,
+	THP_ALWAYS,
+};
+
+enum thp_mode thp_mode(void);
+const char *thp_mode_name(enum thp_mode mode);
+long smaps_field_kb(const void *addr, const char *field);
+void *mmap_aligned(size_t size, size_t align, int prot, int flags);
+
+/* A hugetlb pool raised for a test, to be put back afterwards. */
+struct hugetlb_pool {
+	unsigned long size_kb;
+	long old_nr;		/* -1: not changed */
+};
+
+int hugetlb_reserve(struct hugetlb_pool *pool, unsigned long size_kb,
+		    unsigned long count);
+void hugetlb_restore(struct hugetlb_pool *pool);
+bool have_cap_sys_admin(void);
+int drop_cap_sys_admin(void);
+
+#endif /* PTWALK_VM_ENV_H */
