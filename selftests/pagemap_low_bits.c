@@ -163,6 +163,8 @@ TEST(thp_pmd_low_21_bits)
 		SKIP(return, "page size %zu: THP geometry differs", ps);
 	if (mode == THP_UNSUPPORTED || mode == THP_NEVER)
 		SKIP(return, "THP is %s", thp_mode_name(mode));
+	if (!thp_only_pmd_size())
+		SKIP(return, "THP sizes other than 2 MiB (mTHP) are enabled");
 	if (!pagemap_pfns_visible(fd))
 		SKIP(return, "PFNs need CAP_SYS_ADMIN");
 

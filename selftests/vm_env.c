@@ -2,6 +2,7 @@
 /*
  * What the machine offers the pagemap tests.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -68,6 +69,37 @@ const char *thp_mode_name(enum thp_mode mode)
 	};
 
 	return names[mode];
+}
+
+/*
+ * Is the PMD size the only THP size in use? Since 6.8 anonymous THPs can
+ * also be smaller (mTHP, hugepages-<size>kB/enabled); those are not
+ * aligned to 2 MiB and are not what the PMD tests look for.
+ */
+bool thp_only_pmd_size(void)
+{
+	const char *top = "/sys/kernel/mm/transparent_hugepage";
+	bool inherit_on = thp_mode() >= THP_MADVISE;
+	char path[320], buf[128];
+	struct dirent *d;
+	bool only = true;
+	DIR *dir;
+
+	dir = opendir(top);
+	if (!dir)
+		return true;
+	while ((d = readdir(dir)) && only) {
+		if (strncmp(d->d_name, "hugepages-", 10) ||
+		    !strcmp(d->d_name, "hugepages-2048kB"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/enabled", top, d->d_name);
+		if (read_file(path, buf, sizeof(buf)))
+			continue;
+		only = !strstr(buf, "[always]") && !strstr(buf, "[madvise]") &&
+		       !(inherit_on && strstr(buf, "[inherit]"));
+	}
+	closedir(dir);
+	return only;
 }
 
 /*

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pagemap read ABI's contract (Documentation/admin-guide/mm/pagemap.rst
+ * and fs/proc/task_mmu.c): reads are of whole 8-byte entries at 8-byte
+ * offsets, a read of nothing returns nothing, the file ends at the top of
+ * the user address space, and PFNs are shown only to a reader that had
+ * CAP_SYS_ADMIN when it opened the file.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pagemap.h"
+#include "vm_env.h"
+
+#define ENTRY	sizeof(uint64_t)
+
+FIXTURE(abi) {
+	int fd;
+	uint64_t buf[4];
+	off_t here;		/* the offset of a present page's entry */
+	volatile char page[1];
+};
+
+FIXTURE_SETUP(abi)
+{
+	self->fd = pagemap_open(0);
+	ASSERT_GE(self->fd, 0);
+	self->page[0] = 1;
+	self->here = (off_t)((uintptr_t)self->page / page_size() * ENTRY);
+}
+
+FIXTURE_TEARDOWN(abi)
+{
+	close(self->fd);
+}
+
+TEST_F(abi, unaligned_offset_is_einval)
+{
+	errno = 0;
+	ASSERT_EQ(-1, pread(self->fd, self->buf, ENTRY, self->here + 1));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(abi, unaligned_count_is_einval)
+{
+	errno = 0;
+	ASSERT_EQ(-1, pread(self->fd, self->buf, ENTRY + 3, self->here));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(abi, zero_count_reads_nothing)
+{
+	ASSERT_EQ(0, pread(self->fd, self->buf, 0, self->here));
+}
+
+TEST_F(abi, aligned_read_is_whole)
+{
+	ASSERT_EQ((ssize_t)sizeof(self->buf),
+		  pread(self->fd, self->buf, sizeof(self->buf), self->here));
+	ASSERT_TRUE(pagemap_decode(self->buf[0]).present);
+}
+
+/*
+ * The first page index whose entry cannot be read: the end of the user
+ * address space. Entries below it read 8 bytes, entries from it on read 0.
+ */
+static uint64_t end_of_entries(int fd)
+{
+	uint64_t lo = 0, hi = 1ULL << 52, e;	/* hi: past any VA width */
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (pread(fd, &e, ENTRY, (off_t)(mid * ENTRY)) == ENTRY)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The end must be the top of a canonical user address space as the
+ * kernel sets it up: 2^n or 2^n - one page, for a VA width n that user
+ * space can see (an mmap() hint at 2^n succeeds below it).
+ */
+TEST_F(abi, ends_at_task_size)
+{
+	uint64_t end = end_of_entries(self->fd) * page_size();
+	uint64_t top = 1ULL << (64 - __builtin_clzll(end + page_size()) - 1);
+
+	TH_LOG("pagemap ends at %#llx", (unsigned long long)end);
+	ASSERT_TRUE(end == top || end == top - page_size())
+		TH_LOG("end %#llx is not a power of two or one page below one",
+		       (unsigned long long)end);
+	ASSERT_GE(top, 1ULL << 32);
+}
+
+TEST_F(abi, reads_at_or_past_end_return_nothing)
+{
+	uint64_t end = end_of_entries(self->fd);
+
+	ASSERT_EQ(0, pread(self->fd, self->buf, ENTRY, (off_t)(end * ENTRY)));
+	ASSERT_EQ(0, pread(self->fd, self->buf, sizeof(self->buf),
+			   (off_t)((end + 1000) * ENTRY)));
+	ASSERT_EQ(0, pread(self->fd, self->buf, ENTRY, (off_t)1 << 62));
+}
+
+TEST_F(abi, read_across_end_is_short)
+{
+	uint64_t end = end_of_entries(self->fd);
+
+	ASSERT_EQ((ssize_t)(2 * ENTRY),
+		  pread(self->fd, self->buf, 4 * ENTRY,
+			(off_t)((end - 2) * ENTRY)));
+}
+
+/*
+ * Run in a child that drops CAP_SYS_ADMIN: an fd opened before the drop
+ * still shows PFNs, one opened after shows PFN 0 with the flags intact.
+ * Exits 0 if so, else the number of the check that failed.
+ */
+static void unprivileged_child(int opened_early, volatile char *page)
+{
+	struct pm_entry before = { 0 }, after = { 0 };
+	int fd;
+
+	*page = 1;
+	if (drop_cap_sys_admin() || have_cap_sys_admin())
+		_exit(10);
+	if (pagemap_get(opened_early, (const void *)page, &before))
+		_exit(11);
+	fd = pagemap_open(0);
+	if (fd < 0 || pagemap_get(fd, (const void *)page, &after))
+		_exit(12);
+	if (!before.present || !before.pfn)
+		_exit(13);	/* the capability was checked at read time */
+	if (!after.present || !after.exclusive || after.pfn)
+		_exit(14);	/* PFN shown, or flags lost, without it */
+	_exit(0);
+}
+
+TEST_F(abi, pfn_needs_cap_sys_admin_at_open)
+{
+	volatile char *page;
+	int status, opened_early;
+	pid_t pid;
+
+	if (!have_cap_sys_admin() || !pagemap_pfns_visible(self->fd))
+		SKIP(return, "needs CAP_SYS_ADMIN to have something to drop");
+	page = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* The child's own pagemap, opened while still privileged. */
+		opened_early = pagemap_open(0);
+		if (opened_early < 0)
+			_exit(9);
+		unprivileged_child(opened_early, page);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	munmap((void *)page, page_size());
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Demand paging as pagemap shows it: private anonymous memory has no page
+ * until it is touched; a read fault maps the shared zero page, a write fault
+ * a page of its own; MADV_DONTNEED takes pages away again; MAP_POPULATE,
+ * MADV_POPULATE_WRITE and mlock() fault pages in without a touch.
+ *
+ * Each test runs on a small region and, as in the seed report's "1 GiB
+ * mode", on a 1 GiB one. THP is turned off for the regions (MADV_NOHUGEPAGE)
+ * so that one touch maps exactly one base page.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pagemap.h"
+#include "vm_env.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
+
+/* Pages the touch tests fault in: all of a small region, a sample of 1 GiB. */
+#define MAX_TOUCHED	4096UL
+
+FIXTURE(demand) {
+	int fd;
+	char *p;
+	size_t size;
+	size_t npages;
+	size_t stride;		/* touch every stride-th page */
+	uint64_t *raw;
+	bool pfns;
+};
+
+FIXTURE_VARIANT(demand) {
+	size_t size;
+};
+
+FIXTURE_VARIANT_ADD(demand, small) { .size = 64UL << 12 };
+FIXTURE_VARIANT_ADD(demand, one_gib) { .size = 1UL << 30 };
+
+FIXTURE_SETUP(demand)
+{
+	self->fd = pagemap_open(0);
+	ASSERT_GE(self->fd, 0);
+	self->pfns = pagemap_pfns_visible(self->fd);
+	self->size = variant->size;
+	self->npages = self->size / page_size();
+	self->stride = self->npages > MAX_TOUCHED ? self->npages / MAX_TOUCHED : 1;
+	self->p = mmap(NULL, self->size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->p);
+	/* EINVAL without THP support: then there is nothing to turn off. */
+	ASSERT_TRUE(!madvise(self->p, self->size, MADV_NOHUGEPAGE) ||
+		    errno == EINVAL);
+	self->raw = calloc(self->npages, sizeof(*self->raw));
+	ASSERT_NE(NULL, self->raw);
+}
+
+FIXTURE_TEARDOWN(demand)
+{
+	free(self->raw);
+	munmap(self->p, self->size);
+	close(self->fd);
+}
+
+/* Read the region's entries; count the present ones. */
+static size_t read_present(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(demand) *self)
+{
+	size_t i, present = 0;
+
+	ASSERT_EQ((ssize_t)self->npages,
+		  pagemap_read(self->fd, (uintptr_t)self->p, self->npages,
+			       self->raw));
+	for (i = 0; i < self->npages; i++)
+		present += pagemap_decode(self->raw[i]).present;
+	return present;
+}
+
+static void touch(FIXTURE_DATA(demand) *self, bool write)
+{
+	size_t i, ps = page_size();
+
+	for (i = 0; i < self->npages; i += self->stride) {
+		volatile char *c = self->p + i * ps;
+
+		if (write)
+			*c = 1;
+		else
+			(void)*c;
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+TEST_F(demand, absent_before_touch)
+{
+	size_t i;
+
+	ASSERT_EQ((size_t)0, read_present(_metadata, self));
+	for (i = 0; i < self->npages; i++)
+		ASSERT_EQ(0ULL, (unsigned long long)self->raw[i])
+			TH_LOG("page %zu: entry %#llx", i,
+			       (unsigned long long)self->raw[i]);
+}
+
+/* A read fault maps the one zero page: same PFN everywhere, not exclusive. */
+TEST_F(demand, read_fault_maps_zero_page)
+{
+	uint64_t zero_pfn = 0, flags;
+	size_t i;
+
+	touch(self, false);
+	ASSERT_EQ(self->npages / self->stride, read_present(_metadata, self));
+	for (i = 0; i < self->npages; i += self->stride) {
+		struct pm_entry e = pagemap_decode(self->raw[i]);
+
+		ASSERT_TRUE(e.present);
+		ASSERT_FALSE(e.exclusive);
+		if (i == 0)
+			zero_pfn = e.pfn;
+		ASSERT_EQ(zero_pfn, e.pfn) TH_LOG("page %zu", i);
+	}
+	if (!self->pfns)
+		SKIP(return, "flags checked; PFNs need CAP_SYS_ADMIN");
+	ASSERT_NE(0ULL, (unsigned long long)zero_pfn);
+	if (kpageflags_get(zero_pfn, &flags))
+		SKIP(return, "/proc/kpageflags not readable");
+	ASSERT_TRUE(kpf_test(flags, KPF_ZERO_PAGE))
+		TH_LOG("PFN %#llx flags %#llx", (unsigned long long)zero_pfn,
+		       (unsigned long long)flags);
+}
+
+/* A write fault gives every page a frame of its own. */
+TEST_F(demand, write_fault_maps_own_pages)
+{
+	size_t i, n = 0;
+	uint64_t *pfns;
+
+	touch(self, true);
+	ASSERT_EQ(self->npages / self->stride, read_present(_metadata, self));
+	pfns = calloc(self->npages / self->stride + 1, sizeof(*pfns));
+	ASSERT_NE(NULL, pfns);
+	for (i = 0; i < self->npages; i += self->stride) {
+		struct pm_entry e = pagemap_decode(self->raw[i]);
+
+		ASSERT_TRUE(e.present);
+		ASSERT_TRUE(e.exclusive);
+		ASSERT_FALSE(e.file);
+		pfns[n++] = e.pfn;
+	}
+	if (!self->pfns) {
+		free(pfns);
+		SKIP(return, "flags checked; PFNs need CAP_SYS_ADMIN");
+	}
+	qsort(pfns, n, sizeof(*pfns), cmp_u64);
+	for (i = 1; i < n; i++)
+		ASSERT_NE(pfns[i - 1], pfns[i]) TH_LOG("PFN %#llx twice",
+						      (unsigned long long)pfns[i]);
+	ASSERT_NE(0ULL, (unsigned long long)pfns[0]);
+	free(pfns);
+}
+
+/* Touching page k faults in page k, not its neighbours. */
+TEST_F(demand, touch_maps_only_that_page)
+{
+	size_t k = self->npages / 2;
+
+	self->p[k * page_size()] = 1;
+	ASSERT_EQ((size_t)1, read_present(_metadata, self));
+	ASSERT_TRUE(pagemap_decode(self->raw[k]).present);
+	ASSERT_FALSE(pagemap_decode(self->raw[k - 1]).present);
+	ASSERT_FALSE(pagemap_decode(self->raw[k + 1]).present);
+}
+
+TEST_F(demand, dontneed_unmaps)
+{
+	touch(self, true);
+	ASSERT_NE((size_t)0, read_present(_metadata, self));
+	ASSERT_EQ(0, madvise(self->p, self->size, MADV_DONTNEED));
+	ASSERT_EQ((size_t)0, read_present(_metadata, self));
+}
+
+/* Present without a touch: the kernel faulted the pages in itself. */
+TEST_F(demand, populate_write_without_touch)
+{
+	size_t len = self->npages > MAX_TOUCHED ? MAX_TOUCHED * page_size()
+						 : self->size;
+
+	if (madvise(self->p, len, MADV_POPULATE_WRITE))
+		SKIP(return, "MADV_POPULATE_WRITE: %s (Linux 5.14+)",
+		     strerror(errno));
+	ASSERT_EQ(len / page_size(), read_present(_metadata, self));
+	ASSERT_TRUE(pagemap_decode(self->raw[0]).exclusive);
+}
+
+TEST_F(demand, mlock_without_touch)
+{
+	size_t len = self->npages > MAX_TOUCHED ? MAX_TOUCHED * page_size()
+						 : self->size;
+
+	if (mlock(self->p, len))
+		SKIP(return, "mlock: %s (RLIMIT_MEMLOCK too small?)",
+		     strerror(errno));
+	ASSERT_EQ(len / page_size(), read_present(_metadata, self));
+	munlock(self->p, len);
+}
+
+TEST_F(demand, map_populate_without_touch)
+{
+	size_t len = self->npages > MAX_TOUCHED ? MAX_TOUCHED * page_size()
+						 : self->size;
+
+	/* Replace the region's start with a populated mapping. */
+	ASSERT_NE(MAP_FAILED, mmap(self->p, len, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+				   MAP_POPULATE, -1, 0));
+	ASSERT_EQ(len / page_size(), read_present(_metadata, self));
+	if (len < self->size)
+		ASSERT_FALSE(pagemap_decode(self->raw[len / page_size()]).present);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The PAGEMAP_SCAN ioctl (Linux 6.7+) reports page categories for ranges
+ * of pages. Its PRESENT, PFNZERO and HUGE categories must say what plain
+ * pagemap reads (and /proc/kpageflags, where readable) say of the same
+ * pages.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include "kselftest_harness.h"
+#include "pagemap.h"
+#include "vm_env.h"
+
+/* Not in the UAPI headers of Linux < 6.7 (Debian 12's are 6.1). */
+#ifndef PAGEMAP_SCAN
+#define PAGEMAP_SCAN		_IOWR('f', 16, struct pm_scan_arg)
+#define PAGE_IS_PRESENT		(1 << 3)
+#define PAGE_IS_PFNZERO		(1 << 5)
+#define PAGE_IS_HUGE		(1 << 6)
+
+struct page_region {
+	__u64 start;
+	__u64 end;
+	__u64 categories;
+};
+
+struct pm_scan_arg {
+	__u64 size;
+	__u64 flags;
+	__u64 start;
+	__u64 end;
+	__u64 walk_end;
+	__u64 vec;
+	__u64 vec_len;
+	__u64 max_pages;
+	__u64 category_inverted;
+	__u64 category_mask;
+	__u64 category_anyof_mask;
+	__u64 return_mask;
+};
+#endif
+
+#define CATEGORIES	(PAGE_IS_PRESENT | PAGE_IS_PFNZERO | PAGE_IS_HUGE)
+#define NPAGES		16
+#define THP_SIZE	(4UL << 20)
+
+/*
+ * Scan [p, p + npages pages) and spread the categories of the returned
+ * regions over @cat, one word per page. Returns 0 or -errno.
+ */
+static int scan_categories(int fd, char *p, size_t npages, uint64_t *cat)
+{
+	const size_t ps = page_size();
+	struct page_region *vec = calloc(npages, sizeof(*vec));
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = (uintptr_t)p,
+		.end = (uintptr_t)p + npages * ps,
+		.vec = (uintptr_t)vec,
+		.vec_len = npages,
+		.return_mask = CATEGORIES,
+	};
+	long n, i;
+	uint64_t a;
+
+	if (!vec)
+		return -ENOMEM;
+	n = ioctl(fd, PAGEMAP_SCAN, &arg);
+	if (n < 0) {
+		n = -errno;
+		free(vec);
+		return n;
+	}
+	memset(cat, 0, npages * sizeof(*cat));
+	for (i = 0; i < n; i++)
+		for (a = vec[i].start; a < vec[i].end; a += ps)
+			cat[(a - (uintptr_t)p) / ps] = vec[i].categories;
+	free(vec);
+	return arg.walk_end == arg.end ? 0 : -EAGAIN;
+}
+
+FIXTURE(scan) {
+	int fd;
+	bool pfns;
+	const char *skip;
+};
+
+FIXTURE_SETUP(scan)
+{
+	uint64_t cat;
+	char *probe;
+	int ret;
+
+	self->skip = NULL;
+	self->fd = pagemap_open(0);
+	ASSERT_GE(self->fd, 0);
+	self->pfns = pagemap_pfns_visible(self->fd);
+
+	probe = mmap(NULL, page_size(), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		     -1, 0);
+	ASSERT_NE(MAP_FAILED, probe);
+	ret = scan_categories(self->fd, probe, 1, &cat);
+	if (ret == -ENOTTY || ret == -EINVAL)
+		self->skip = "no PAGEMAP_SCAN ioctl (Linux 6.7+)";
+	else
+		ASSERT_EQ(0, ret);
+	munmap(probe, page_size());
+}
+
+FIXTURE_TEARDOWN(scan)
+{
+	close(self->fd);
+}
+
+/*
+ * Pages 0-3 written, 4-7 read, the rest untouched: PRESENT must match the
+ * pagemap present bit, PFNZERO exactly the pages that were only read (and,
+ * where PFNs are visible, the pages on the zero page's frame).
+ */
+TEST_F(scan, present_and_pfnzero_agree)
+{
+	const size_t ps = page_size();
+	uint64_t cat[NPAGES], raw[NPAGES], zero_pfn;
+	size_t i;
+	char *p;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	p = mmap(NULL, NPAGES * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_TRUE(!madvise(p, NPAGES * ps, MADV_NOHUGEPAGE) || errno == EINVAL);
+	for (i = 0; i < 4; i++)
+		((volatile char *)p)[i * ps] = 1;
+	for (i = 4; i < 8; i++)
+		(void)((volatile char *)p)[i * ps];
+
+	ASSERT_EQ(0, scan_categories(self->fd, p, NPAGES, cat));
+	ASSERT_EQ(NPAGES, pagemap_read(self->fd, (uintptr_t)p, NPAGES, raw));
+	zero_pfn = pagemap_decode(raw[4]).pfn;
+
+	for (i = 0; i < NPAGES; i++) {
+		struct pm_entry e = pagemap_decode(raw[i]);
+		bool zero = i >= 4 && i < 8;
+
+		ASSERT_EQ(e.present, !!(cat[i] & PAGE_IS_PRESENT))
+			TH_LOG("page %zu: entry %#llx, categories %#llx", i,
+			       (unsigned long long)e.raw,
+			       (unsigned long long)cat[i]);
+		ASSERT_EQ(zero, !!(cat[i] & PAGE_IS_PFNZERO)) TH_LOG("page %zu", i);
+		if (self->pfns && e.present)
+			ASSERT_EQ(zero, e.pfn == zero_pfn) TH_LOG("page %zu", i);
+		ASSERT_FALSE(cat[i] & PAGE_IS_HUGE);
+	}
+	munmap(p, NPAGES * ps);
+}
+
+/* HUGE marks exactly the pages of PMD-mapped THPs. */
+TEST_F(scan, huge_agrees)
+{
+	const size_t ps = page_size(), npages = THP_SIZE / ps;
+	enum thp_mode mode = thp_mode();
+	uint64_t *cat, *raw, flags;
+	size_t i, huge = 0;
+	long kb;
+	char *p;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	if (mode == THP_UNSUPPORTED || mode == THP_NEVER)
+		SKIP(return, "THP is %s", thp_mode_name(mode));
+	if (!thp_only_pmd_size())
+		SKIP(return, "THP sizes other than 2 MiB (mTHP) are enabled");
+	p = mmap_aligned(THP_SIZE, 2UL << 20, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, madvise(p, THP_SIZE, MADV_HUGEPAGE));
+	memset(p, 1, THP_SIZE);
+	kb = smaps_field_kb(p, "AnonHugePages");
+	if (kb <= 0) {
+		munmap(p, THP_SIZE);
+		SKIP(return, "no THP materialised (AnonHugePages %ld kB)", kb);
+	}
+
+	cat = calloc(npages, sizeof(*cat));
+	raw = calloc(npages, sizeof(*raw));
+	ASSERT_NE(NULL, cat);
+	ASSERT_NE(NULL, raw);
+	ASSERT_EQ(0, scan_categories(self->fd, p, npages, cat));
+	ASSERT_EQ((ssize_t)npages, pagemap_read(self->fd, (uintptr_t)p, npages, raw));
+	for (i = 0; i < npages; i++) {
+		struct pm_entry e = pagemap_decode(raw[i]);
+
+		ASSERT_TRUE(e.present);
+		huge += !!(cat[i] & PAGE_IS_HUGE);
+		if (self->pfns && !kpageflags_get(e.pfn, &flags))
+			ASSERT_EQ(kpf_test(flags, KPF_THP),
+				  !!(cat[i] & PAGE_IS_HUGE)) TH_LOG("page %zu", i);
+	}
+	ASSERT_EQ((size_t)kb * 1024 / ps, huge);
+	free(raw);
+	free(cat);
+	munmap(p, THP_SIZE);
+}
+
+TEST_HARNESS_MAIN
