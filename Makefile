@@ -6,6 +6,7 @@
 # KVER=6.12 (default) or 6.1 picks a Debian linux-source tree, unpacked once
 # into $(PTWALK_CACHE); KDIR=/path/to/linux uses a tree you already have.
 
+SHELL := /bin/bash
 PTWALK_CACHE ?= $(HOME)/.cache/ptwalk
 RESULTS ?= $(CURDIR)/results
 export PTWALK_CACHE RESULTS KDIR KVER
@@ -51,6 +52,7 @@ kunit-qemu:
 	$(T)/ptwalk-kunit $(KUNIT_QEMU_GEOMETRIES)
 
 selftests:
+	@$(T)/ptwalk-deps selftests
 	@mkdir -p $(RESULTS)
 	@set -o pipefail; $(MAKE) --no-print-directory -C selftests run_tests 2>&1 | \
 		tee $(RESULTS)/selftests-host.tap
@@ -68,11 +70,19 @@ install-kunit:
 uninstall-kunit:
 	@$(T)/ptwalk-install uninstall "$$($(T)/ptwalk-tree)"
 
+# Kernel style: checkpatch --strict and kernel-doc warnings on kunit/.
+# compat.h is the one file allowed its LINUX_VERSION_CODE test: it exists to
+# hold it (and goes away when the suite is merged into one kernel version).
+CHECKPATCH_FILES := $(filter-out kunit/compat.h,$(wildcard kunit/*.c kunit/*.h))
 checkpatch:
 	@tree=$$($(T)/ptwalk-tree) && \
 	perl $$tree/scripts/checkpatch.pl --no-tree --strict --quiet \
-		--ignore FILE_PATH_CHANGES -f kunit/*.c kunit/*.h && \
-	echo "ptwalk: checkpatch --strict: kunit/ is clean"
+		-f $(CHECKPATCH_FILES) && \
+	perl $$tree/scripts/checkpatch.pl --no-tree --strict --quiet \
+		--ignore LINUX_VERSION_CODE -f kunit/compat.h && \
+	out=$$(perl $$tree/scripts/kernel-doc -Wall -none kunit/ptwalk.h kunit/ptwalk.c 2>&1) && \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi && \
+	echo "ptwalk: checkpatch --strict and kernel-doc -Wall: kunit/ is clean"
 
 clean:
 	rm -rf $(RESULTS)

@@ -15,8 +15,15 @@
 #include <linux/version.h>
 #include <kunit/test.h>
 
+/*
+ * The one version test in ptwalk. Everything below keys off it or off a
+ * macro the newer API itself defines.
+ */
+#define PTWALK_KERNEL_AT_LEAST(major, minor) \
+	(KERNEL_VERSION(major, minor, 0) <= LINUX_VERSION_CODE)
+
 /* pgdp_get() and friends (6.12); a plain READ_ONCE() before that. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if PTWALK_KERNEL_AT_LEAST(6, 12)
 #define ptwalk_pgdp_get(p)	pgdp_get(p)
 #define ptwalk_p4dp_get(p)	p4dp_get(p)
 #define ptwalk_pudp_get(p)	pudp_get(p)
@@ -50,13 +57,14 @@ static inline bool ptwalk_x86_canonical(unsigned long addr)
 #endif
 
 /*
- * Deferred cleanup: kunit_add_action_or_reset() (6.5). Before that, the
- * same through a KUnit resource. Either way @fn(@ctx) runs when the test
- * ends, or at once if it cannot be registered (then -ENOMEM is returned).
+ * Deferred cleanup: kunit_add_action_or_reset() (6.5; its companion
+ * KUNIT_DEFINE_ACTION_WRAPPER() came in 6.8). Before that, the same through
+ * a KUnit resource. Either way @fn(@ctx) runs when the test ends, or at once
+ * if it cannot be registered (then -ENOMEM is returned).
  */
 typedef void (*ptwalk_action_t)(void *ctx);
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#ifdef KUNIT_DEFINE_ACTION_WRAPPER
 static inline int ptwalk_defer(struct kunit *test, ptwalk_action_t fn,
 			       void *ctx)
 {
@@ -108,7 +116,7 @@ static inline int ptwalk_defer(struct kunit *test, ptwalk_action_t fn,
  * and attaches an mm on first use. Older kernels cannot give a KUnit test a
  * user mm; the cases that need one skip.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#if PTWALK_KERNEL_AT_LEAST(6, 10)
 #define PTWALK_HAVE_USER_MM	1
 static inline unsigned long ptwalk_user_mmap(struct kunit *test,
 					     unsigned long len)

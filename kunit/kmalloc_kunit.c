@@ -24,20 +24,26 @@ struct kmalloc_case {
 	gfp_t gfp;
 };
 
-#define KMALLOC_CASES(sz)						\
-	{ (sz), GFP_KERNEL }, { (sz), GFP_KERNEL | __GFP_ZERO }
-
 /* Slab objects, odd sizes, objects over page boundaries, the page allocator. */
 static const struct kmalloc_case kmalloc_cases[] = {
-	KMALLOC_CASES(8),
-	KMALLOC_CASES(100),
-	KMALLOC_CASES(PAGE_SIZE - 1),
-	KMALLOC_CASES(PAGE_SIZE),
-	KMALLOC_CASES(PAGE_SIZE + 1),
-	KMALLOC_CASES(3 * PAGE_SIZE + 5),
-	KMALLOC_CASES(SZ_64K),
-	KMALLOC_CASES(SZ_1M - 3),
-	KMALLOC_CASES(KMALLOC_MAX_SIZE),
+	{ 8, GFP_KERNEL },
+	{ 8, GFP_KERNEL | __GFP_ZERO },
+	{ 100, GFP_KERNEL },
+	{ 100, GFP_KERNEL | __GFP_ZERO },
+	{ PAGE_SIZE - 1, GFP_KERNEL },
+	{ PAGE_SIZE - 1, GFP_KERNEL | __GFP_ZERO },
+	{ PAGE_SIZE, GFP_KERNEL },
+	{ PAGE_SIZE, GFP_KERNEL | __GFP_ZERO },
+	{ PAGE_SIZE + 1, GFP_KERNEL },
+	{ PAGE_SIZE + 1, GFP_KERNEL | __GFP_ZERO },
+	{ 3 * PAGE_SIZE + 5, GFP_KERNEL },
+	{ 3 * PAGE_SIZE + 5, GFP_KERNEL | __GFP_ZERO },
+	{ SZ_64K, GFP_KERNEL },
+	{ SZ_64K, GFP_KERNEL | __GFP_ZERO },
+	{ SZ_1M - 3, GFP_KERNEL },
+	{ SZ_1M - 3, GFP_KERNEL | __GFP_ZERO },
+	{ KMALLOC_MAX_SIZE, GFP_KERNEL },
+	{ KMALLOC_MAX_SIZE, GFP_KERNEL | __GFP_ZERO },
 };
 
 static void kmalloc_case_desc(const struct kmalloc_case *c, char *desc)
@@ -74,7 +80,7 @@ static void ptwalk_test_kmalloc_contiguous(struct kunit *test)
 	struct ptwalk_range_stats st;
 	void *p;
 
-	PTWALK_REQUIRE_DIRECT_MAP(test);
+	ptwalk_require_direct_map(test);
 	p = kmalloc_case_alloc(test);
 
 	KUNIT_ASSERT_TRUE(test, ptwalk_test_range(test, p, c->size,

@@ -200,48 +200,34 @@ static enum ptwalk_status leaf(struct ptwalk_result *res,
 }
 
 /*
- * Classify a non-empty entry that is not a present table pointer. The order
- * matters: a huge leaf is "bad" to pXd_bad(), which means "not a table",
- * so leaves are recognised first.
+ * Is an upper-level entry a pointer to a present table to descend into? If
+ * not, set the status the walk ends with. The order of the tests matters:
+ * a huge leaf is "bad" to pXd_bad(), which means "not a table", so leaves
+ * are recognised first. The predicates are pure functions of the value.
  */
-#define CLASSIFY(res, lvl, type, e)					\
-	do {								\
-		if (type##_none(e))					\
-			return stop(res, PTWALK_NONE);			\
-		if (!type##_present(e))					\
-			return stop(res, PTWALK_NOT_PRESENT);		\
-		if (type##_leaf(e))					\
-			return ptwalk_leaf_##type(res, lvl, e);		\
-		if (type##_bad(e))					\
-			return stop(res, PTWALK_BAD);			\
-	} while (0)
-
-/*
- * No architecture ptwalk supports maps leaves at the PGD or P4D level. A
- * walker that cannot decode such a leaf must not follow it as a table.
- */
-static enum ptwalk_status ptwalk_leaf_pgd(struct ptwalk_result *res,
-					  enum ptwalk_level level, pgd_t pgd)
+static bool is_table(struct ptwalk_result *res, bool none, bool present,
+		     bool leaf, bool bad)
 {
-	return stop(res, PTWALK_BAD);
+	if (none)
+		res->status = PTWALK_NONE;
+	else if (!present)
+		res->status = PTWALK_NOT_PRESENT;
+	else if (leaf)
+		res->status = PTWALK_MAPPED;
+	else if (bad)
+		res->status = PTWALK_BAD;
+	else
+		return true;
+	return false;
 }
 
-static enum ptwalk_status ptwalk_leaf_p4d(struct ptwalk_result *res,
-					  enum ptwalk_level level, p4d_t p4d)
+/* The walk ended at an upper level: fill in the leaf, if it was one. */
+static enum ptwalk_status end_upper(struct ptwalk_result *res,
+				    enum ptwalk_level level,
+				    unsigned long leaf_pfn)
 {
-	return stop(res, PTWALK_BAD);
-}
-
-static enum ptwalk_status ptwalk_leaf_pud(struct ptwalk_result *res,
-					  enum ptwalk_level level, pud_t pud)
-{
-	return leaf(res, level, pud_pfn(pud));
-}
-
-static enum ptwalk_status ptwalk_leaf_pmd(struct ptwalk_result *res,
-					  enum ptwalk_level level, pmd_t pmd)
-{
-	return leaf(res, level, pmd_pfn(pmd));
+	return res->status == PTWALK_MAPPED ? leaf(res, level, leaf_pfn) :
+					      res->status;
 }
 
 static enum ptwalk_status walk_pte(struct mm_struct *mm,
@@ -319,22 +305,34 @@ enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 	pgdp = pgd_offset(mm, addr);
 	pgd = ptwalk_pgdp_get(pgdp);
 	record(res, PTWALK_PGD, pgd_val(pgd), pgdp - pgd_offset(mm, 0));
-	CLASSIFY(res, PTWALK_PGD, pgd, pgd);
+	/*
+	 * No architecture ptwalk supports maps leaves at the PGD or P4D level;
+	 * a walker that cannot decode such a leaf must not follow it either.
+	 */
+	if (!is_table(res, pgd_none(pgd), pgd_present(pgd), false,
+		      pgd_leaf(pgd) || pgd_bad(pgd)))
+		return res->status;
 
 	p4dp = p4d_offset(pgdp, addr);
 	p4d = ptwalk_p4dp_get(p4dp);
 	record(res, PTWALK_P4D, p4d_val(p4d), p4dp - p4d_offset(pgdp, 0));
-	CLASSIFY(res, PTWALK_P4D, p4d, p4d);
+	if (!is_table(res, p4d_none(p4d), p4d_present(p4d), false,
+		      p4d_leaf(p4d) || p4d_bad(p4d)))
+		return res->status;
 
 	pudp = pud_offset(p4dp, addr);
 	pud = ptwalk_pudp_get(pudp);
 	record(res, PTWALK_PUD, pud_val(pud), pudp - pud_offset(p4dp, 0));
-	CLASSIFY(res, PTWALK_PUD, pud, pud);
+	if (!is_table(res, pud_none(pud), pud_present(pud), pud_leaf(pud),
+		      pud_bad(pud)))
+		return end_upper(res, PTWALK_PUD, pud_pfn(pud));
 
 	pmdp = pmd_offset(pudp, addr);
 	pmd = ptwalk_pmdp_get(pmdp);
 	record(res, PTWALK_PMD, pmd_val(pmd), pmdp - pmd_offset(pudp, 0));
-	CLASSIFY(res, PTWALK_PMD, pmd, pmd);
+	if (!is_table(res, pmd_none(pmd), pmd_present(pmd), pmd_leaf(pmd),
+		      pmd_bad(pmd)))
+		return end_upper(res, PTWALK_PMD, pmd_pfn(pmd));
 
 	return walk_pte(mm, res, pmdp);
 }

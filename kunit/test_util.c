@@ -58,6 +58,18 @@ static bool check_addr(struct kunit *test, unsigned long addr,
 }
 
 /**
+ * ptwalk_require_direct_map() - skip the current case where the direct map
+ *	cannot be walked
+ * @test: the running test
+ */
+void ptwalk_require_direct_map(struct kunit *test)
+{
+	if (!ptwalk_direct_map_walkable())
+		kunit_skip(test,
+			   "UML: the direct map (kmalloc, alloc_pages and kernel image memory) is not in init_mm's page tables");
+}
+
+/**
  * ptwalk_test_range() - check the walk of every page of a range
  * @test: the running test
  * @start: first byte of the range (need not be page aligned)

@@ -36,13 +36,7 @@ bool ptwalk_test_range(struct kunit *test, const void *start, size_t size,
 void ptwalk_test_report(struct kunit *test, const char *what,
 			const struct ptwalk_range_stats *st);
 bool ptwalk_direct_map_walkable(void);
+void ptwalk_require_direct_map(struct kunit *test);
 void *ptwalk_test_own_vmalloc(struct kunit *test, void *p);
-
-/* Skip the current case: the direct map cannot be walked here. */
-#define PTWALK_REQUIRE_DIRECT_MAP(test)					\
-	do {								\
-		if (!ptwalk_direct_map_walkable())			\
-			kunit_skip(test, "UML: the direct map (kmalloc, alloc_pages and kernel image memory) is not in init_mm's page tables"); \
-	} while (0)
 
 #endif /* _PTWALK_TEST_UTIL_H */

@@ -89,7 +89,8 @@ static void ptwalk_test_five_levels(struct kunit *test)
 		kunit_skip(test, "kernel built with CONFIG_PGTABLE_LEVELS=%d",
 			   CONFIG_PGTABLE_LEVELS);
 	if (mm_p4d_folded(&init_mm))
-		kunit_skip(test, "5-level paging built in but not in use: the CPU lacks it (x86: LA57) or it was disabled at boot");
+		kunit_skip(test,
+			   "5-level paging built in but not in use: the CPU lacks it (x86: LA57) or it was disabled at boot");
 
 	addr = pte_mapped_page(test);
 	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, addr, &r), PTWALK_MAPPED);
@@ -182,7 +183,7 @@ static unsigned long known_addr_get(struct kunit *test, phys_addr_t *pa)
 	const struct known_addr *k = test->param_value;
 
 	if (k->direct_map)
-		PTWALK_REQUIRE_DIRECT_MAP(test);
+		ptwalk_require_direct_map(test);
 	return k->get(test, pa);
 }
 
@@ -331,7 +332,8 @@ static void ptwalk_test_user_mm(struct kunit *test)
 	long got;
 
 	if (!PTWALK_HAVE_USER_MM)
-		kunit_skip(test, "this kernel's KUnit cannot give a test a user mm (kunit_vm_mmap() is 6.10+)");
+		kunit_skip(test,
+			   "this kernel's KUnit cannot give a test a user mm (kunit_vm_mmap() is 6.10+)");
 
 	addr = ptwalk_user_mmap(test, 4 * PAGE_SIZE);
 	KUNIT_ASSERT_NE_MSG(test, addr, 0, "kunit_vm_mmap() failed");
