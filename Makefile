@@ -18,7 +18,8 @@ KUNIT_UM_GEOMETRIES := um
 KUNIT_QEMU_GEOMETRIES := x86_64 x86_64-la57
 
 .PHONY: help run check kunit kunit-qemu selftests summary tree deps \
-	install-kunit uninstall-kunit checkpatch clean distclean
+	install-kunit uninstall-kunit checkpatch mutants tool tool-test bench \
+	clean distclean
 
 help:
 	@echo 'ptwalk targets:'
@@ -27,8 +28,12 @@ help:
 	@echo '  kunit            KUnit suites under UML'
 	@echo '  kunit-qemu       KUnit suites on x86_64 under QEMU, 4-level and 5-level boots'
 	@echo '  selftests        pagemap kselftests on this machine (make -C selftests run_tests)'
+	@echo '  tool             build tools/pagemap-walk (the user-space walker)'
+	@echo '  tool-test        its tests, also under ASan/UBSan'
+	@echo '  bench            the seed experiment (--demo 4k, --demo 1g) and pagemap read speed'
 	@echo '  summary          table of the results in $(RESULTS)'
-	@echo '  checkpatch       checkpatch.pl --strict on the kernel C files'
+	@echo '  checkpatch       checkpatch.pl --strict and kernel-doc on the kernel C files'
+	@echo '  mutants          build the suites with one walker bug at a time; every one must fail'
 	@echo '  install-kunit    link kunit/ into the tree as mm/ptwalk (uninstall-kunit undoes it)'
 	@echo '  tree             fetch and unpack the kernel tree; print its path'
 	@echo '  clean            remove results/ (distclean: also the build dirs in the cache)'
@@ -40,6 +45,7 @@ run:
 	$(MAKE) --no-print-directory kunit || rc=1; \
 	$(MAKE) --no-print-directory kunit-qemu || rc=1; \
 	$(MAKE) --no-print-directory selftests || rc=1; \
+	$(MAKE) --no-print-directory tool-test || rc=1; \
 	$(T)/ptwalk-summary $(RESULTS) || rc=1; \
 	exit $$rc
 
@@ -56,6 +62,42 @@ selftests:
 	@mkdir -p $(RESULTS)
 	@set -o pipefail; $(MAKE) --no-print-directory -C selftests run_tests 2>&1 | \
 		tee $(RESULTS)/selftests-host.tap
+
+mutants:
+	$(T)/ptwalk-mutants $(KUNIT_UM_GEOMETRIES) $(KUNIT_QEMU_GEOMETRIES)
+
+# The user-space walker, built like the selftests (-Wall -Wextra -Werror)
+# from the one pagemap helper; its test uses the tree's kselftest harness.
+TOOL_CFLAGS := -O2 -g -Wall -Wextra -Werror
+TOOL_SRCS := tools/pagemap-walk.c selftests/pagemap.c
+TOOL_HDRS := selftests/pagemap.h
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+tool: tools/pagemap-walk
+
+tools/pagemap-walk: $(TOOL_SRCS) $(TOOL_HDRS)
+	$(CC) $(TOOL_CFLAGS) -o $@ $(TOOL_SRCS)
+
+tools/pagemap-walk-asan: $(TOOL_SRCS) $(TOOL_HDRS)
+	$(CC) $(TOOL_CFLAGS) $(SANITIZE) -o $@ $(TOOL_SRCS)
+
+tools/pagemap-walk-test: tools/pagemap-walk-test.c selftests/pagemap.c selftests/vm_env.c $(TOOL_HDRS)
+	@$(T)/ptwalk-deps selftests
+	$(CC) $(TOOL_CFLAGS) -isystem $$($(T)/ptwalk-tree)/tools/testing/selftests \
+		-o $@ $(filter %.c,$^)
+
+tool-test: tools/pagemap-walk tools/pagemap-walk-asan tools/pagemap-walk-test
+	@mkdir -p $(RESULTS)
+	@rc=0; for bin in pagemap-walk pagemap-walk-asan; do \
+		echo "# tools/pagemap-walk-test with tools/$$bin"; \
+		PAGEMAP_WALK=tools/$$bin ASAN_OPTIONS=detect_leaks=1 \
+			tools/pagemap-walk-test > $(RESULTS)/tool-$$bin.tap 2>&1 || rc=1; \
+		grep -E '^(not ok|# Totals)' $(RESULTS)/tool-$$bin.tap; \
+	done; exit $$rc
+
+bench: tools/pagemap-walk
+	tools/pagemap-walk --demo 4k
+	tools/pagemap-walk --demo 1g
 
 summary:
 	@$(T)/ptwalk-summary $(RESULTS)
@@ -85,7 +127,7 @@ checkpatch:
 	echo "ptwalk: checkpatch --strict and kernel-doc -Wall: kunit/ is clean"
 
 clean:
-	rm -rf $(RESULTS)
+	rm -rf $(RESULTS) tools/pagemap-walk tools/pagemap-walk-asan tools/pagemap-walk-test
 	$(MAKE) -C selftests clean
 
 distclean: clean

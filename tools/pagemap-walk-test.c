@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of tools/pagemap-walk: run it against a child process with a known
+ * layout and check what it prints against what the pagemap helper reads
+ * from the same process; check its answers to bad input; feed it random
+ * ranges (run this with the ASan/UBSan build too).
+ *
+ * PAGEMAP_WALK names the binary under test (default: ./tools/pagemap-walk).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "../selftests/pagemap.h"
+#include "../selftests/vm_env.h"
+
+#define SMALL_PAGES	16
+#define THP_BYTES	(4UL << 20)
+
+static const char *tool(void)
+{
+	const char *t = getenv("PAGEMAP_WALK");
+
+	return t ? t : "./tools/pagemap-walk";
+}
+
+/*
+ * Run the tool with @args; collect stdout into @out and stderr into @err.
+ * Returns its exit status, or 128 + the signal that killed it.
+ */
+static int run_tool(const char *args, char *out, size_t outlen, char *err,
+		    size_t errlen)
+{
+	char cmd[1024], errfile[] = "/tmp/pagemap-walk-test.XXXXXX";
+	int efd = mkstemp(errfile), status;
+	size_t n;
+	FILE *p;
+
+	if (efd < 0)
+		return -1;
+	close(efd);
+	snprintf(cmd, sizeof(cmd), "%s %s 2>%s", tool(), args, errfile);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, outlen - 1, p);
+	out[n] = '\0';
+	status = pclose(p);
+	p = fopen(errfile, "r");
+	n = p ? fread(err, 1, errlen - 1, p) : 0;
+	err[n] = '\0';
+	if (p)
+		fclose(p);
+	unlink(errfile);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The number after "\"key\": " in the tool's JSON, or -1. */
+static long json_num(const char *json, const char *key)
+{
+	char pat[64];
+	const char *at;
+
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	at = strstr(json, pat);
+	return at ? strtol(at + strlen(pat), NULL, 10) : -1;
+}
+
+/* The child's regions, reported to the parent through a pipe. */
+struct layout {
+	uintptr_t untouched, zero, thp;
+};
+
+static void child(int out)
+{
+	struct layout l;
+	size_t ps = page_size(), i;
+	char *p;
+
+	p = mmap(NULL, SMALL_PAGES * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	l.untouched = (uintptr_t)p;
+	p = mmap(NULL, SMALL_PAGES * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	madvise(p, SMALL_PAGES * ps, MADV_NOHUGEPAGE);
+	for (i = 0; i < SMALL_PAGES; i++)
+		(void)((volatile char *)p)[i * ps];
+	l.zero = (uintptr_t)p;
+	p = mmap_aligned(THP_BYTES, 2UL << 20, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS);
+	if (p) {
+		madvise(p, THP_BYTES, MADV_HUGEPAGE);
+		memset(p, 1, THP_BYTES);
+	}
+	l.thp = (uintptr_t)p;
+	if (write(out, &l, sizeof(l)) != sizeof(l))
+		_exit(1);
+	pause();
+	_exit(0);
+}
+
+FIXTURE(known_child) {
+	pid_t pid;
+	struct layout l;
+	int fd;			/* the child's pagemap */
+	char out[1 << 16], err[4096], args[256];
+};
+
+FIXTURE_SETUP(known_child)
+{
+	int p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	self->pid = fork();
+	ASSERT_GE(self->pid, 0);
+	if (!self->pid) {
+		close(p[0]);
+		child(p[1]);
+	}
+	close(p[1]);
+	ASSERT_EQ((ssize_t)sizeof(self->l), read(p[0], &self->l, sizeof(self->l)));
+	close(p[0]);
+	self->fd = pagemap_open(self->pid);
+	ASSERT_GE(self->fd, 0);
+}
+
+FIXTURE_TEARDOWN(known_child)
+{
+	close(self->fd);
+	kill(self->pid, SIGKILL);
+	waitpid(self->pid, NULL, 0);
+}
+
+/* Run the tool on [start, start + len) of the child, JSON summary only. */
+static int walk_child(FIXTURE_DATA(known_child) *self, uintptr_t start,
+		      size_t len)
+{
+	snprintf(self->args, sizeof(self->args), "-p %d --json --summary %#lx+%zu",
+		 (int)self->pid, (unsigned long)start, len);
+	return run_tool(self->args, self->out, sizeof(self->out), self->err,
+			sizeof(self->err));
+}
+
+/* Present pages and physical runs of the range, by the helper. */
+static void helper_counts(int fd, uintptr_t start, size_t n, long *present,
+			  long *runs)
+{
+	uint64_t raw[THP_BYTES / 4096], prev = 0;
+	size_t i;
+
+	*present = *runs = 0;
+	if (pagemap_read(fd, start, n, raw) != (ssize_t)n)
+		return;
+	for (i = 0; i < n; i++) {
+		struct pm_entry e = pagemap_decode(raw[i]);
+
+		*present += e.present;
+		if (e.pfn && (!prev || e.pfn != prev + 1))
+			(*runs)++;
+		prev = e.pfn;
+	}
+}
+
+TEST_F(known_child, untouched_region_is_absent)
+{
+	ASSERT_EQ(0, walk_child(self, self->l.untouched, SMALL_PAGES * page_size()))
+		TH_LOG("%s", self->err);
+	ASSERT_EQ(SMALL_PAGES, json_num(self->out, "pages"));
+	ASSERT_EQ(0, json_num(self->out, "present"));
+}
+
+TEST_F(known_child, zero_page_region)
+{
+	long present, runs;
+
+	ASSERT_EQ(0, walk_child(self, self->l.zero, SMALL_PAGES * page_size()))
+		TH_LOG("%s", self->err);
+	helper_counts(self->fd, self->l.zero, SMALL_PAGES, &present, &runs);
+	ASSERT_EQ(SMALL_PAGES, present);
+	ASSERT_EQ(present, json_num(self->out, "present"));
+	if (!pagemap_pfns_visible(self->fd))
+		SKIP(return, "presence checked; PFNs need CAP_SYS_ADMIN");
+	ASSERT_EQ(SMALL_PAGES, json_num(self->out, "zero_page"));
+	ASSERT_EQ(runs, json_num(self->out, "physical_runs"));
+}
+
+TEST_F(known_child, thp_region)
+{
+	const size_t n = THP_BYTES / page_size();
+	long present, runs;
+
+	if (!self->l.thp)
+		SKIP(return, "could not map a THP-aligned region");
+	ASSERT_EQ(0, walk_child(self, self->l.thp, THP_BYTES)) TH_LOG("%s", self->err);
+	helper_counts(self->fd, self->l.thp, n, &present, &runs);
+	ASSERT_EQ((long)n, present);
+	ASSERT_EQ(present, json_num(self->out, "present"));
+	if (!pagemap_pfns_visible(self->fd))
+		SKIP(return, "presence checked; PFNs need CAP_SYS_ADMIN");
+	ASSERT_EQ(runs, json_num(self->out, "physical_runs"));
+	if (json_num(self->out, "thp") == 0)
+		SKIP(return, "no THP materialised in the child");
+	ASSERT_EQ(0, json_num(self->out, "thp") % 512);
+}
+
+/* The whole child, table and all: every mapping, no error. */
+TEST_F(known_child, whole_process_table)
+{
+	snprintf(self->args, sizeof(self->args), "-p %d", (int)self->pid);
+	ASSERT_EQ(0, run_tool(self->args, self->out, sizeof(self->out),
+			      self->err, sizeof(self->err)));
+	ASSERT_NE(NULL, strstr(self->out, "[stack]"));
+	ASSERT_NE(NULL, strstr(self->out, "pages:"));
+}
+
+FIXTURE(bad_input) {
+	char out[4096], err[4096];
+};
+
+FIXTURE_VARIANT(bad_input) {
+	const char *args;
+	const char *message;	/* must appear in the one stderr line */
+};
+
+FIXTURE_VARIANT_ADD(bad_input, no_such_pid) {
+	.args = "-p 2147483000", .message = "no process with ID",
+};
+FIXTURE_VARIANT_ADD(bad_input, pid_not_a_number) {
+	.args = "-p 12ab", .message = "is not a process ID",
+};
+FIXTURE_VARIANT_ADD(bad_input, reversed_range) {
+	.args = "0x5000-0x1000", .message = "is not a range",
+};
+FIXTURE_VARIANT_ADD(bad_input, garbage_range) {
+	.args = "12zz", .message = "is not a range",
+};
+FIXTURE_VARIANT_ADD(bad_input, no_such_mapping) {
+	.args = "[nosuchmapping]", .message = "no mapping named",
+};
+FIXTURE_VARIANT_ADD(bad_input, bad_demo) {
+	.args = "--demo 2k", .message = "--demo takes 4k or 1g",
+};
+
+FIXTURE_SETUP(bad_input) {}
+FIXTURE_TEARDOWN(bad_input) {}
+
+TEST_F(bad_input, one_clear_line_and_status_2)
+{
+	ASSERT_EQ(2, run_tool(variant->args, self->out, sizeof(self->out),
+			      self->err, sizeof(self->err)));
+	ASSERT_NE(NULL, strstr(self->err, variant->message)) TH_LOG("%s", self->err);
+	ASSERT_EQ(strlen(self->err) - 1, strcspn(self->err, "\n"));
+}
+
+/* Another user's process: a permission error, not a crash (root only). */
+TEST(unprivileged)
+{
+	char out[4096], err[4096], args[64];
+	int status;
+	pid_t pid;
+
+	if (geteuid())
+		SKIP(return, "needs root to start a process as another user");
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		/* Someone else's process: status 2 and why. */
+		snprintf(args, sizeof(args), "-p 1");
+		if (run_tool(args, out, sizeof(out), err, sizeof(err)) != 2 ||
+		    !strstr(err, "no permission"))
+			_exit(11);
+		/* Its own: PFNs hidden, said so, flags still shown. */
+		if (run_tool("--summary [stack]", out, sizeof(out), err,
+			     sizeof(err)) || !strstr(err, "CAP_SYS_ADMIN") ||
+		    !strstr(out, "present"))
+			_exit(12);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+FIXTURE(fuzz) {
+	char out[1 << 16], err[4096], args[128];
+};
+
+FIXTURE_SETUP(fuzz) {}
+FIXTURE_TEARDOWN(fuzz) {}
+
+/*
+ * Random ranges: the tool answers 0 or 2 and never dies of a signal (with
+ * the ASan/UBSan build, any error found is a signal). Lengths stay below a
+ * few GiB: a sanitized process maps terabytes of shadow memory, which the
+ * tool would faithfully walk page by page.
+ */
+TEST_F_TIMEOUT(fuzz, random_ranges, 180)
+{
+	char *out = self->out, *err = self->err, *args = self->args;
+	unsigned int seed = 42, i;
+
+	for (i = 0; i < 48; i++) {
+		unsigned long a = ((unsigned long)rand_r(&seed) << 31 | rand_r(&seed)) &
+				  ((1UL << 48) - 1);
+		unsigned long len = (unsigned long)rand_r(&seed) % (1UL << 26);
+		int status;
+
+		if (i % 4 == 0)
+			snprintf(args, sizeof(self->args), "--summary %#lx-%#lx", a, a + len);
+		else if (i % 4 == 1)
+			snprintf(args, sizeof(self->args), "--summary --json %#lx+%lu", a, len);
+		else if (i % 4 == 2)
+			snprintf(args, sizeof(self->args), "--summary %#lx-%#lx", a + len, a);
+		else
+			snprintf(args, sizeof(self->args), "--summary %#lx+%luG", a, len % 4);
+		status = run_tool(args, out, sizeof(self->out), err, sizeof(self->err));
+		ASSERT_TRUE(status == 0 || status == 2)
+			TH_LOG("'%s' gave status %d: %s", args, status, err);
+	}
+}
+
+TEST_HARNESS_MAIN
