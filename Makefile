@@ -19,7 +19,7 @@ KUNIT_QEMU_GEOMETRIES := x86_64 x86_64-la57
 
 .PHONY: help run check kunit kunit-qemu selftests summary tree deps \
 	install-kunit uninstall-kunit checkpatch mutants tool tool-test bench \
-	clean distclean
+	docs docs-check clean distclean
 
 help:
 	@echo 'ptwalk targets:'
@@ -31,6 +31,8 @@ help:
 	@echo '  tool             build tools/pagemap-walk (the user-space walker)'
 	@echo '  tool-test        its tests, also under ASan/UBSan'
 	@echo '  bench            the seed experiment (--demo 4k, --demo 1g) and pagemap read speed'
+	@echo '  docs             Documentation/ as HTML (Sphinx, warnings are errors)'
+	@echo '  docs-check       Documentation/tests.rst names exactly the tests of the last run'
 	@echo '  summary          table of the results in $(RESULTS)'
 	@echo '  checkpatch       checkpatch.pl --strict and kernel-doc on the kernel C files'
 	@echo '  mutants          build the suites with one walker bug at a time; every one must fail'
@@ -49,7 +51,10 @@ run:
 	$(T)/ptwalk-summary $(RESULTS) || rc=1; \
 	exit $$rc
 
-check: checkpatch run
+check: checkpatch docs
+	@rc=0; $(MAKE) --no-print-directory run || rc=1; \
+	$(MAKE) --no-print-directory docs-check || rc=1; \
+	exit $$rc
 
 kunit:
 	$(T)/ptwalk-kunit $(KUNIT_UM_GEOMETRIES)
@@ -99,6 +104,15 @@ bench: tools/pagemap-walk
 	tools/pagemap-walk --demo 4k
 	tools/pagemap-walk --demo 1g
 
+docs:
+	@$(T)/ptwalk-deps docs
+	PTWALK_KTREE=$$($(T)/ptwalk-tree) sphinx-build -q -W --keep-going -b html \
+		Documentation Documentation/output
+	@echo "ptwalk: documentation in Documentation/output/index.html"
+
+docs-check:
+	@$(T)/ptwalk-doccheck $(RESULTS) Documentation/tests.rst
+
 summary:
 	@$(T)/ptwalk-summary $(RESULTS)
 
@@ -127,7 +141,8 @@ checkpatch:
 	echo "ptwalk: checkpatch --strict and kernel-doc -Wall: kunit/ is clean"
 
 clean:
-	rm -rf $(RESULTS) tools/pagemap-walk tools/pagemap-walk-asan tools/pagemap-walk-test
+	rm -rf $(RESULTS) Documentation/output tools/pagemap-walk tools/pagemap-walk-asan \
+		tools/pagemap-walk-test
 	$(MAKE) -C selftests clean
 
 distclean: clean
