@@ -290,6 +290,39 @@ TEST(unprivileged)
 	ASSERT_EQ(0, WEXITSTATUS(status));
 }
 
+FIXTURE(demo) {
+	char out[4096], err[4096];
+};
+
+FIXTURE_VARIANT(demo) {
+	const char *args;
+	long min_present;	/* pages present after the touch */
+	long absent_before;	/* -1: not asserted */
+};
+
+/* 16384 callocs: malloc's chunk headers touch every page before we do. */
+FIXTURE_VARIANT_ADD(demo, calloc_4k) {
+	.args = "--demo 4k --json", .min_present = 16384, .absent_before = -1,
+};
+FIXTURE_VARIANT_ADD(demo, region_1g) {
+	.args = "--demo 1g --json", .min_present = 262144, .absent_before = 262144,
+};
+
+FIXTURE_SETUP(demo) {}
+FIXTURE_TEARDOWN(demo) {}
+
+/* The seed's experiment: runs cleanly and reports demand paging. */
+TEST_F_TIMEOUT(demo, reports_demand_paging, 120)
+{
+	ASSERT_EQ(0, run_tool(variant->args, self->out, sizeof(self->out),
+			      self->err, sizeof(self->err))) TH_LOG("%s", self->err);
+	ASSERT_LE(variant->min_present, json_num(self->out, "present_after_touch"));
+	if (variant->absent_before >= 0)
+		ASSERT_EQ(variant->absent_before,
+			  json_num(self->out, "absent_before_touch"));
+	TH_LOG("%s", self->out);
+}
+
 FIXTURE(fuzz) {
 	char out[1 << 16], err[4096], args[128];
 };

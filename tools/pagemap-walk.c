@@ -31,6 +31,8 @@
 #define HIST_BUCKETS	24
 
 static const char *prog = "pagemap-walk";
+static size_t ps;		/* the page size, and its log2 */
+static unsigned int pshift;
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
 die(int status, const char *fmt, ...)
@@ -108,7 +110,7 @@ struct thp_cache {
 static bool in_thp(struct thp_cache *c, uintptr_t va, uint64_t pfn)
 {
 	uintptr_t chunk = va & ~(CHUNK - 1);
-	uint64_t idx = (va - chunk) / page_size(), flags;
+	uint64_t idx = (va - chunk) >> pshift, flags;
 
 	if (c->chunk != chunk || !c->head_pfn) {
 		c->chunk = chunk;
@@ -158,7 +160,6 @@ static bool json_first = true;
 
 static void run_print(const struct options *o, const struct run *r)
 {
-	size_t ps = page_size();
 	char flags[128];
 
 	if (!r->open || o->quiet)
@@ -190,7 +191,6 @@ static void run_print(const struct options *o, const struct run *r)
 static void account(const struct options *o, struct summary *s,
 		    struct run *r, uintptr_t va, const struct page_info *pi)
 {
-	size_t ps = page_size();
 	bool extends;
 
 	s->pages++;
@@ -215,8 +215,8 @@ static void account(const struct options *o, struct summary *s,
 		s->last_pfn = pi->pfn;
 
 		s->low_bits_checked++;
-		s->low12_ok += ((pi->pfn * ps) & 0xfff) == (va & 0xfff);
-		s->low21_ok += (pi->pfn & 511) == ((va / ps) & 511);
+		s->low12_ok += ((pi->pfn << pshift) & 0xfff) == (va & 0xfff);
+		s->low21_ok += (pi->pfn & 511) == ((va >> pshift) & 511);
 	}
 
 	extends = r->open && same_kind(&r->first, pi) &&
@@ -258,7 +258,7 @@ static const struct vma *find_vma(const struct vmas *vs, uintptr_t va,
 static int walk_range(const struct options *o, int fd, const struct vmas *vs,
 		      uintptr_t start, uintptr_t end, struct summary *s)
 {
-	size_t ps = page_size(), total = (end - start) / ps, done = 0, hint = 0;
+	size_t total = (end - start) >> pshift, done = 0, hint = 0;
 	uint64_t *raw = malloc(BATCH_PAGES * sizeof(*raw));
 	struct thp_cache cache = { 0 };
 	struct run r = { 0 };
@@ -279,12 +279,18 @@ static int walk_range(const struct options *o, int fd, const struct vmas *vs,
 		}
 		if (got == 0)
 			break;	/* past the end of the user address space */
-		for (i = 0; i < got; i++) {
-			uintptr_t va = start + (done + i) * ps;
+		for (i = 0; i < got;) {
+			uintptr_t va = start + ((done + i) << pshift);
 			const struct vma *vma = find_vma(vs, va, &hint);
-			struct page_info pi = page_info(raw[i], va, vma, &cache);
+			ssize_t seg = vma ? (ssize_t)((vma->end - va) >> pshift) : 1;
 
-			account(o, s, &r, va, &pi);
+			/* One mapping at a time: no lookup per page. */
+			for (seg = seg < got - i ? seg : got - i; seg--; i++) {
+				struct page_info pi = page_info(raw[i], va, vma, &cache);
+
+				account(o, s, &r, va, &pi);
+				va += ps;
+			}
 		}
 		done += got;
 		if (!o->json && isatty(STDERR_FILENO) && time(NULL) - t0 >= 1) {
@@ -524,6 +530,23 @@ struct demo {
 	struct summary before, after;
 };
 
+static void demo_walk(int fd, struct demo *d, struct summary *s);
+
+/* Walk the touched pages three times: the summary of the fastest walk. */
+static void demo_walk_after(int fd, struct demo *d)
+{
+	struct summary best;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		memset(&d->after, 0, sizeof(d->after));
+		demo_walk(fd, d, &d->after);
+		if (!i || d->after.walk_ms < best.walk_ms)
+			best = d->after;
+	}
+	d->after = best;
+}
+
 static void demo_walk(int fd, struct demo *d, struct summary *s)
 {
 	struct options quiet = { .quiet = true };
@@ -539,7 +562,7 @@ static void demo_walk(int fd, struct demo *d, struct summary *s)
 	s->pfns_visible = s->low_bits_checked > 0;
 }
 
-/* The best of three single preads of @n entries: what reading costs. */
+/* The fastest of three single preads of @n entries: what reading costs. */
 static double raw_read_ms(int fd, uintptr_t va, size_t n)
 {
 	uint64_t *raw = malloc(n * sizeof(*raw));
@@ -561,7 +584,7 @@ static double raw_read_ms(int fd, uintptr_t va, size_t n)
 static void demo_4k(int fd, struct demo *d)
 {
 	uintptr_t *blocks = malloc(DEMO_CALLOCS * sizeof(*blocks));
-	size_t ps = page_size(), i;
+	size_t i;
 	double t0;
 
 	if (!blocks)
@@ -583,14 +606,17 @@ static void demo_4k(int fd, struct demo *d)
 	for (i = 0; i < DEMO_CALLOCS; i++)
 		memset((void *)blocks[i], 1, ps);
 	d->touch_ms = now_ms() - t0;
-	demo_walk(fd, d, &d->after);
+	demo_walk_after(fd, d);
 	d->raw_ms = raw_read_ms(fd, d->lo, (d->hi - d->lo) / ps);
+	for (i = 0; i < DEMO_CALLOCS; i++)
+		free((void *)blocks[i]);
+	free(blocks);
 }
 
 /* 1g mode: one 1 GiB region of base pages, touched page by page. */
 static void demo_1g(int fd, struct demo *d)
 {
-	size_t ps = page_size(), i;
+	size_t i;
 	double t0;
 	char *p;
 
@@ -608,8 +634,9 @@ static void demo_1g(int fd, struct demo *d)
 	for (i = 0; i < DEMO_REGION; i += ps)
 		p[i] = 1;
 	d->touch_ms = now_ms() - t0;
-	demo_walk(fd, d, &d->after);
+	demo_walk_after(fd, d);
 	d->raw_ms = raw_read_ms(fd, d->lo, DEMO_REGION / ps);
+	munmap(p, DEMO_REGION);
 }
 
 static void demo_print(const struct options *o, const struct demo *d)
@@ -669,6 +696,8 @@ int main(int argc, char **argv)
 	struct vmas vs;
 	char *stop;
 
+	ps = page_size();
+	pshift = __builtin_ctzl(ps);
 	while ((c = getopt_long(argc, argv, "p:jsd:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
