@@ -17,7 +17,7 @@ T := $(CURDIR)/tools
 KUNIT_UM_GEOMETRIES := um
 KUNIT_QEMU_GEOMETRIES := x86_64 x86_64-la57
 
-.PHONY: help run check kunit kunit-qemu selftests summary tree deps \
+.PHONY: help run check tests kunit kunit-qemu selftests summary tree deps \
 	install-kunit uninstall-kunit checkpatch mutants tool tool-test bench \
 	docs docs-check clean distclean
 
@@ -41,19 +41,26 @@ help:
 	@echo '  clean            remove results/ (distclean: also the build dirs in the cache)'
 	@echo 'variables: KVER=6.12|6.1  KDIR=/path/to/linux  PTWALK_CACHE=$(PTWALK_CACHE)'
 
-run:
+# Every suite, continuing past failures; the exit status says if any failed.
+tests:
 	@rm -f $(RESULTS)/*.json $(RESULTS)/*.log $(RESULTS)/*.tap
 	@rc=0; \
 	$(MAKE) --no-print-directory kunit || rc=1; \
 	$(MAKE) --no-print-directory kunit-qemu || rc=1; \
 	$(MAKE) --no-print-directory selftests || rc=1; \
 	$(MAKE) --no-print-directory tool-test || rc=1; \
-	$(T)/ptwalk-summary $(RESULTS) || rc=1; \
 	exit $$rc
 
+run:
+	@rc=0; $(MAKE) --no-print-directory tests || rc=1; \
+	echo; $(T)/ptwalk-summary $(RESULTS) || rc=1; \
+	exit $$rc
+
+# The summary comes last: its closing line is the run's last line.
 check: checkpatch docs
-	@rc=0; $(MAKE) --no-print-directory run || rc=1; \
+	@rc=0; $(MAKE) --no-print-directory tests || rc=1; \
 	$(MAKE) --no-print-directory docs-check || rc=1; \
+	echo; $(T)/ptwalk-summary $(RESULTS) || rc=1; \
 	exit $$rc
 
 kunit:
