@@ -242,31 +242,19 @@ TEST_F(contig, one_region)
 TEST_F(contig, thp_region)
 {
 	const size_t ps = page_size(), npages = THP_REGION / ps;
-	enum thp_mode mode = thp_mode();
 	size_t i, thps = 0;
 	uint64_t *pfn, flags;
+	const char *why;
 	long kb;
 	char *p;
 
-	if (mode == THP_UNSUPPORTED || mode == THP_NEVER)
-		SKIP(return, "THP is %s", thp_mode_name(mode));
-	if (!thp_only_pmd_size())
-		SKIP(return, "THP sizes other than 2 MiB (mTHP) are enabled");
 	if (!self->pfns)
 		SKIP(return, "PFNs need CAP_SYS_ADMIN");
 	if (ps != 4096)
 		SKIP(return, "page size %zu: THP geometry differs", ps);
-
-	p = mmap_aligned(THP_REGION, PMD_PAGES * ps, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS);
-	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, THP_REGION, MADV_HUGEPAGE));
-	memset(p, 1, THP_REGION);
-	kb = smaps_field_kb(p, "AnonHugePages");
-	if (kb <= 0) {
-		munmap(p, THP_REGION);
-		SKIP(return, "no THP materialised (AnonHugePages %ld kB)", kb);
-	}
+	p = thp_region(THP_REGION, &kb, &why);
+	if (!p)
+		SKIP(return, "%s", why);
 
 	pfn = malloc(npages * sizeof(*pfn));
 	ASSERT_NE(NULL, pfn);
@@ -286,7 +274,8 @@ TEST_F(contig, thp_region)
 	ksft_print_msg("thp: %zu of %zu 2 MiB chunks are THPs (AnonHugePages %ld kB)\n",
 		       thps, npages / PMD_PAGES, kb);
 	report_runs("thp", pfn, npages);
-	ASSERT_EQ((size_t)kb / 2048, thps);
+	/* PMD-mapped THPs, and perhaps some the kernel already split. */
+	ASSERT_GE(thps, (size_t)kb / 2048);
 	free(pfn);
 	munmap(p, THP_REGION);
 }

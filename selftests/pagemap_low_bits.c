@@ -151,32 +151,21 @@ static size_t first_break(const uint64_t *raw, size_t n)
 TEST(thp_pmd_low_21_bits)
 {
 	const size_t ps = page_size(), n = PMD_SIZE_2M / ps;
-	enum thp_mode mode = thp_mode();
 	uint64_t raw[2 * 512], flags;
 	int fd = pagemap_open(0);
 	size_t chunk, huge = 0;
+	const char *why;
 	long kb;
 	char *p;
 
 	ASSERT_GE(fd, 0);
 	if (ps != 4096)
 		SKIP(return, "page size %zu: THP geometry differs", ps);
-	if (mode == THP_UNSUPPORTED || mode == THP_NEVER)
-		SKIP(return, "THP is %s", thp_mode_name(mode));
-	if (!thp_only_pmd_size())
-		SKIP(return, "THP sizes other than 2 MiB (mTHP) are enabled");
 	if (!pagemap_pfns_visible(fd))
 		SKIP(return, "PFNs need CAP_SYS_ADMIN");
-
-	p = mmap_aligned(2 * PMD_SIZE_2M, PMD_SIZE_2M, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS);
-	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, 2 * PMD_SIZE_2M, MADV_HUGEPAGE));
-	memset(p, 1, 2 * PMD_SIZE_2M);
-
-	kb = smaps_field_kb(p, "AnonHugePages");
-	if (kb < 2048)
-		SKIP(return, "THP did not materialise (AnonHugePages %ld kB)", kb);
+	p = thp_region(2 * PMD_SIZE_2M, &kb, &why);
+	if (!p)
+		SKIP(return, "%s", why);
 
 	ASSERT_EQ((ssize_t)(2 * n), pagemap_read(fd, (uintptr_t)p, 2 * n, raw));
 	for (chunk = 0; chunk < 2; chunk++) {
@@ -190,7 +179,8 @@ TEST(thp_pmd_low_21_bits)
 			TH_LOG("chunk %zu: head PFN %#llx", chunk,
 			       (unsigned long long)head.pfn);
 	}
-	ASSERT_EQ(huge, (size_t)kb / 2048);
+	/* PMD-mapped THPs, and perhaps some the kernel already split. */
+	ASSERT_GE(huge, (size_t)kb / 2048);
 	munmap(p, 2 * PMD_SIZE_2M);
 	close(fd);
 }

@@ -165,28 +165,17 @@ TEST_F(scan, present_and_pfnzero_agree)
 TEST_F(scan, huge_agrees)
 {
 	const size_t ps = page_size(), npages = THP_SIZE / ps;
-	enum thp_mode mode = thp_mode();
 	uint64_t *cat, *raw, flags;
 	size_t i, huge = 0;
+	const char *why;
 	long kb;
 	char *p;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	if (mode == THP_UNSUPPORTED || mode == THP_NEVER)
-		SKIP(return, "THP is %s", thp_mode_name(mode));
-	if (!thp_only_pmd_size())
-		SKIP(return, "THP sizes other than 2 MiB (mTHP) are enabled");
-	p = mmap_aligned(THP_SIZE, 2UL << 20, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS);
-	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, THP_SIZE, MADV_HUGEPAGE));
-	memset(p, 1, THP_SIZE);
-	kb = smaps_field_kb(p, "AnonHugePages");
-	if (kb <= 0) {
-		munmap(p, THP_SIZE);
-		SKIP(return, "no THP materialised (AnonHugePages %ld kB)", kb);
-	}
+	p = thp_region(THP_SIZE, &kb, &why);
+	if (!p)
+		SKIP(return, "%s", why);
 
 	cat = calloc(npages, sizeof(*cat));
 	raw = calloc(npages, sizeof(*raw));

@@ -152,6 +152,44 @@ void *mmap_aligned(size_t size, size_t align, int prot, int flags)
 	return (void *)start;
 }
 
+/*
+ * A written, 2 MiB-aligned anonymous region of @size bytes with
+ * MADV_HUGEPAGE, holding at least one PMD-mapped THP. Returns it, with
+ * its AnonHugePages in @huge_kb; or NULL, with in @why the reason THPs
+ * cannot be tested here.
+ */
+void *thp_region(size_t size, long *huge_kb, const char **why)
+{
+	enum thp_mode mode = thp_mode();
+	char *p;
+
+	*huge_kb = 0;
+	if (mode == THP_UNSUPPORTED || mode == THP_NEVER) {
+		*why = mode == THP_NEVER ? "THP is never" : "THP is not built in";
+		return NULL;
+	}
+	if (!thp_only_pmd_size()) {
+		*why = "THP sizes other than 2 MiB (mTHP) are enabled";
+		return NULL;
+	}
+	p = mmap_aligned(size, 2UL << 20, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS);
+	if (!p || madvise(p, size, MADV_HUGEPAGE)) {
+		*why = "no MADV_HUGEPAGE region";
+		if (p)
+			munmap(p, size);
+		return NULL;
+	}
+	memset(p, 1, size);
+	*huge_kb = smaps_field_kb(p, "AnonHugePages");
+	if (*huge_kb <= 0) {
+		munmap(p, size);
+		*why = "no THP materialised (AnonHugePages 0 kB)";
+		return NULL;
+	}
+	return p;
+}
+
 static void pool_path(char *buf, size_t len, unsigned long size_kb,
 		      const char *file)
 {

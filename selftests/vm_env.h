@@ -23,6 +23,7 @@ const char *thp_mode_name(enum thp_mode mode);
 bool thp_only_pmd_size(void);
 long smaps_field_kb(const void *addr, const char *field);
 void *mmap_aligned(size_t size, size_t align, int prot, int flags);
+void *thp_region(size_t size, long *huge_kb, const char **why);
 
 /* A hugetlb pool raised for a test, to be put back afterwards. */
 struct hugetlb_pool {
