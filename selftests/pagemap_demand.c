@@ -10,6 +10,7 @@
  * so that one touch maps exactly one base page.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -228,6 +229,42 @@ TEST_F(demand, map_populate_without_touch)
 	ASSERT_EQ(len / page_size(), read_present(_metadata, self));
 	if (len < self->size)
 		ASSERT_FALSE(pagemap_decode(self->raw[len / page_size()]).present);
+}
+
+/*
+ * Soft-dirty tracks writes: after "4" is written to /proc/self/clear_refs
+ * no page is soft-dirty, and a write makes exactly that page soft-dirty
+ * again. Kernels without CONFIG_MEM_SOFT_DIRTY never set the bit.
+ */
+TEST(soft_dirty_tracks_writes)
+{
+	const size_t ps = page_size();
+	int fd = pagemap_open(0), refs;
+	uint64_t raw[4];
+	size_t i;
+	char *p;
+
+	ASSERT_GE(fd, 0);
+	p = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 1, 4 * ps);
+
+	refs = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+	if (refs < 0)
+		SKIP(return, "/proc/self/clear_refs: %s", strerror(errno));
+	ASSERT_EQ(1, write(refs, "4", 1));
+	close(refs);
+	p[ps] = 2;
+
+	ASSERT_EQ(4, pagemap_read(fd, (uintptr_t)p, 4, raw));
+	if (!pagemap_decode(raw[1]).soft_dirty)
+		SKIP(return, "soft-dirty is not built in (CONFIG_MEM_SOFT_DIRTY)");
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(i == 1, pagemap_decode(raw[i]).soft_dirty)
+			TH_LOG("page %zu", i);
+	munmap(p, 4 * ps);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
