@@ -19,7 +19,7 @@ KUNIT_QEMU_GEOMETRIES := x86_64 x86_64-la57
 
 .PHONY: help run check tests kunit kunit-qemu selftests summary tree deps \
 	install-kunit uninstall-kunit checkpatch mutants tool tool-test bench \
-	docs docs-check clean distclean
+	docs docs-check matrix clean distclean
 
 help:
 	@echo 'ptwalk targets:'
@@ -35,6 +35,7 @@ help:
 	@echo '  docs-check       Documentation/tests.rst names exactly the tests of the last run'
 	@echo '  summary          table of the results in $(RESULTS)'
 	@echo '  checkpatch       checkpatch.pl --strict and kernel-doc on the kernel C files'
+	@echo '  matrix           KUnit on every kernel x geometry cell (CELLS="6.1:um 6.12:arm64-va48 ...")'
 	@echo '  mutants          build the suites with one walker bug at a time; every one must fail'
 	@echo '  install-kunit    link kunit/ into the tree as mm/ptwalk (uninstall-kunit undoes it)'
 	@echo '  tree             fetch and unpack the kernel tree; print its path'
@@ -74,6 +75,9 @@ selftests:
 	@mkdir -p $(RESULTS)
 	@set -o pipefail; $(MAKE) --no-print-directory -C selftests run_tests 2>&1 | \
 		tee $(RESULTS)/selftests-host.tap
+
+matrix:
+	@$(T)/ptwalk-matrix $(CELLS)
 
 mutants:
 	$(T)/ptwalk-mutants $(KUNIT_UM_GEOMETRIES) $(KUNIT_QEMU_GEOMETRIES)

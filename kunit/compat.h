@@ -36,6 +36,16 @@
 #endif
 
 /*
+ * pud_pfn(): 6.12 has a generic fallback for every architecture; 6.1 has it
+ * only where PUD leaves exist, on x86-64 as a plain function (no macro).
+ */
+#if defined(pud_pfn) || (defined(CONFIG_X86_64) && !defined(CONFIG_UML))
+#define ptwalk_pud_pfn(pud)	pud_pfn(pud)
+#else
+#define ptwalk_pud_pfn(pud)	((void)(pud), 0UL)	/* no PUD leaves here */
+#endif
+
+/*
  * Map the PTE table of a user mm. Since 6.5 pte_offset_map() takes the RCU
  * read lock, rechecks the PMD and returns NULL if the table went away;
  * before that it could not fail.

@@ -325,7 +325,7 @@ enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 	record(res, PTWALK_PUD, pud_val(pud), pudp - pud_offset(p4dp, 0));
 	if (!is_table(res, pud_none(pud), pud_present(pud), pud_leaf(pud),
 		      pud_bad(pud)))
-		return end_upper(res, PTWALK_PUD, pud_pfn(pud));
+		return end_upper(res, PTWALK_PUD, ptwalk_pud_pfn(pud));
 
 	pmdp = pmd_offset(pudp, addr);
 	pmd = ptwalk_pmdp_get(pmdp);
