@@ -27,7 +27,12 @@
 /* Pages the touch tests fault in: all of a small region, a sample of 1 GiB. */
 #define MAX_TOUCHED	4096UL
 
+/* Above 2^47: only reachable with 5-level paging (x86-64 LA57). */
+#define HIGH_HINT	(1UL << 50)
+#define LOW_VA_LIMIT	(1UL << 47)
+
 FIXTURE(demand) {
+	const char *skip;	/* set up, but the variant cannot run here */
 	int fd;
 	char *p;
 	size_t size;
@@ -39,10 +44,12 @@ FIXTURE(demand) {
 
 FIXTURE_VARIANT(demand) {
 	size_t size;
+	bool high;		/* map above 2^47 */
 };
 
 FIXTURE_VARIANT_ADD(demand, small) { .size = 64UL << 12 };
 FIXTURE_VARIANT_ADD(demand, one_gib) { .size = 1UL << 30 };
+FIXTURE_VARIANT_ADD(demand, above_47_bits) { .size = 64UL << 12, .high = true };
 
 FIXTURE_SETUP(demand)
 {
@@ -52,9 +59,13 @@ FIXTURE_SETUP(demand)
 	self->size = variant->size;
 	self->npages = self->size / page_size();
 	self->stride = self->npages > MAX_TOUCHED ? self->npages / MAX_TOUCHED : 1;
-	self->p = mmap(NULL, self->size, PROT_READ | PROT_WRITE,
+	self->skip = NULL;
+	self->p = mmap(variant->high ? (void *)HIGH_HINT : NULL, self->size,
+		       PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->p);
+	if (variant->high && (uintptr_t)self->p < LOW_VA_LIMIT)
+		self->skip = "no address above 2^47: 5-level paging not in use";
 	/* EINVAL without THP support: then there is nothing to turn off. */
 	ASSERT_TRUE(!madvise(self->p, self->size, MADV_NOHUGEPAGE) ||
 		    errno == EINVAL);
@@ -108,6 +119,8 @@ TEST_F(demand, absent_before_touch)
 {
 	size_t i;
 
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	ASSERT_EQ((size_t)0, read_present(_metadata, self));
 	for (i = 0; i < self->npages; i++)
 		ASSERT_EQ(0ULL, (unsigned long long)self->raw[i])
@@ -121,6 +134,8 @@ TEST_F(demand, read_fault_maps_zero_page)
 	uint64_t zero_pfn = 0, flags;
 	size_t i;
 
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	touch(self, false);
 	ASSERT_EQ(self->npages / self->stride, read_present(_metadata, self));
 	for (i = 0; i < self->npages; i += self->stride) {
@@ -148,6 +163,8 @@ TEST_F(demand, write_fault_maps_own_pages)
 	size_t i, n = 0;
 	uint64_t *pfns;
 
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	touch(self, true);
 	ASSERT_EQ(self->npages / self->stride, read_present(_metadata, self));
 	pfns = calloc(self->npages / self->stride + 1, sizeof(*pfns));
@@ -177,6 +194,8 @@ TEST_F(demand, touch_maps_only_that_page)
 {
 	size_t k = self->npages / 2;
 
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	self->p[k * page_size()] = 1;
 	ASSERT_EQ((size_t)1, read_present(_metadata, self));
 	ASSERT_TRUE(pagemap_decode(self->raw[k]).present);
@@ -186,6 +205,8 @@ TEST_F(demand, touch_maps_only_that_page)
 
 TEST_F(demand, dontneed_unmaps)
 {
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	touch(self, true);
 	ASSERT_NE((size_t)0, read_present(_metadata, self));
 	ASSERT_EQ(0, madvise(self->p, self->size, MADV_DONTNEED));
@@ -198,6 +219,8 @@ TEST_F(demand, populate_write_without_touch)
 	size_t len = self->npages > MAX_TOUCHED ? MAX_TOUCHED * page_size()
 						 : self->size;
 
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	if (madvise(self->p, len, MADV_POPULATE_WRITE))
 		SKIP(return, "MADV_POPULATE_WRITE: %s (Linux 5.14+)",
 		     strerror(errno));
@@ -210,6 +233,8 @@ TEST_F(demand, mlock_without_touch)
 	size_t len = self->npages > MAX_TOUCHED ? MAX_TOUCHED * page_size()
 						 : self->size;
 
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	if (mlock(self->p, len))
 		SKIP(return, "mlock: %s (RLIMIT_MEMLOCK too small?)",
 		     strerror(errno));
@@ -222,6 +247,8 @@ TEST_F(demand, map_populate_without_touch)
 	size_t len = self->npages > MAX_TOUCHED ? MAX_TOUCHED * page_size()
 						 : self->size;
 
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	/* Replace the region's start with a populated mapping. */
 	ASSERT_NE(MAP_FAILED, mmap(self->p, len, PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |

@@ -25,12 +25,17 @@
 static char data_buf[3 * MAX_PAGE] = { 1 };
 static char bss_buf[3 * MAX_PAGE];
 
-enum region { STACK, HEAP, DATA, BSS, ANON };
+enum region { STACK, HEAP, DATA, BSS, ANON, ANON_HIGH };
+
+/* Above 2^47: only reachable with 5-level paging (x86-64 LA57). */
+#define HIGH_HINT	(1UL << 50)
+#define LOW_VA_LIMIT	(1UL << 47)
 
 FIXTURE(base_page) {
 	int fd;
 	char *heap;
 	char *anon;
+	char *anon_high;	/* MAP_FAILED: no address above 2^47 */
 };
 
 FIXTURE_VARIANT(base_page) {
@@ -42,6 +47,7 @@ FIXTURE_VARIANT_ADD(base_page, heap) { .region = HEAP };
 FIXTURE_VARIANT_ADD(base_page, static_data) { .region = DATA };
 FIXTURE_VARIANT_ADD(base_page, static_bss) { .region = BSS };
 FIXTURE_VARIANT_ADD(base_page, anon_mmap) { .region = ANON };
+FIXTURE_VARIANT_ADD(base_page, anon_above_47_bits) { .region = ANON_HIGH };
 
 FIXTURE_SETUP(base_page)
 {
@@ -52,10 +58,20 @@ FIXTURE_SETUP(base_page)
 	self->anon = mmap(NULL, 3 * MAX_PAGE, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->anon);
+	self->anon_high = mmap((void *)HIGH_HINT, 3 * MAX_PAGE,
+			       PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (self->anon_high != MAP_FAILED &&
+	    (uintptr_t)self->anon_high < LOW_VA_LIMIT) {
+		munmap(self->anon_high, 3 * MAX_PAGE);
+		self->anon_high = MAP_FAILED;
+	}
 }
 
 FIXTURE_TEARDOWN(base_page)
 {
+	if (self->anon_high != MAP_FAILED)
+		munmap(self->anon_high, 3 * MAX_PAGE);
 	munmap(self->anon, 3 * MAX_PAGE);
 	free(self->heap);
 	close(self->fd);
@@ -89,8 +105,13 @@ TEST_F(base_page, frame_of_touched_page)
 	case BSS:
 		base = bss_buf;
 		break;
-	default:
+	case ANON:
 		base = self->anon;
+		break;
+	default:
+		if (self->anon_high == MAP_FAILED)
+			SKIP(return, "no address above 2^47: 5-level paging not in use");
+		base = self->anon_high;
 		break;
 	}
 	page = (char *)(((uintptr_t)base + ps - 1) & ~(ps - 1));
