@@ -285,9 +285,20 @@ static unsigned long get_top(struct kunit *test)
 
 #define UNMAPPED	(BIT(PTWALK_NONE) | BIT(PTWALK_BAD_ADDRESS))
 
+/*
+ * A user address in init_mm: x86-64 and UML have one top-level table for
+ * both halves of the address space, whose user half is empty there; the
+ * table of arm64's init_mm (TTBR1) translates only the kernel half.
+ */
+#ifdef CONFIG_ARM64
+#define USER_IN_INIT_MM	BIT(PTWALK_BAD_ADDRESS)
+#else
+#define USER_IN_INIT_MM	BIT(PTWALK_NONE)
+#endif
+
 static const struct bad_addr bad_addrs[] = {
-	{ "NULL", get_null, BIT(PTWALK_NONE) },
-	{ "user address in init_mm", get_user_addr, BIT(PTWALK_NONE) },
+	{ "NULL", get_null, USER_IN_INIT_MM },
+	{ "user address in init_mm", get_user_addr, USER_IN_INIT_MM },
 	{ "past the translatable range", get_past_span, BIT(PTWALK_BAD_ADDRESS) },
 	{ "vmalloc guard page", get_guard_page, BIT(PTWALK_NONE) },
 	{ "past VMALLOC_END", get_past_vmalloc_end, BIT(PTWALK_NONE) },
