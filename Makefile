@@ -23,7 +23,7 @@ KUNIT_QEMU_GEOMETRIES := x86_64 x86_64-la57
 
 help:
 	@echo 'ptwalk targets:'
-	@echo '  run              KUnit suites (UML, x86_64 4- and 5-level) and selftests, summarised'
+	@echo '  run              KUnit suites (UML, x86_64 4- and 5-level), selftests, tool tests, summarised'
 	@echo '  check            everything CI gates on (= .ci/run)'
 	@echo '  kunit            KUnit suites under UML'
 	@echo '  kunit-qemu       KUnit suites on x86_64 under QEMU, 4-level and 5-level boots'
