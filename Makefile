@@ -17,7 +17,7 @@ T := $(CURDIR)/tools
 KUNIT_UM_GEOMETRIES := um
 KUNIT_QEMU_GEOMETRIES := x86_64 x86_64-la57
 
-.PHONY: help run check tests kunit kunit-qemu selftests summary tree deps \
+.PHONY: help run check tests kunit kunit-qemu selftests summary tree \
 	install-kunit uninstall-kunit checkpatch mutants tool tool-test bench \
 	docs docs-check matrix clean distclean
 
