@@ -59,7 +59,7 @@ enum thp_mode thp_mode(void)
 	return THP_NEVER;
 }
 
-const char *thp_mode_name(enum thp_mode mode)
+static const char *thp_mode_name(enum thp_mode mode)
 {
 	static const char * const names[] = {
 		[THP_UNSUPPORTED] = "not built in",
@@ -161,11 +161,13 @@ void *mmap_aligned(size_t size, size_t align, int prot, int flags)
 void *thp_region(size_t size, long *huge_kb, const char **why)
 {
 	enum thp_mode mode = thp_mode();
+	static char reason[64];
 	char *p;
 
 	*huge_kb = 0;
 	if (mode == THP_UNSUPPORTED || mode == THP_NEVER) {
-		*why = mode == THP_NEVER ? "THP is never" : "THP is not built in";
+		snprintf(reason, sizeof(reason), "THP is %s", thp_mode_name(mode));
+		*why = reason;
 		return NULL;
 	}
 	if (!thp_only_pmd_size()) {

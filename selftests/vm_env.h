@@ -19,7 +19,6 @@ enum thp_mode {
 };
 
 enum thp_mode thp_mode(void);
-const char *thp_mode_name(enum thp_mode mode);
 bool thp_only_pmd_size(void);
 long smaps_field_kb(const void *addr, const char *field);
 void *mmap_aligned(size_t size, size_t align, int prot, int flags);
