@@ -16,18 +16,25 @@ T := $(CURDIR)/tools
 # The geometries each target runs (see config/geometry/).
 KUNIT_UM_GEOMETRIES := um
 KUNIT_QEMU_GEOMETRIES := x86_64 x86_64-la57
+GUEST_GEOMETRIES := x86_64 x86_64-la57
+
+# The kernel x geometry cells 'make check' gates on (make matrix-gate): both
+# kernels on UML and on x86_64 4- and 5-level, KUnit and in-guest selftests.
+# The arm64 cells (each a cross build of 11-12 min cold) run in make matrix.
+GATE_CELLS := 6.12:um 6.12:x86_64 6.12:x86_64-la57 6.1:um 6.1:x86_64 6.1:x86_64-la57
 
 .PHONY: help run check tests kunit kunit-qemu selftests summary tree \
 	install-kunit uninstall-kunit checkpatch mutants tool tool-test bench \
-	docs docs-check matrix clean distclean
+	docs docs-check matrix matrix-full matrix-gate selftests-qemu clean distclean
 
 help:
 	@echo 'ptwalk targets:'
-	@echo '  run              KUnit suites (UML, x86_64 4- and 5-level), selftests, tool tests, summarised'
-	@echo '  check            everything CI gates on (= .ci/run)'
+	@echo '  run              the gating matrix cells, host selftests, tool tests, summarised'
+	@echo '  check            everything CI gates on (= .ci/run): checkpatch, docs, run, docs-check'
 	@echo '  kunit            KUnit suites under UML'
 	@echo '  kunit-qemu       KUnit suites on x86_64 under QEMU, 4-level and 5-level boots'
 	@echo '  selftests        pagemap kselftests on this machine (make -C selftests run_tests)'
+	@echo '  selftests-qemu   pagemap kselftests inside the x86_64 kernel, 4-level and 5-level boots'
 	@echo '  tool             build tools/pagemap-walk (the user-space walker)'
 	@echo '  tool-test        its tests, also under ASan/UBSan'
 	@echo '  bench            the seed experiment (--demo 4k, --demo 1g) and pagemap read speed'
@@ -35,7 +42,9 @@ help:
 	@echo '  docs-check       Documentation/tests.rst names exactly the tests of the last run'
 	@echo '  summary          table of the results in $(RESULTS)'
 	@echo '  checkpatch       checkpatch.pl --strict and kernel-doc on the kernel C files'
-	@echo '  matrix           KUnit on every kernel x geometry cell (CELLS="6.1:um 6.12:arm64-va48 ...")'
+	@echo '  matrix           every kernel x geometry cell, KUnit + in-guest selftests (CELLS="6.1:um ...")'
+	@echo '  matrix-full      the same as matrix: every cell, arm64 included'
+	@echo '  matrix-gate      the cells make check gates on: $(GATE_CELLS)'
 	@echo '  mutants          build the suites with one walker bug at a time; every one must fail'
 	@echo '  install-kunit    link kunit/ into the tree as mm/ptwalk (uninstall-kunit undoes it)'
 	@echo '  tree             fetch and unpack the kernel tree; print its path'
@@ -43,11 +52,17 @@ help:
 	@echo 'variables: KVER=6.12|6.1  KDIR=/path/to/linux  PTWALK_CACHE=$(PTWALK_CACHE)'
 
 # Every suite, continuing past failures; the exit status says if any failed.
+# With KDIR= the one tree given, else the gating cells of the matrix.
 tests:
-	@rm -f $(RESULTS)/*.json $(RESULTS)/*.log $(RESULTS)/*.tap
+	@rm -f $(RESULTS)/*.json $(RESULTS)/*.log $(RESULTS)/*.tap $(RESULTS)/*.xml
 	@rc=0; \
-	$(MAKE) --no-print-directory kunit || rc=1; \
-	$(MAKE) --no-print-directory kunit-qemu || rc=1; \
+	if [ -n "$(KDIR)" ]; then \
+		$(MAKE) --no-print-directory kunit || rc=1; \
+		$(MAKE) --no-print-directory kunit-qemu || rc=1; \
+		$(MAKE) --no-print-directory selftests-qemu || rc=1; \
+	else \
+		$(MAKE) --no-print-directory matrix-gate || rc=1; \
+	fi; \
 	$(MAKE) --no-print-directory selftests || rc=1; \
 	$(MAKE) --no-print-directory tool-test || rc=1; \
 	exit $$rc
@@ -70,14 +85,21 @@ kunit:
 kunit-qemu:
 	$(T)/ptwalk-kunit $(KUNIT_QEMU_GEOMETRIES)
 
+selftests-qemu:
+	$(T)/ptwalk-kunit --build $(GUEST_GEOMETRIES)
+	$(T)/ptwalk-guest $(GUEST_GEOMETRIES)
+
 selftests:
 	@$(T)/ptwalk-deps selftests
 	@mkdir -p $(RESULTS)
 	@set -o pipefail; $(MAKE) --no-print-directory -C selftests run_tests 2>&1 | \
 		tee $(RESULTS)/selftests-host.tap
 
-matrix:
+matrix matrix-full:
 	@$(T)/ptwalk-matrix $(CELLS)
+
+matrix-gate:
+	@$(T)/ptwalk-matrix $(GATE_CELLS)
 
 mutants:
 	$(T)/ptwalk-mutants $(KUNIT_UM_GEOMETRIES) $(KUNIT_QEMU_GEOMETRIES)
