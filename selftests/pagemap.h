@@ -22,6 +22,14 @@
 #define PM_SWAP			(1ULL << 62)
 #define PM_PRESENT		(1ULL << 63)
 
+/*
+ * An address with nothing mapped reads as an empty entry, except for the
+ * soft-dirty bit: pagemap_pte_hole() (fs/proc/task_mmu.c) reports the VMA's
+ * VM_SOFTDIRTY there, which every new VMA has when CONFIG_MEM_SOFT_DIRTY=y.
+ * These are the bits that must be clear for such an address.
+ */
+#define PM_HOLE_MUST_BE_CLEAR	(~PM_SOFT_DIRTY)
+
 /* Missing from older UAPI headers. */
 #ifndef KPF_ZERO_PAGE
 #define KPF_ZERO_PAGE		24
