@@ -35,6 +35,7 @@ load_geometry()
 		die 2 "unknown geometry '$1' (known: $(geometry_names))"
 	GEOM_QEMU_ARGS= GEOM_KERNEL_ARGS= GEOM_KUNITCONFIGS= GEOM_CROSS_COMPILE=
 	GEOM_GUEST_QEMU= GEOM_GUEST_IMAGE= GEOM_GUEST_CONSOLE= GEOM_GUEST_MUST_PASS=
+	GEOM_GUEST_KERNEL_ARGS=
 	. "$PTWALK_TOP/config/geometry/$1.conf"
 }
 
