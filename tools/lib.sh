@@ -4,6 +4,9 @@
 PTWALK_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PTWALK_CACHE=${PTWALK_CACHE:-$HOME/.cache/ptwalk}
 
+# What must never appear in the kernel log of a passing run (KUnit or guest).
+PTWALK_BAD_LOG='(WARNING:|BUG:|Oops|Kernel panic|general protection fault|UBSAN:|KASAN:)'
+
 die()
 {
 	local rc=$1
