@@ -15,7 +15,7 @@
 #include <linux/string.h>
 #include <kunit/test.h>
 
-#include "compat.h"
+#include "compat_kunit.h"
 #include "ptwalk.h"
 #include "test_util.h"
 

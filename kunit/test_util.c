@@ -10,7 +10,7 @@
 #include <linux/vmalloc.h>
 #include <kunit/test.h>
 
-#include "compat.h"
+#include "compat_kunit.h"
 #include "test_util.h"
 
 /* virt_to_phys() for the direct map, __pa_symbol() for the kernel image. */

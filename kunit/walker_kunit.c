@@ -17,7 +17,7 @@
 #include <linux/vmalloc.h>
 #include <kunit/test.h>
 
-#include "compat.h"
+#include "compat_kunit.h"
 #include "ptwalk.h"
 #include "test_util.h"
 

@@ -1,0 +1,253 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The version x geometry matrix of config/matrix.toml as typed records, and
+# the kunit.py --qemu_config files its geometries name.
+#
+# Copyright (C) 2026 The ptwalk authors
+
+import ast
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MATRIX_PATH = os.path.join(TOP, 'config', 'matrix.toml')
+
+
+class MatrixError(Exception):
+	"""config/matrix.toml (or a file it names) says something impossible."""
+
+
+@dataclass(frozen=True)
+class QemuParams:
+	"""The fields of a kunit.py QemuArchParams, read from a --qemu_config file."""
+	path: str
+	linux_arch: str
+	kconfig: str
+	qemu_arch: str
+	kernel_path: str
+	kernel_command_line: str
+	extra_qemu_params: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Arch:
+	name: str
+	packages: Tuple[str, ...]
+	cross_compile: str = ''
+
+
+@dataclass(frozen=True)
+class Build:
+	"""One kernel configuration, built once per kernel version."""
+	name: str
+	arch: Arch
+	kconfig: Tuple[str, ...]	# fragment paths, relative to TOP
+
+
+@dataclass(frozen=True)
+class Geometry:
+	"""One build booted one way."""
+	name: str
+	description: str
+	build: Build
+	qemu: Optional[QemuParams]
+	kernel_args: Tuple[str, ...] = ()
+	guest: bool = False
+	guest_kernel_args: Tuple[str, ...] = ()
+	must_pass: Tuple[str, ...] = ()
+	kernels: Tuple[str, ...] = ()
+	gate: Tuple[str, ...] = ()
+	absent: Dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Cell:
+	kver: str
+	geometry: Geometry
+	gate: bool
+
+	@property
+	def name(self) -> str:
+		return f'{self.kver}:{self.geometry.name}'
+
+
+@dataclass(frozen=True)
+class Matrix:
+	kernels: Tuple[str, ...]
+	geometries: Dict[str, Geometry]
+	cells: Tuple[Cell, ...]
+
+	@property
+	def default_kernel(self) -> str:
+		return self.kernels[0]
+
+	def cell(self, name: str) -> Cell:
+		for c in self.cells:
+			if c.name == name:
+				return c
+		kver, _, geom = name.partition(':')
+		g = self.geometries.get(geom)
+		if g and kver in g.absent:
+			raise MatrixError(f"no cell '{name}': {g.absent[kver]}")
+		raise MatrixError(f"no cell '{name}' (KVER:GEOMETRY; 'make cells' lists them)")
+
+	def geometry(self, name: str) -> Geometry:
+		try:
+			return self.geometries[name]
+		except KeyError:
+			raise MatrixError(f"unknown geometry '{name}' (known: "
+					  f"{' '.join(self.geometries)})") from None
+
+	def gating(self, kver: Optional[str] = None) -> List[Cell]:
+		return [c for c in self.cells if c.gate and kver in (None, c.kver)]
+
+
+_QEMU_FIELDS = ('linux_arch', 'kconfig', 'qemu_arch', 'kernel_path',
+		'kernel_command_line', 'extra_qemu_params')
+
+
+def read_qemu_config(path: str) -> QemuParams:
+	"""Read the QemuArchParams(...) literal of a kunit.py --qemu_config file.
+
+	The file is kunit.py's to import; here its arguments are only read
+	(they must be literals), so no kernel tree is needed to know them.
+	"""
+	try:
+		with open(path) as f:
+			tree = ast.parse(f.read(), path)
+	except (OSError, SyntaxError) as e:
+		raise MatrixError(f'{path}: {e}') from None
+	for node in ast.walk(tree):
+		if isinstance(node, ast.Call) and getattr(node.func, 'id', '') == 'QemuArchParams':
+			try:
+				kw = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+			except ValueError:
+				raise MatrixError(f'{path}: QemuArchParams arguments must be literals') from None
+			missing = [f for f in _QEMU_FIELDS if f not in kw]
+			unknown = [k for k in kw if k not in _QEMU_FIELDS]
+			if missing or unknown:
+				raise MatrixError(f'{path}: QemuArchParams: missing {missing}, '
+						  f'not known to every kunit.py {unknown}')
+			kw['extra_qemu_params'] = tuple(kw['extra_qemu_params'])
+			return QemuParams(path=path, **kw)
+	raise MatrixError(f'{path}: no QemuArchParams(...) in it')
+
+
+def _strs(table: Dict[str, Any], key: str, where: str) -> Tuple[str, ...]:
+	value = table.get(key, [])
+	if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+		raise MatrixError(f'{where}: {key} must be a list of strings')
+	return tuple(value)
+
+
+def _check_keys(table: Dict[str, Any], allowed: Tuple[str, ...], where: str) -> None:
+	unknown = sorted(set(table) - set(allowed))
+	if unknown:
+		raise MatrixError(f'{where}: unknown key(s) {", ".join(unknown)}')
+
+
+def _file(top: str, rel: str, where: str) -> str:
+	path = os.path.join(top, rel)
+	if not os.path.isfile(path):
+		raise MatrixError(f'{where}: {rel} does not exist')
+	return path
+
+
+_KVER_RE = re.compile(r'^\d+\.\d+$')
+_NAME_RE = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
+
+
+def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
+	"""Check a parsed matrix.toml and turn it into records."""
+	_check_keys(doc, ('kernels', 'arch', 'build', 'geometry'), 'matrix')
+	kernels = _strs(doc, 'kernels', 'matrix')
+	if not kernels or any(not _KVER_RE.match(k) for k in kernels):
+		raise MatrixError('matrix: kernels must list versions like "6.12"')
+
+	arches = {}
+	for name, t in doc.get('arch', {}).items():
+		_check_keys(t, ('packages', 'cross_compile'), f'arch.{name}')
+		arches[name] = Arch(name, _strs(t, 'packages', f'arch.{name}'),
+				    t.get('cross_compile', ''))
+
+	builds = {}
+	for name, t in doc.get('build', {}).items():
+		where = f'build.{name}'
+		_check_keys(t, ('arch', 'kconfig'), where)
+		if t.get('arch') not in arches:
+			raise MatrixError(f"{where}: arch '{t.get('arch')}' has no [arch.*] entry")
+		kconfig = _strs(t, 'kconfig', where)
+		for rel in kconfig:
+			_file(top, rel, where)
+		builds[name] = Build(name, arches[t['arch']], kconfig)
+
+	geometries: Dict[str, Geometry] = {}
+	for name, t in doc.get('geometry', {}).items():
+		where = f'geometry.{name}'
+		if not _NAME_RE.match(name):
+			raise MatrixError(f'{where}: not a name for files and cells')
+		_check_keys(t, ('description', 'build', 'qemu_config', 'kernel_args', 'guest',
+				'guest_kernel_args', 'must_pass', 'kernels', 'gate', 'absent'), where)
+		build = builds.get(t.get('build', ''))
+		if build is None:
+			raise MatrixError(f"{where}: build '{t.get('build')}' has no [build.*] entry")
+		qemu = None
+		if 'qemu_config' in t:
+			qemu = read_qemu_config(_file(top, t['qemu_config'], where))
+			if qemu.linux_arch != build.arch.name:
+				raise MatrixError(f'{where}: {t["qemu_config"]} is for {qemu.linux_arch}, '
+						  f'build {build.name} for {build.arch.name}')
+		elif build.arch.name != 'um':
+			raise MatrixError(f'{where}: a QEMU boot needs a qemu_config')
+		g = Geometry(name=name, description=t.get('description', name), build=build,
+			     qemu=qemu, kernel_args=_strs(t, 'kernel_args', where),
+			     guest=bool(t.get('guest', False)),
+			     guest_kernel_args=_strs(t, 'guest_kernel_args', where),
+			     must_pass=_strs(t, 'must_pass', where),
+			     kernels=_strs(t, 'kernels', where), gate=_strs(t, 'gate', where),
+			     absent=dict(t.get('absent', {})))
+		if g.guest and not qemu:
+			raise MatrixError(f'{where}: the selftests guest boots under QEMU: no qemu_config')
+		if g.must_pass and not g.guest:
+			raise MatrixError(f'{where}: must_pass without a guest')
+		for kver in g.kernels + g.gate + tuple(g.absent):
+			if kver not in kernels:
+				raise MatrixError(f'{where}: kernel {kver} is not in kernels')
+		for kver in kernels:
+			if (kver in g.kernels) == (kver in g.absent):
+				raise MatrixError(f'{where}: kernel {kver} must be in kernels or, '
+						  'with the reason, in absent (one of them)')
+		if not set(g.gate) <= set(g.kernels):
+			raise MatrixError(f'{where}: gate names a kernel the geometry is not on')
+		geometries[name] = g
+
+	# Geometries that boot one build must agree on what it is made of.
+	for b in builds.values():
+		kconfigs = {g.qemu.kconfig if g.qemu else '' for g in geometries.values()
+			    if g.build is b}
+		if len(kconfigs) > 1:
+			raise MatrixError(f'build.{b.name}: its geometries\' qemu_config files '
+					  'have different kconfig')
+
+	cells = tuple(Cell(k, g, k in g.gate) for k in kernels
+		      for g in geometries.values() if k in g.kernels)
+	return Matrix(kernels, geometries, cells)
+
+
+def load_matrix(path: str = MATRIX_PATH) -> Matrix:
+	try:
+		with open(path, 'rb') as f:
+			doc = tomllib.load(f)
+	except (OSError, tomllib.TOMLDecodeError) as e:
+		raise MatrixError(f'{path}: {e}') from None
+	return parse_matrix(doc, os.path.dirname(os.path.dirname(os.path.abspath(path))))
+
+
+def cells_json(matrix: Matrix) -> List[Dict[str, Any]]:
+	"""The cells as the GitHub workflow's job matrix takes them."""
+	return [{'cell': c.name, 'kver': c.kver, 'geometry': c.geometry.name,
+		 'gate': c.gate, 'guest': c.geometry.guest,
+		 'description': c.geometry.description} for c in matrix.cells]

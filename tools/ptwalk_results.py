@@ -1,0 +1,400 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# What a run produced, read once: kunit.py's JSON with the kernel log beside
+# it, and kselftest TAP (the tree's runner, or one harness program). Each run
+# becomes one Outcome: its cases and the problems that make it red beyond
+# failed cases (a crash, a missing line, a splat in the kernel log, a
+# timeout, a build failure). The verdict of a run is Outcome.ok, nothing else.
+#
+# Copyright (C) 2026 The ptwalk authors
+
+import dataclasses
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Tuple
+
+PASS, FAIL, SKIP = 'PASS', 'FAIL', 'SKIP'
+
+# What must never appear in the kernel log of a passing run (KUnit or guest).
+BAD_LOG_RE = re.compile(r'WARNING:|BUG:|Oops|Kernel panic|general protection fault|'
+			r'UBSAN:|KASAN:')
+# How many of those lines an Outcome quotes.
+BAD_LOG_QUOTED = 5
+
+
+@dataclass(frozen=True)
+class Counts:
+	passed: int = 0
+	failed: int = 0
+	skipped: int = 0
+
+	def __add__(self, other: 'Counts') -> 'Counts':
+		return Counts(self.passed + other.passed, self.failed + other.failed,
+			      self.skipped + other.skipped)
+
+	def __str__(self) -> str:
+		return f'{self.passed} passed, {self.failed} failed, {self.skipped} skipped'
+
+
+@dataclass(frozen=True)
+class Case:
+	"""One test result: a KUnit case (or one parameter of it), or a harness test."""
+	suite: str		# KUnit suite, or selftest program
+	name: str		# KUnit case, or harness fixture[.variant].test
+	status: str		# PASS, FAIL or SKIP
+	reason: str = ''	# why it was skipped or failed, if said
+	param: str = ''		# KUnit parameter description
+
+	@property
+	def full_name(self) -> str:
+		return f'{self.name}[{self.param}]' if self.param else self.name
+
+
+@dataclass
+class Outcome:
+	"""The one verdict of one run."""
+	name: str		# results/<name>.*: kunit-6.12-um, selftests-6.1-x86_64, ...
+	kind: str		# kunit, selftests or tool
+	cell: str = ''		# KVER:GEOMETRY, or '' for a run on the host
+	seconds: float = 0.0
+	cases: List[Case] = field(default_factory=list)
+	problems: List[str] = field(default_factory=list)
+
+	@property
+	def counts(self) -> Counts:
+		"""Cases by status; each problem is one more failure."""
+		return Counts(sum(c.status == PASS for c in self.cases),
+			      sum(c.status == FAIL for c in self.cases) + len(self.problems),
+			      sum(c.status == SKIP for c in self.cases))
+
+	@property
+	def ok(self) -> bool:
+		return self.counts.failed == 0
+
+	def to_json(self) -> str:
+		return json.dumps(dataclasses.asdict(self), indent=1)
+
+	@classmethod
+	def from_json(cls, text: str) -> 'Outcome':
+		d = json.loads(text)
+		d['cases'] = [Case(**c) for c in d.get('cases', [])]
+		return cls(**d)
+
+
+def bad_log_lines(text: str) -> List[str]:
+	return [l.strip() for l in text.splitlines() if BAD_LOG_RE.search(l)]
+
+
+def _log_problems(text: str, what: str) -> List[str]:
+	bad = bad_log_lines(text)
+	problems = [f'{what}: {l}' for l in bad[:BAD_LOG_QUOTED]]
+	if len(bad) > BAD_LOG_QUOTED:
+		problems.append(f'{what}: {len(bad) - BAD_LOG_QUOTED} more such lines')
+	return problems
+
+
+# ---- KUnit: kunit.py's JSON, and the kernel log it parsed ------------------
+
+_TIME_RE = re.compile(r'^\[\s*\d+\.\d+\]\s?')
+_SUBTEST_RE = re.compile(r'^\s*# Subtest: (.+?)\s*$')
+# 6.12: "ok 3 name # SKIP why"; 6.1: "ok 3 - name # SKIP why".
+_KTAP_RESULT_RE = re.compile(r'^\s*(?:not ok|ok) \d+ (?:- )?(.*?)(?: # SKIP(?: (.*?))?)?\s*$')
+# The kernel's own count for a parameterised case, on every version.
+_CASE_TOTALS_RE = re.compile(r'^\s*# (\S+): pass:(\d+) fail:(\d+) skip:(\d+) total:(\d+)\s*$')
+
+
+@dataclass
+class KtapNotes:
+	"""What kunit.py's JSON leaves out, read from the kernel log."""
+	# (suite, case, param) -> the reason after '# SKIP'; param '' for a case
+	skip_reasons: Dict[Tuple[str, str, str], str] = field(default_factory=dict)
+	# (suite, case) -> (pass, fail, skip, total) of a parameterised case
+	case_totals: Dict[Tuple[str, str], Tuple[int, int, int, int]] = field(default_factory=dict)
+
+
+def read_ktap_notes(log: str, suites: Dict[str, Iterable[str]]) -> KtapNotes:
+	"""Skip reasons and per-case totals of the suites (suite -> its
+	parameterised cases) in a kernel log; everything else is left to
+	kunit.py."""
+	notes = KtapNotes()
+	suite = group = None
+	for raw in log.splitlines():
+		line = _TIME_RE.sub('', raw)
+		m = _SUBTEST_RE.match(line)
+		if m:
+			name = m.group(1)
+			if name in suites:
+				suite, group = name, None
+			elif suite and name in suites[suite]:
+				group = name
+			continue
+		if suite is None:
+			continue
+		m = _CASE_TOTALS_RE.match(line)
+		if m:
+			notes.case_totals[(suite, m.group(1))] = tuple(int(x) for x in m.groups()[1:])
+			continue
+		m = _KTAP_RESULT_RE.match(line)
+		if not m:
+			continue
+		name, reason = m.group(1), m.group(2)
+		if name == suite:
+			suite = group = None
+		elif group and name == group:
+			group = None
+			if reason is not None:
+				notes.skip_reasons[(suite, name, '')] = reason
+		elif reason is not None:
+			key = (suite, group, name) if group else (suite, name, '')
+			notes.skip_reasons[key] = reason
+	return notes
+
+
+_JSON_STATUS = {'PASS': PASS, 'SKIP': SKIP}	# FAIL, ERROR (crashed): FAIL
+
+
+def kunit_cases(root: dict, log: str) -> List[Case]:
+	"""The cases of kunit.py's JSON, completed from the kernel log: skip
+	reasons, and 6.1's parameter results (a 6.1 kernel does not mark a
+	skipped parameter '# SKIP'; kunit.py then calls it passed, while the
+	kernel's totals line for the case counts it skipped)."""
+	suites = root.get('sub_groups', [])
+	groups = {s['name']: [g['name'] for g in s.get('sub_groups', [])] for s in suites}
+	notes = read_ktap_notes(log, groups)
+
+	def reason(suite: str, case: str, param: str, status: str) -> str:
+		if status != SKIP:
+			return ''
+		r = notes.skip_reasons.get((suite, case, param))
+		if r is None and param:
+			r = notes.skip_reasons.get((suite, case, ''))
+		return r or ''
+
+	cases = []
+	for s in suites:
+		for c in s.get('test_cases', []):
+			st = _JSON_STATUS.get(c['status'], FAIL)
+			cases.append(Case(s['name'], c['name'], st,
+					  reason(s['name'], c['name'], '', st)))
+		for g in s.get('sub_groups', []):
+			params = g.get('test_cases', [])
+			statuses = [_JSON_STATUS.get(p['status'], FAIL) for p in params]
+			t = notes.case_totals.get((s['name'], g['name']))
+			if t and t[2] > 0 and statuses.count(SKIP) != t[2]:
+				statuses = _unmarked_skips(statuses, t)
+			for p, st in zip(params, statuses):
+				cases.append(Case(s['name'], g['name'], st,
+						  reason(s['name'], g['name'], p['name'], st),
+						  param=p['name']))
+	return cases
+
+
+def _unmarked_skips(statuses: List[str], totals: Tuple[int, int, int, int]) -> List[str]:
+	"""Statuses of a 6.1 case whose skipped parameters kunit.py counted as
+	passed. Which of the passed parameters were skipped is only known when
+	all of them were; otherwise the case as a whole is one failure: its
+	results cannot be told apart."""
+	passed, failed, skipped, total = totals
+	if len(statuses) != total:
+		return [FAIL] * len(statuses)
+	if statuses.count(FAIL) == failed and statuses.count(PASS) == passed + skipped:
+		if passed == 0:
+			return [SKIP if st == PASS else st for st in statuses]
+	return [FAIL] * len(statuses)
+
+
+def kunit_outcome(name: str, json_text: Optional[str], log: str, *, cell: str = '',
+		  exit_code: int = 0, timed_out: Optional[float] = None,
+		  build_error: Optional[str] = None) -> Outcome:
+	"""The verdict of one kunit.py exec (or of the build before it)."""
+	out = Outcome(name, 'kunit', cell)
+	if build_error is not None:
+		out.problems.append(f'kernel build failed: {build_error}')
+		return out
+	if timed_out:
+		out.problems.append(f'kunit.py timed out after {timed_out:.0f} s')
+	root = None
+	if json_text:
+		try:
+			root = json.loads(json_text)
+		except ValueError as e:
+			out.problems.append(f'kunit.py JSON unreadable: {e}')
+	if root is not None:
+		out.cases = kunit_cases(root, log)
+	if not out.cases:
+		out.problems.append('no KUnit results (kunit.py found no test output)')
+	out.problems += _log_problems(log, 'kernel log')
+	if exit_code and out.ok:
+		out.problems.append(f'kunit.py exited {exit_code} with no failed case')
+	return out
+
+
+# ---- kselftest TAP: the tree's runner, or one harness program --------------
+
+_PROGRAM_RE = re.compile(r'^# selftests: (\S+): (\S+)\s*$')
+_PROGRAM_RESULT_RE = re.compile(r'^(not ok|ok) \d+ selftests: (\S+): (\S+)(?: # (.*))?$')
+_PLAN_RE = re.compile(r'^1\.\.(\d+)\s*$')
+_RUN_RE = re.compile(r'^#\s+RUN\s+(\S+) \.\.\.')
+# 6.1's harness leaves the name out of a skipped test's line: "ok 3 # SKIP why".
+_TAP_RESULT_RE = re.compile(r'^(not ok|ok) \d+(?: ([^#\s]\S*))?\s*'
+			    r'(?:# (SKIP|XFAIL|XPASS|TODO)\b\s*(.*))?$')
+_TOTALS_RE = re.compile(r'^# Totals: pass:(\d+) fail:(\d+) xfail:(\d+) xpass:(\d+) '
+			r'skip:(\d+) error:(\d+)')
+
+
+@dataclass
+class Program:
+	"""One selftest program's part of a TAP stream."""
+	name: str
+	cases: List[Case] = field(default_factory=list)
+	totals: Optional[Counts] = None	# its harness's closing "# Totals:" line
+	result: Optional[str] = None		# the runner's "ok"/"not ok" for it
+	result_note: str = ''			# what follows '#' on that line
+
+
+def _harness_line(prog: Program, line: str, running: List[str]) -> None:
+	m = _RUN_RE.match(line)
+	if m:
+		running[0] = m.group(1)
+		return
+	m = _TOTALS_RE.match(line)
+	if m:
+		p, f, xf, xp, s, e = map(int, m.groups())
+		prog.totals = Counts(p + xf, f + xp + e, s)
+		return
+	m = _TAP_RESULT_RE.match(line)
+	if not m:
+		return
+	ok, name, directive, text = m.groups()
+	if directive == 'SKIP':
+		st = SKIP
+	elif directive == 'XFAIL':
+		st = PASS
+	elif directive == 'XPASS':
+		st = FAIL
+	else:
+		st = PASS if ok == 'ok' else FAIL
+	prog.cases.append(Case(prog.name, name or running[0], st,
+			       (text or '').strip() if st != PASS else ''))
+
+
+def read_kselftest(text: str, program: str = '') -> Tuple[List[Program], Optional[int]]:
+	"""The programs of a kselftest TAP stream, and its top-level plan.
+
+	@text is either the output of the tree's runner (run_kselftest.sh, or
+	lib.mk's run_tests: one "# selftests: COLLECTION: PROGRAM" section per
+	program, its output prefixed "# ") or, with @program, the output of one
+	harness program run by itself.
+	"""
+	programs: List[Program] = []
+	plan = None
+	prog = Program(program) if program else None
+	if prog:
+		programs.append(prog)
+	running = ['?']
+	for raw in text.splitlines():
+		line = raw.rstrip('\r\n')
+		if not program:
+			m = _PROGRAM_RE.match(line)
+			if m:
+				prog = Program(m.group(2))
+				programs.append(prog)
+				running = ['?']
+				continue
+			m = _PROGRAM_RESULT_RE.match(line)
+			if m:
+				if prog is None or prog.name != m.group(3):
+					prog = Program(m.group(3))
+					programs.append(prog)
+				prog.result, prog.result_note = m.group(1), m.group(4) or ''
+				prog = None
+				continue
+			m = _PLAN_RE.match(line)
+			if m and plan is None:
+				plan = int(m.group(1))
+				continue
+			if prog is None or not line.startswith('# '):
+				continue
+			line = line[2:]
+		elif plan is None and _PLAN_RE.match(line):
+			plan = int(_PLAN_RE.match(line).group(1))
+			continue
+		_harness_line(prog, line, running)
+	return programs, plan
+
+
+def selftests_outcome(name: str, text: str, *, kind: str = 'selftests', cell: str = '',
+		      program: str = '', expect: Optional[List[str]] = None,
+		      must_pass: Iterable[str] = ()) -> Outcome:
+	"""The verdict of a kselftest run from its TAP (see read_kselftest()).
+
+	Red when a test fails, and when the run is incomplete: a program of
+	@expect (or of the runner's plan) without output, a result line or its
+	harness's totals line, or totals that disagree with the result lines.
+	Each pattern of @must_pass must name at least one test, and none of
+	those may be skipped.
+	"""
+	out = Outcome(name, kind, cell)
+	programs, plan = read_kselftest(text, program)
+	for p in programs:
+		out.cases += p.cases
+		if not program and p.result is None:
+			out.problems.append(f'{p.name}: no result line (the run stopped in it)')
+		if p.totals is None:
+			out.problems.append(f'{p.name}: no totals line (its output is incomplete)')
+		elif p.totals != sum((_case_counts(c) for c in p.cases), Counts()):
+			out.problems.append(f'{p.name}: totals line says {p.totals}, '
+					    'its result lines do not')
+		if p.result == 'not ok' and not any(c.status == FAIL for c in p.cases):
+			out.cases.append(Case(p.name, '(program)', FAIL,
+					      p.result_note or 'the program failed'))
+	names = [p.name for p in programs]
+	for want in expect or []:
+		if want not in names:
+			out.problems.append(f'{want}: no output at all')
+	if not program and plan is not None and len(programs) < plan:
+		out.problems.append(f'{len(programs)} of {plan} programs ran')
+	if not programs:
+		out.problems.append('no selftest output')
+	for pattern in must_pass:
+		hits = [c for c in out.cases if re.search(pattern, c.name)]
+		if not hits:
+			out.problems.append(f"no test matching '{pattern}' ran; it must pass here")
+		for c in hits:
+			if c.status == SKIP:
+				out.problems.append(f'{c.suite}:{c.name} must pass here, not skip '
+						    f'({c.reason})')
+	return out
+
+
+def _case_counts(c: Case) -> Counts:
+	return Counts(c.status == PASS, c.status == FAIL, c.status == SKIP)
+
+
+# ---- the selftests guest: console log of one QEMU boot ---------------------
+
+GUEST_DONE_RE = re.compile(r'^ptwalk-guest: selftests done', re.M)
+
+
+def guest_outcome(name: str, console: str, *, cell: str = '', expect: Optional[List[str]] = None,
+		  must_pass: Iterable[str] = (), exit_code: int = 0,
+		  timed_out: Optional[float] = None) -> Outcome:
+	"""The verdict of one selftests guest boot from its serial console."""
+	console = console.replace('\r', '')
+	out = selftests_outcome(name, tap_of_console(console), cell=cell, expect=expect, must_pass=must_pass)
+	problems = []
+	if timed_out:
+		problems.append(f'the guest timed out after {timed_out:.0f} s')
+	problems += _log_problems(console, 'guest console')
+	if not GUEST_DONE_RE.search(console) and not timed_out:
+		problems.append(f'the guest stopped before the selftests finished (QEMU exit {exit_code})')
+	out.problems = problems + out.problems
+	return out
+
+
+def tap_of_console(console: str) -> str:
+	"""The runner's TAP inside a guest console log."""
+	console = console.replace('\r', '')
+	start = console.find('TAP version 13')
+	return console[start:] if start >= 0 else ''

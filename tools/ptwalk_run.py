@@ -1,0 +1,362 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The steps of a ptwalk run, each with the kernel tree's own tools: kunit.py
+# build and exec for the KUnit half of a cell; the tree's kselftest Makefile,
+# run_kselftest.sh and usr/gen_init_cpio for the selftests guest; lib.mk's
+# run_tests on the host; checkpatch.pl and kernel-doc. Each step that tests
+# something returns an Outcome (ptwalk_results) and leaves its logs in the
+# results directory.
+#
+# Copyright (C) 2026 The ptwalk authors
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+from ptwalk_matrix import Build, Cell, Geometry, QemuParams
+from ptwalk_results import (PASS, FAIL, Case, Outcome, guest_outcome, kunit_outcome,
+			    selftests_outcome, tap_of_console)
+from ptwalk_tree import (PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, cache_dir,
+			 forget_stale_objects, info, remember_sources)
+
+# kunit.py's own QEMU command line (kunit_kernel.py): the guest boots with
+# the same one, then the geometry's --qemu_config parameters, which win.
+KUNIT_QEMU_BASE = ['-nodefaults', '-m', '1024', '-no-reboot', '-nographic',
+		   '-serial', 'stdio']
+# The guest boots straight to init: no KUnit suite matches this.
+GUEST_KERNEL_ARGS = ['rdinit=/init', 'panic=-1', 'loglevel=4',
+		     'kunit.filter_glob=ptwalk-guest-runs-no-kunit-suite']
+GUEST_INIT = os.path.join(TOP, 'config', 'guest', 'init')
+SELFTESTS = os.path.join(TOP, 'selftests')
+
+
+@dataclass
+class Context:
+	"""What every step of one run shares."""
+	results: str
+	packages: Packages = field(default_factory=Packages)
+	kunit_src: str = os.path.join(TOP, 'kunit')
+	kunit_timeout: int = int(os.environ.get('KUNIT_TIMEOUT', '1800'))
+	guest_timeout: int = int(os.environ.get('GUEST_TIMEOUT', '900'))
+	# build dir -> None (built) or why it did not build, this run
+	builds: Dict[str, Optional[str]] = field(default_factory=dict)
+	build_seconds: Dict[str, float] = field(default_factory=dict)
+	# tree name -> staged selftests (root of the initramfs), this run
+	stages: Dict[str, str] = field(default_factory=dict)
+
+	def path(self, name: str) -> str:
+		os.makedirs(self.results, exist_ok=True)
+		return os.path.join(self.results, name)
+
+
+def _run_logged(cmd: Sequence[str], log: str, *, cwd: Optional[str] = None,
+		env: Optional[Dict[str, str]] = None, timeout: Optional[float] = None,
+		stdin: Optional[int] = None) -> Optional[int]:
+	"""Run @cmd with its output in @log; its exit status, None on timeout."""
+	with open(log, 'w') as f:
+		f.write('$ ' + ' '.join(shlex.quote(c) for c in cmd) + '\n')
+		f.flush()
+		try:
+			return subprocess.run(cmd, cwd=cwd, env=env, stdout=f, stderr=subprocess.STDOUT,
+					      stdin=stdin if stdin is not None else subprocess.DEVNULL,
+					      timeout=timeout).returncode
+		except subprocess.TimeoutExpired:
+			return None
+
+
+def _read(path: str) -> str:
+	try:
+		with open(path, errors='replace') as f:
+			return f.read()
+	except OSError:
+		return ''
+
+
+# ---- KUnit -----------------------------------------------------------------
+
+def kunit_args(ctx: Context, tree: Tree, g: Geometry) -> List[str]:
+	b = g.build
+	args = [f'--build_dir={tree.build_dir(b.name)}',
+		f'--kunitconfig={os.path.join(tree.path, "mm", "ptwalk")}']
+	args += [f'--kunitconfig={os.path.join(TOP, k)}' for k in b.kconfig]
+	if g.qemu:
+		args.append(f'--qemu_config={g.qemu.path}')
+	else:
+		args.append(f'--arch={b.arch.name}')
+	if b.arch.cross_compile:
+		args.append(f'--cross_compile={b.arch.cross_compile}')
+	return args
+
+
+def _build_error(log: str) -> str:
+	lines = log.splitlines()
+	for l in lines:
+		if re.search(r'\berror\b', l, re.I) and not l.startswith('$ '):
+			return l.strip()[:300]
+	return (lines[-1].strip() if lines else 'no output')[:300]
+
+
+def build_kernel(ctx: Context, tree: Tree, g: Geometry) -> Optional[str]:
+	"""Build @g's kernel once per run; None if it built, else why not."""
+	b = g.build
+	bdir = tree.build_dir(b.name)
+	if bdir in ctx.builds:
+		return ctx.builds[bdir]
+	ctx.packages.ensure(PACKAGE_GROUPS['build'] + b.arch.packages)
+	os.makedirs(bdir, exist_ok=True)
+	forget_stale_objects(bdir, ctx.kunit_src)
+	log = ctx.path(f'build-{tree.kver}-{b.name}.log')
+	info(f'[{tree.kver} {b.name}] building in {bdir}')
+	env = dict(os.environ, CCACHE_DIR=os.environ.get('CCACHE_DIR',
+							 os.path.join(cache_dir(), 'ccache')))
+	cmd = [os.path.join('tools', 'testing', 'kunit', 'kunit.py'), 'build'] + \
+		kunit_args(ctx, tree, g) + [f'--jobs={os.cpu_count()}', '--make_options',
+					    f'CC=ccache {b.arch.cross_compile}gcc']
+	start = time.monotonic()
+	rc = _run_logged(cmd, log, cwd=tree.path, env=env)
+	ctx.build_seconds[bdir] = time.monotonic() - start
+	error = None
+	if rc != 0:
+		error = _build_error(_read(log))
+		info(f'[{tree.kver} {b.name}] kernel build FAILED ({log}): {error}')
+	else:
+		remember_sources(bdir, ctx.kunit_src)
+	ctx.builds[bdir] = error
+	return error
+
+
+def kunit_exec(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
+	"""The KUnit half of a cell: build (once per run) and kunit.py exec."""
+	cell = f'{tree.kver}:{g.name}'
+	name = f'kunit-{tree.kver}-{g.name}'
+	for ext in ('.json', '.log', '.out'):
+		if os.path.exists(ctx.path(name + ext)):
+			os.unlink(ctx.path(name + ext))
+	bdir = tree.build_dir(g.build.name)
+	fresh = bdir not in ctx.builds
+	error = build_kernel(ctx, tree, g)
+	seconds = ctx.build_seconds.get(bdir, 0.0) if fresh else 0.0
+	if error is not None:
+		out = kunit_outcome(name, None, '', cell=cell, build_error=error)
+		out.seconds = seconds
+		return out
+	cmd = [os.path.join('tools', 'testing', 'kunit', 'kunit.py'), 'exec'] + \
+		kunit_args(ctx, tree, g) + [f'--json={ctx.path(name + ".json")}',
+					    f'--timeout={ctx.kunit_timeout}']
+	cmd += [f'--kernel_args={a}' for a in g.kernel_args]
+	start = time.monotonic()
+	rc = _run_logged(cmd, ctx.path(name + '.out'), cwd=tree.path,
+			 timeout=ctx.kunit_timeout + 60)
+	seconds += time.monotonic() - start
+	try:
+		shutil.copyfile(os.path.join(bdir, 'test.log'), ctx.path(name + '.log'))
+	except OSError:
+		pass
+	out = kunit_outcome(name, _read(ctx.path(name + '.json')), _read(ctx.path(name + '.log')),
+			    cell=cell, exit_code=rc or 0,
+			    timed_out=None if rc is not None else ctx.kunit_timeout + 60)
+	out.seconds = seconds
+	return out
+
+
+# ---- the selftests guest ---------------------------------------------------
+
+def stage_selftests(ctx: Context, tree: Tree) -> str:
+	"""The selftests built statically and installed with the tree's runner,
+	once per tree and run: they depend on the tree, not on the kernel."""
+	if tree.name in ctx.stages:
+		return ctx.stages[tree.name]
+	ctx.packages.ensure(PACKAGE_GROUPS['selftests'] + PACKAGE_GROUPS['guest'])
+	stage = os.path.join(cache_dir(), 'guest', tree.name)
+	shutil.rmtree(stage, ignore_errors=True)
+	os.makedirs(stage)
+	root = os.path.join(stage, 'root')
+	log = ctx.path(f'guest-build-{tree.kver}.log')
+	rc = _run_logged(['make', '-C', tree.selftests, 'TARGETS=ptwalk',
+			  f'O={os.path.join(stage, "build")}', f'KSFT={tree.selftests}',
+			  f'KSFT_INSTALL_PATH={os.path.join(root, "kselftest")}',
+			  'LDFLAGS=-static', 'install'], log)
+	if rc != 0 or not os.path.exists(os.path.join(root, 'kselftest', 'run_kselftest.sh')):
+		raise PtwalkError(f'[{tree.kver}] could not build the selftests statically: {log}')
+	ctx.stages[tree.name] = root
+	return root
+
+
+def guest_programs(root: str) -> List[str]:
+	"""The programs the tree's installer listed: collection:program lines."""
+	lines = _read(os.path.join(root, 'kselftest', 'kselftest-list.txt')).split()
+	return [l.split(':', 1)[1] for l in lines if l.startswith('ptwalk:')]
+
+
+def cpio_list(root: str) -> str:
+	"""gen_init_cpio's list: busybox, the init, /dev/console (the kernel opens
+	it for init before anything is mounted) and the installed selftests."""
+	lines = [f'dir /{d} 0755 0 0' for d in ('bin', 'dev', 'proc', 'sys', 'tmp')]
+	lines += ['nod /dev/console 0600 0 0 c 5 1',
+		  'file /bin/busybox /bin/busybox 0755 0 0',
+		  'slink /bin/sh busybox 0777 0 0',
+		  f'file /init {GUEST_INIT} 0755 0 0']
+	for dirpath, dirnames, filenames in sorted(os.walk(os.path.join(root, 'kselftest'))):
+		rel = os.path.relpath(dirpath, root)
+		lines.append(f'dir /{rel} 0755 0 0')
+		dirnames.sort()
+		for fn in sorted(filenames):
+			path = os.path.join(dirpath, fn)
+			mode = oct(os.stat(path).st_mode & 0o7777)[2:]
+			lines.append(f'file /{rel}/{fn} {path} {mode} 0 0')
+	return '\n'.join(lines) + '\n'
+
+
+def guest_command(q: QemuParams, kernel: str, initrd: str, args: Sequence[str]) -> List[str]:
+	append = ' '.join(list(GUEST_KERNEL_ARGS) + list(args) + [q.kernel_command_line])
+	return ['qemu-system-' + q.qemu_arch] + KUNIT_QEMU_BASE + \
+		['-kernel', kernel, '-initrd', initrd, '-append', append] + list(q.extra_qemu_params)
+
+
+def guest(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
+	"""The selftests inside the kernel that @g's KUnit run built."""
+	assert g.qemu and g.guest
+	cell = f'{tree.kver}:{g.name}'
+	name = f'selftests-{tree.kver}-{g.name}'
+	bdir = tree.build_dir(g.build.name)
+	if build_kernel(ctx, tree, g) is not None:	# built once per run: no stale image
+		out = Outcome(name, 'selftests', cell)
+		out.problems.append('kernel build failed: selftests not run')
+		return out
+	start = time.monotonic()
+	root = stage_selftests(ctx, tree)
+	with open(os.path.join(bdir, '.config')) as f:
+		if 'CONFIG_BLK_DEV_INITRD=y\n' not in f.read():
+			raise PtwalkError(f'{bdir} has no initramfs support: its build lacks '
+					  'config/guest/boot.config')
+	stage = os.path.dirname(root)
+	with open(os.path.join(stage, 'initramfs.list'), 'w') as f:
+		f.write(cpio_list(root))
+	cpio = os.path.join(stage, 'initramfs.cpio')
+	with open(cpio, 'wb') as f:
+		if subprocess.run([os.path.join(bdir, 'usr', 'gen_init_cpio'),
+				   os.path.join(stage, 'initramfs.list')], stdout=f).returncode:
+			raise PtwalkError(f'[{cell}] gen_init_cpio failed')
+	cmd = guest_command(g.qemu, os.path.join(bdir, g.qemu.kernel_path), cpio,
+			    list(g.kernel_args) + list(g.guest_kernel_args))
+	info(f'[{cell}] selftests in the guest: {" ".join(cmd[:1] + list(g.qemu.extra_qemu_params))}')
+	log = ctx.path(name + '.log')
+	rc = _run_logged(cmd, log, timeout=ctx.guest_timeout)
+	console = _read(log)
+	out = guest_outcome(name, console, cell=cell, expect=guest_programs(root),
+			    must_pass=g.must_pass, exit_code=rc or 0,
+			    timed_out=None if rc is not None else ctx.guest_timeout)
+	with open(ctx.path(name + '.tap'), 'w') as f:
+		f.write(tap_of_console(console))
+	out.seconds = time.monotonic() - start
+	return out
+
+
+def run_cell(ctx: Context, tree: Tree, cell: Cell) -> List[Outcome]:
+	"""A cell: the KUnit suites and, where the geometry has one, the guest.
+	The caller holds the tree's lock with ptwalk installed in it."""
+	info(f'[{cell.name}] start {time.strftime("%H:%M:%S")}')
+	outcomes = [kunit_exec(ctx, tree, cell.geometry)]
+	if cell.geometry.guest:
+		outcomes.append(guest(ctx, tree, cell.geometry))
+	what = ', '.join(f'{o.kind} {o.counts}' for o in outcomes)
+	verdict = 'green' if all(o.ok for o in outcomes) else 'RED'
+	info(f'[{cell.name}] {verdict}: {what} in {sum(o.seconds for o in outcomes):.0f} s')
+	for o in outcomes:
+		for p in o.problems:
+			info(f'[{cell.name}]   {o.name}: {p}')
+	return outcomes
+
+
+# ---- on the host -----------------------------------------------------------
+
+def host_selftests(ctx: Context, tree: Tree) -> Outcome:
+	"""lib.mk's run_tests of selftests/ on this machine."""
+	ctx.packages.ensure(PACKAGE_GROUPS['selftests'])
+	tap = ctx.path('selftests-host.tap')
+	start = time.monotonic()
+	rc = _run_logged(['make', '--no-print-directory', '-C', SELFTESTS, 'run_tests',
+			  f'KSFT={tree.selftests}'], tap)
+	out = selftests_outcome('selftests-host', _read(tap))
+	if rc and out.ok:
+		out.problems.append(f'make run_tests exited {rc} ({tap})')
+	out.seconds = time.monotonic() - start
+	info(f'[host] selftests: {out.counts}')
+	return out
+
+
+TOOL_BINARIES = ('pagemap-walk', 'pagemap-walk-asan')
+
+
+def tool_tests(ctx: Context, tree: Tree) -> List[Outcome]:
+	"""tools/pagemap-walk-test against the plain and the sanitized tool."""
+	ctx.packages.ensure(PACKAGE_GROUPS['selftests'])
+	tools = os.path.join(TOP, 'tools')
+	log = ctx.path('tool-build.log')
+	if _run_logged(['make', '-C', tools, f'KSFT={tree.selftests}', 'pagemap-walk-test']
+		       + list(TOOL_BINARIES), log) != 0:
+		out = Outcome('tool-build', 'tool')
+		out.problems.append(f'building tools/ failed ({log})')
+		return [out]
+	outcomes = []
+	for binary in TOOL_BINARIES:
+		name = f'tool-{binary}'
+		tap = ctx.path(name + '.tap')
+		env = dict(os.environ, PAGEMAP_WALK=os.path.join(tools, binary),
+			   ASAN_OPTIONS='detect_leaks=1')
+		start = time.monotonic()
+		_run_logged([os.path.join(tools, 'pagemap-walk-test')], tap, env=env)
+		out = selftests_outcome(name, _read(tap), kind='tool', program='pagemap-walk-test')
+		out.seconds = time.monotonic() - start
+		info(f'[host] {name}: {out.counts}')
+		outcomes.append(out)
+	return outcomes
+
+
+# compat.h alone may test LINUX_VERSION_CODE: holding that test is its job.
+CHECKPATCH_IGNORE = {'compat.h': ['--ignore', 'LINUX_VERSION_CODE']}
+KERNEL_DOC_FILES = ('ptwalk.h', 'ptwalk.c')
+
+
+def _static_case(suite: str, name: str, cmd: Sequence[str]) -> Case:
+	"""One checker on one file: passes only if it exits 0 and says nothing."""
+	r = subprocess.run(cmd, capture_output=True, text=True)
+	said = (r.stdout + r.stderr).strip()
+	if said:
+		print(said)
+	return Case(suite, name, PASS if r.returncode == 0 and not said else FAIL,
+		    said.splitlines()[0] if said else '')
+
+
+def checkpatch(tree: Tree) -> Outcome:
+	"""checkpatch --strict on every kernel file, kernel-doc -Wall on the API."""
+	kunit = os.path.join(TOP, 'kunit')
+	out = Outcome('checkpatch', 'static')
+	cp = ['perl', os.path.join(tree.path, 'scripts', 'checkpatch.pl'), '--no-tree',
+	      '--strict', '--quiet']
+	for f in sorted(os.listdir(kunit)):
+		if f.endswith(('.c', '.h')):
+			out.cases.append(_static_case('checkpatch', f, cp + CHECKPATCH_IGNORE.get(f, []) +
+						      ['-f', os.path.join(kunit, f)]))
+	kd = ['perl', os.path.join(tree.path, 'scripts', 'kernel-doc'), '-Wall', '-none']
+	for f in KERNEL_DOC_FILES:
+		out.cases.append(_static_case('kernel-doc', f, kd + [os.path.join(kunit, f)]))
+	info(f'[host] checkpatch --strict and kernel-doc -Wall on kunit/: {out.counts}')
+	return out
+
+
+def docs(ctx: Context, tree: Tree) -> Outcome:
+	"""Documentation/ as HTML with the tree's kernel-doc; warnings are errors."""
+	ctx.packages.ensure(PACKAGE_GROUPS['docs'])
+	doc = os.path.join(TOP, 'Documentation')
+	out = Outcome('docs', 'static')
+	cmd = ['env', f'PTWALK_KTREE={tree.path}', 'sphinx-build', '-q', '-W', '--keep-going',
+	       '-b', 'html', doc, os.path.join(doc, 'output')]
+	out.cases.append(_static_case('sphinx-build', 'Documentation', cmd))
+	info(f'[host] docs: {out.counts} (Documentation/output/index.html)')
+	return out

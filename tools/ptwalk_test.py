@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tests of tools/ptwalk: the matrix file, the readers and verdicts over logs
+# captured from real runs (tools/testdata/README lists where each came
+# from), the writers, and a tree's install, lock and stale-object handling.
+#
+#   cd tools && python3 -m unittest ptwalk_test      (make tools-test)
+#
+# Copyright (C) 2026 The ptwalk authors
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import tomllib
+import unittest
+from unittest import mock
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import ptwalk_matrix as pm
+import ptwalk_report as report
+import ptwalk_results as pr
+import ptwalk_tree as pt
+
+TESTDATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'testdata')
+
+
+def data(name: str) -> str:
+	with open(os.path.join(TESTDATA, name), errors='replace') as f:
+		return f.read()
+
+
+def kunit(name: str, **kw) -> pr.Outcome:
+	"""The Outcome of testdata/<name>.json and .log."""
+	return pr.kunit_outcome(name, data(name + '.json'), data(name + '.log'), **kw)
+
+
+def statuses(outcome: pr.Outcome, suite: str, case: str) -> list:
+	return [c.status for c in outcome.cases if c.suite == suite and c.name == case]
+
+
+# ---- the matrix file -------------------------------------------------------
+
+class MatrixTest(unittest.TestCase):
+	def setUp(self) -> None:
+		with open(pm.MATRIX_PATH, 'rb') as f:
+			self.doc = tomllib.load(f)
+
+	def parse(self, doc: dict) -> pm.Matrix:
+		return pm.parse_matrix(doc, pm.TOP)
+
+	def test_the_matrix_file_loads(self) -> None:
+		m = pm.load_matrix()
+		self.assertEqual(m.default_kernel, m.kernels[0])
+		self.assertEqual(len({c.name for c in m.cells}), len(m.cells))
+		for c in m.cells:
+			self.assertIn(c.kver, c.geometry.kernels)
+		self.assertTrue(m.gating(), 'make check must gate on some cell')
+
+	def test_every_qemu_config_is_read_like_kunit_py(self) -> None:
+		for g in pm.load_matrix().geometries.values():
+			if g.qemu:
+				self.assertTrue(g.qemu.qemu_arch and g.qemu.kernel_path)
+				self.assertIsInstance(g.qemu.extra_qemu_params, tuple)
+
+	def test_a_guest_geometry_has_its_fragments(self) -> None:
+		# The guest boots the KUnit kernel: it must carry the selftests' options.
+		for g in pm.load_matrix().geometries.values():
+			if g.guest:
+				self.assertIn('selftests/config', g.build.kconfig)
+				self.assertIn('config/guest/boot.config', g.build.kconfig)
+
+	def test_cells_json_is_one_entry_per_cell(self) -> None:
+		m = pm.load_matrix()
+		js = pm.cells_json(m)
+		self.assertEqual([e['cell'] for e in js], [c.name for c in m.cells])
+		self.assertEqual(sum(e['gate'] for e in js), len(m.gating()))
+
+	def test_a_missing_version_needs_its_reason(self) -> None:
+		doc = copy.deepcopy(self.doc)
+		del doc['geometry']['arm64-va52']['absent']
+		with self.assertRaisesRegex(pm.MatrixError, 'arm64-va52: kernel 6.1 must be in kernels'):
+			self.parse(doc)
+
+	def test_a_version_cannot_be_there_and_absent(self) -> None:
+		doc = copy.deepcopy(self.doc)
+		doc['geometry']['um']['absent'] = {'6.1': 'no'}
+		with self.assertRaisesRegex(pm.MatrixError, 'geometry.um: kernel 6.1'):
+			self.parse(doc)
+
+	def test_gate_only_where_the_geometry_exists(self) -> None:
+		doc = copy.deepcopy(self.doc)
+		doc['geometry']['arm64-va52']['gate'] = ['6.1']
+		with self.assertRaises(pm.MatrixError):
+			self.parse(doc)
+
+	def test_one_build_one_kconfig(self) -> None:
+		doc = copy.deepcopy(self.doc)
+		doc['geometry']['x86_64-la57']['qemu_config'] = 'config/qemu/arm64.py'
+		with self.assertRaisesRegex(pm.MatrixError, 'is for arm64'):
+			self.parse(doc)
+
+	def test_unknown_keys_are_errors(self) -> None:
+		doc = copy.deepcopy(self.doc)
+		doc['geometry']['um']['gates'] = ['6.1']
+		with self.assertRaisesRegex(pm.MatrixError, 'unknown key.*gates'):
+			self.parse(doc)
+
+	def test_missing_fragment_is_an_error(self) -> None:
+		doc = copy.deepcopy(self.doc)
+		doc['build']['um']['kconfig'] = ['config/kunit/no-such.config']
+		with self.assertRaisesRegex(pm.MatrixError, 'no-such.config does not exist'):
+			self.parse(doc)
+
+	def test_asking_for_an_absent_cell_says_why(self) -> None:
+		with self.assertRaisesRegex(pm.MatrixError, 'needs LPA2'):
+			pm.load_matrix().cell('6.1:arm64-va52')
+
+
+# ---- KUnit: kunit.py JSON and kernel logs ----------------------------------
+
+class KunitTest(unittest.TestCase):
+	def test_612_um_counts_and_reasons(self) -> None:
+		o = kunit('kunit-6.12-um')
+		self.assertEqual(o.counts, pr.Counts(42, 0, 31))
+		self.assertTrue(o.ok)
+		self.assertEqual([c for c in o.cases if c.status == pr.SKIP and not c.reason], [])
+		self.assertEqual(statuses(o, 'ptwalk_walker', 'ptwalk_test_matches_reference'),
+				 [pr.SKIP] * 4 + [pr.PASS])
+
+	def test_612_parameter_reason_is_its_own(self) -> None:
+		o = kunit('kunit-6.12-um')
+		case = next(c for c in o.cases if c.param == '8 bytes')
+		self.assertIn('UML: the direct map', case.reason)
+
+	def test_warning_in_the_log_is_red(self) -> None:
+		log = data('kunit-6.12-um.log')
+		lines = log.splitlines()
+		lines.insert(40, 'WARNING: CPU: 0 PID: 1 at mm/ptwalk/walker_kunit.c:99 x')
+		o = pr.kunit_outcome('k', data('kunit-6.12-um.json'), '\n'.join(lines))
+		self.assertFalse(o.ok)
+		self.assertEqual(o.counts.passed, 42)
+		self.assertIn('kernel log: WARNING: CPU: 0', o.problems[0])
+
+	def test_no_json_is_red(self) -> None:
+		o = pr.kunit_outcome('k', None, '')
+		self.assertFalse(o.ok)
+		self.assertIn('no KUnit results', o.problems[0])
+
+	def test_build_failure_is_red_and_says_why(self) -> None:
+		o = pr.kunit_outcome('k', None, '', build_error="error: implicit declaration")
+		self.assertEqual(o.counts, pr.Counts(0, 1, 0))
+		self.assertIn('kernel build failed', o.problems[0])
+
+	def test_kunit_py_failure_without_a_failed_case_is_red(self) -> None:
+		o = kunit('kunit-6.12-um', exit_code=1)
+		self.assertFalse(o.ok)
+
+
+# ---- kselftest TAP ---------------------------------------------------------
+
+class KselftestTest(unittest.TestCase):
+	pass
+
+
+# ---- writers ---------------------------------------------------------------
+
+class ReportTest(unittest.TestCase):
+	def test_outcome_survives_json(self) -> None:
+		o = kunit('kunit-6.12-um', cell='6.12:um')
+		o.problems.append('x')
+		back = pr.Outcome.from_json(o.to_json())
+		self.assertEqual(back, o)
+		self.assertEqual(back.counts, o.counts)
+
+	def test_junit_counts(self) -> None:
+		o = kunit('kunit-6.12-um')
+		root = ET.fromstring(report.junit_xml(o))
+		tests = sum(int(s.get('tests')) for s in root.iter('testsuite'))
+		skipped = sum(int(s.get('skipped')) for s in root.iter('testsuite'))
+		self.assertEqual((tests, skipped), (73, 31))
+
+	def test_junit_problem_is_a_failure(self) -> None:
+		o = pr.kunit_outcome('k', None, '')
+		root = ET.fromstring(report.junit_xml(o))
+		self.assertEqual(sum(int(s.get('failures')) for s in root.iter('testsuite')), 1)
+
+	def test_closing_line(self) -> None:
+		o = kunit('kunit-6.12-um')
+		self.assertEqual(report.closing_line([o, pr.kunit_outcome('k', None, '')]),
+				 'ptwalk: 42 passed, 1 failed, 31 skipped')
+
+	def test_summary_table_has_the_cell(self) -> None:
+		o = kunit('kunit-6.12-um', cell='6.12:um')
+		text = report.summary([o], pm.load_matrix())
+		self.assertRegex(text, r'6\.12\s+um\s+42\s+0\s+31\s+-\s+-\s+-')
+		self.assertTrue(text.endswith('ptwalk: 42 passed, 0 failed, 31 skipped'))
+
+	def test_doc_names(self) -> None:
+		o = kunit('kunit-6.12-um')
+		self.assertIn('ptwalk_walker.ptwalk_test_matches_reference', report.doc_names([o]))
+
+
+# ---- the tree: install, lock, stale objects --------------------------------
+
+class TreeTest(unittest.TestCase):
+	def setUp(self) -> None:
+		self.tmp = tempfile.TemporaryDirectory()
+		self.addCleanup(self.tmp.cleanup)
+		root = self.tmp.name
+		self.path = os.path.join(root, 'linux')
+		for d in ('mm', 'tools/testing/selftests'):
+			os.makedirs(os.path.join(self.path, d))
+		self.kconfig = 'menu "mm"\nendmenu\n'
+		self.makefile = 'obj-y += mmap.o\n'
+		self.write('mm/Kconfig', self.kconfig)
+		self.write('mm/Makefile', self.makefile)
+		self.tree = pt.Tree(self.path, '6.12', '6.12')
+
+	def write(self, rel: str, text: str) -> None:
+		with open(os.path.join(self.path, rel), 'w') as f:
+			f.write(text)
+
+	def read(self, rel: str) -> str:
+		with open(os.path.join(self.path, rel)) as f:
+			return f.read()
+
+	def test_install_twice_uninstall_leaves_the_tree_as_it_was(self) -> None:
+		pt.install(self.tree)
+		pt.install(self.tree)
+		self.assertEqual(self.read('mm/Kconfig').count(pt.MARK), 1)
+		self.assertEqual(os.readlink(os.path.join(self.path, 'mm/ptwalk')),
+				 os.path.join(pt.TOP, 'kunit'))
+		pt.uninstall(self.tree)
+		self.assertEqual((self.read('mm/Kconfig'), self.read('mm/Makefile')),
+				 (self.kconfig, self.makefile))
+		self.assertFalse(os.path.lexists(os.path.join(self.path, 'mm/ptwalk')))
+
+	def test_another_checkouts_link_is_repointed(self) -> None:
+		other = os.path.join(self.tmp.name, 'other-kunit')
+		os.makedirs(other)
+		with open(os.path.join(other, 'Kconfig'), 'w') as f:
+			f.write('config PTWALK_KUNIT_TEST\n')
+		pt.install(self.tree, other)
+		pt.install(self.tree)
+		self.assertEqual(os.readlink(os.path.join(self.path, 'mm/ptwalk')),
+				 os.path.join(pt.TOP, 'kunit'))
+
+	def test_a_foreign_directory_is_never_touched(self) -> None:
+		os.makedirs(os.path.join(self.path, 'mm/ptwalk'))
+		with self.assertRaisesRegex(pt.PtwalkError, 'not touching it'):
+			pt.install(self.tree)
+
+	def test_stale_objects_go_when_the_sources_differ(self) -> None:
+		build = os.path.join(self.tmp.name, 'build')
+		objs = os.path.join(build, 'mm', 'ptwalk')
+		os.makedirs(objs)
+		src = os.path.join(pt.TOP, 'kunit')
+		pt.remember_sources(build, src)
+		pt.forget_stale_objects(build, src)
+		self.assertTrue(os.path.isdir(objs), 'same sources: objects kept')
+		other = os.path.join(self.tmp.name, 'kunit-copy')
+		subprocess.run(['cp', '-r', src, other], check=True)
+		with open(os.path.join(other, 'ptwalk.c'), 'a') as f:
+			f.write('/* another checkout */\n')
+		pt.forget_stale_objects(build, other)
+		self.assertFalse(os.path.exists(objs), 'other sources: objects removed')
+
+	def test_lock_excludes_another_process(self) -> None:
+		env = dict(os.environ, PTWALK_CACHE=self.tmp.name)
+		probe = ('import fcntl, sys; sys.path.insert(0, %r); import ptwalk_tree as pt; '
+			 'f = open(pt.TreeLock(%r).path, "a"); '
+			 'fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)') % (
+				 os.path.dirname(os.path.abspath(__file__)), self.path)
+		with mock.patch.dict(os.environ, PTWALK_CACHE=self.tmp.name), \
+		     pt.TreeLock(self.path) as lock:
+			r = subprocess.run([sys.executable, '-c', probe], env=env,
+					   capture_output=True, text=True)
+			self.assertIn('BlockingIOError', r.stderr)
+			with open(lock.path) as f:
+				self.assertIn(f'pid {os.getpid()}', f.read())
+		r = subprocess.run([sys.executable, '-c', probe], env=env)
+		self.assertEqual(r.returncode, 0, 'released after the with block')
+
+
+if __name__ == '__main__':
+	unittest.main()

@@ -1,0 +1,332 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel trees ptwalk builds in, and what it needs on the host: Debian
+# packages (checked once per run), Debian's linux-source trees (unpacked
+# once into the cache), ptwalk's place in a tree (mm/ptwalk and
+# tools/testing/selftests/ptwalk linked to one checkout, one marked line in
+# mm/Kconfig and mm/Makefile), and the lock that keeps two checkouts from
+# building each other's code in one shared tree.
+#
+# Copyright (C) 2026 The ptwalk authors
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Set, TextIO
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class PtwalkError(Exception):
+	"""A step cannot go on; the message says why, in one line."""
+	def __init__(self, message: str, exit_code: int = 1) -> None:
+		super().__init__(message)
+		self.exit_code = exit_code
+
+
+def info(msg: str) -> None:
+	print(f'ptwalk: {msg}', file=sys.stderr, flush=True)
+
+
+def cache_dir() -> str:
+	return os.environ.get('PTWALK_CACHE') or os.path.expanduser('~/.cache/ptwalk')
+
+
+# ---- Debian packages -------------------------------------------------------
+
+BUILD_PACKAGES = ('build-essential', 'flex', 'bison', 'bc', 'libelf-dev', 'libssl-dev',
+		  'ccache', 'python3')
+PACKAGE_GROUPS: Dict[str, tuple] = {
+	'tree': ('xz-utils',),
+	'build': BUILD_PACKAGES,
+	'selftests': ('build-essential', 'rsync'),
+	'guest': ('busybox-static',),
+	'docs': ('python3-sphinx',),
+}
+
+
+class Packages:
+	"""Installs what a step needs, asking dpkg at most once per package."""
+	def __init__(self) -> None:
+		self._present: Set[str] = set()
+
+	def ensure(self, packages: Iterable[str]) -> None:
+		want = sorted(set(packages) - self._present)
+		if not want:
+			return
+		out = subprocess.run(['dpkg-query', '-W', '-f=${Package} ${Status}\\n'] + want,
+				     capture_output=True, text=True).stdout
+		have = {l.split()[0] for l in out.splitlines() if l.endswith(' install ok installed')}
+		missing = [p for p in want if p not in have]
+		if missing:
+			self._install(missing)
+		self._present.update(want)
+
+	@staticmethod
+	def _install(missing: List[str]) -> None:
+		cmd = ['apt-get', 'install', '-y', '-q', '--no-install-recommends'] + missing
+		if os.geteuid() != 0:
+			raise PtwalkError(f'missing packages: {" ".join(missing)}; run as root: '
+					  f'{" ".join(cmd)}', 2)
+		info(f'installing {" ".join(missing)}')
+		env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+		quiet = {'stdout': sys.stderr, 'env': env}
+		if subprocess.run(cmd, **quiet).returncode != 0:
+			info('apt-get install failed; refreshing the package lists once')
+			if subprocess.run(['apt-get', 'update', '-q'], **quiet).returncode != 0 or \
+			   subprocess.run(cmd, **quiet).returncode != 0:
+				raise PtwalkError(f'could not install: {" ".join(missing)}')
+
+
+# ---- kernel trees ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Tree:
+	path: str
+	kver: str		# "6.12": VERSION.PATCHLEVEL of its Makefile
+	name: str		# "6.12" for Debian's trees, "kdir-<hash>" for KDIR=
+
+	@property
+	def build_root(self) -> str:
+		return os.path.join(cache_dir(), 'build')
+
+	def build_dir(self, build: str) -> str:
+		"""kunit.py's --build_dir for one build of this tree."""
+		return os.path.join(self.build_root, f'{self.name}-{build}')
+
+	@property
+	def selftests(self) -> str:
+		return os.path.join(self.path, 'tools', 'testing', 'selftests')
+
+
+def tree_version(path: str) -> str:
+	fields = {}
+	with open(os.path.join(path, 'Makefile')) as f:
+		for line in f:
+			key, eq, value = line.partition('=')
+			if eq and key.strip() in ('VERSION', 'PATCHLEVEL'):
+				fields[key.strip()] = value.strip()
+			if len(fields) == 2:
+				break
+	return f'{fields.get("VERSION", "?")}.{fields.get("PATCHLEVEL", "?")}'
+
+
+def _check_tree(path: str) -> None:
+	for f in ('Makefile', 'Kconfig', 'mm/Kconfig', 'tools/testing/kunit/kunit.py'):
+		if not os.path.exists(os.path.join(path, f)):
+			raise PtwalkError(f"'{path}' is not a kernel source tree (no {f})", 2)
+
+
+def kdir_tree(kdir: str) -> Tree:
+	path = os.path.realpath(kdir)
+	if not os.path.isdir(path):
+		raise PtwalkError(f'KDIR={kdir} does not exist', 2)
+	_check_tree(path)
+	return Tree(path, tree_version(path), 'kdir-' + hashlib.md5(path.encode()).hexdigest()[:8])
+
+
+def debian_tree(kver: str, packages: Packages) -> Tree:
+	"""Debian's linux-source-@kver, unpacked once into the cache.
+
+	The tarball is unpacked into a temporary directory beside the final one,
+	renamed into place when tar has finished and stamped with the tarball's
+	identity; a directory without a matching stamp (an interrupted unpack,
+	a newer package) is unpacked again.
+	"""
+	if not kver.replace('.', '').isdigit():
+		raise PtwalkError(f"KVER='{kver}' is not a kernel version like 6.12", 2)
+	tarball = f'/usr/src/linux-source-{kver}.tar.xz'
+	if not os.path.exists(tarball):
+		packages.ensure(PACKAGE_GROUPS['tree'] + (f'linux-source-{kver}',))
+		if not os.path.exists(tarball):
+			raise PtwalkError(f'linux-source-{kver} is installed but {tarball} is not there')
+	dest = os.path.join(cache_dir(), f'linux-{kver}')
+	stamp = os.path.join(dest, '.ptwalk-unpacked')
+	st = os.stat(tarball)
+	ident = f'{tarball} {st.st_size} {int(st.st_mtime)}'
+	try:
+		with open(stamp) as f:
+			if f.read().strip() == ident:
+				return Tree(dest, tree_version(dest), kver)
+	except OSError:
+		pass
+	with TreeLock(dest):		# two first runs must not unpack at once
+		return _unpack(tarball, dest, stamp, ident, kver)
+
+
+def _unpack(tarball: str, dest: str, stamp: str, ident: str, kver: str) -> Tree:
+	try:
+		with open(stamp) as f:
+			if f.read().strip() == ident:
+				return Tree(dest, tree_version(dest), kver)
+	except OSError:
+		pass
+	shutil.rmtree(dest, ignore_errors=True)
+	tmp = f'{dest}.partial.{os.getpid()}'
+	shutil.rmtree(tmp, ignore_errors=True)
+	os.makedirs(tmp)
+	free = shutil.disk_usage(tmp).free
+	if free < 4 * os.path.getsize(tarball):	# unpacked ~11x the .xz: checked by tar too
+		info(f'warning: {free >> 20} MiB free in {cache_dir()}; unpacking may fail')
+	info(f'unpacking {tarball} into {dest}')
+	if subprocess.run(['tar', '-xJf', tarball, '-C', tmp, '--strip-components=1']).returncode:
+		shutil.rmtree(tmp, ignore_errors=True)
+		raise PtwalkError(f'could not unpack {tarball} into {cache_dir()}')
+	_check_tree(tmp)
+	os.rename(tmp, dest)
+	with open(stamp, 'w') as f:
+		f.write(ident + '\n')
+	return Tree(dest, tree_version(dest), kver)
+
+
+# ---- the lock of a tree ----------------------------------------------------
+
+class TreeLock:
+	"""Exclusive use of one kernel tree (and its build directories).
+
+	Every checkout links its own kunit/ and selftests/ into the one cached
+	tree, so from install to the last boot of its kernels a run must be the
+	only one using the tree. A second run waits, and says for whom.
+	"""
+	def __init__(self, tree_path: str) -> None:
+		locks = os.path.join(cache_dir(), 'locks')
+		os.makedirs(locks, exist_ok=True)
+		key = hashlib.md5(os.path.realpath(tree_path).encode()).hexdigest()[:8]
+		self.path = os.path.join(locks, f'{os.path.basename(tree_path)}-{key}.lock')
+		self.tree = tree_path
+		self._f: Optional[TextIO] = None
+
+	def __enter__(self) -> 'TreeLock':
+		self._f = open(self.path, 'a+')
+		try:
+			fcntl.flock(self._f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+		except BlockingIOError:
+			self._f.seek(0)
+			holder = self._f.read().strip() or 'another run'
+			info(f'waiting for {self.tree}: in use by {holder}')
+			fcntl.flock(self._f, fcntl.LOCK_EX)
+		self._f.seek(0)
+		self._f.truncate()
+		self._f.write(f'pid {os.getpid()} of checkout {TOP}\n')
+		self._f.flush()
+		return self
+
+	def __exit__(self, *exc: object) -> None:
+		assert self._f
+		self._f.truncate(0)
+		self._f.close()		# closing releases the lock
+
+
+# ---- ptwalk's place in a tree ----------------------------------------------
+
+MARK = "# ptwalk: added by 'make install-kunit'"
+KCONFIG_LINE = f'source "mm/ptwalk/Kconfig" {MARK}'
+MAKEFILE_LINE = f'obj-$(CONFIG_PTWALK_KUNIT_TEST) += ptwalk/ {MARK}'
+
+
+def _links(tree: Tree, kunit_src: str) -> Dict[str, str]:
+	return {os.path.join(tree.path, 'mm', 'ptwalk'): kunit_src,
+		os.path.join(tree.selftests, 'ptwalk'): os.path.join(TOP, 'selftests')}
+
+
+def _is_ptwalk_dir(path: str) -> bool:
+	"""Whether @path is a checkout's kunit/ or selftests/ (or a copy)."""
+	for name in ('Kconfig', 'Makefile'):
+		try:
+			with open(os.path.join(path, name)) as f:
+				if 'ptwalk' in f.read().lower():
+					return True
+		except OSError:
+			pass
+	return False
+
+
+def _link(link: str, target: str) -> None:
+	"""Point symlink @link at @target. A link another checkout of ptwalk
+	left (or one that dangles: that checkout is gone) is re-pointed;
+	anything else is never touched."""
+	if os.path.islink(link):
+		old = os.readlink(link)
+		if old == target:
+			return
+		if os.path.exists(old) and not _is_ptwalk_dir(old):
+			raise PtwalkError(f'{link} points to {old}, which is not ptwalk; not touching it')
+		os.unlink(link)
+	elif os.path.exists(link):
+		raise PtwalkError(f"{link} exists and is not ptwalk's symlink; not touching it")
+	os.symlink(target, link)
+
+
+def _marked_lines(path: str, line: Optional[str]) -> None:
+	"""Make @line the one marked line of @path (None: no marked line),
+	keeping everything else byte for byte, and the file's inode."""
+	with open(path) as f:
+		lines = f.read().splitlines(keepends=True)
+	kept = [l for l in lines if MARK not in l]
+	new = kept + ([line + '\n'] if line else [])
+	if new != lines:
+		with open(path, 'w') as f:
+			f.writelines(new)
+
+
+def install(tree: Tree, kunit_src: str = os.path.join(TOP, 'kunit')) -> None:
+	"""Link @kunit_src and selftests/ into @tree; idempotent."""
+	for link, target in _links(tree, kunit_src).items():
+		_link(link, target)
+	_marked_lines(os.path.join(tree.path, 'mm', 'Kconfig'), KCONFIG_LINE)
+	_marked_lines(os.path.join(tree.path, 'mm', 'Makefile'), MAKEFILE_LINE)
+
+
+def uninstall(tree: Tree) -> None:
+	"""Remove exactly what install() added."""
+	for link in _links(tree, '').keys():
+		if os.path.islink(link):
+			os.unlink(link)
+		elif os.path.exists(link):
+			raise PtwalkError(f'{link} is not a symlink made by ptwalk; not touching it')
+	_marked_lines(os.path.join(tree.path, 'mm', 'Kconfig'), None)
+	_marked_lines(os.path.join(tree.path, 'mm', 'Makefile'), None)
+
+
+def source_digest(directory: str) -> str:
+	"""A digest of the files of @directory (names and contents)."""
+	h = hashlib.sha256()
+	for name in sorted(os.listdir(directory)):
+		path = os.path.join(directory, name)
+		if os.path.isfile(path) and not name.endswith(('.o', '.cmd', '.a')):
+			h.update(name.encode() + b'\0')
+			with open(path, 'rb') as f:
+				h.update(f.read())
+	return h.hexdigest()
+
+
+def forget_stale_objects(build_dir: str, kunit_src: str) -> None:
+	"""Make the next build compile @kunit_src, whatever built last.
+
+	make compares times, not contents: after another checkout's build, the
+	objects in mm/ptwalk/ can be newer than this checkout's (older) files
+	and would be linked as they are. When the sources differ from those of
+	the last build, their objects go.
+	"""
+	stamp = os.path.join(build_dir, '.ptwalk-source')
+	digest = source_digest(kunit_src)
+	try:
+		with open(stamp) as f:
+			if f.read().strip() == digest:
+				return
+	except OSError:
+		pass
+	shutil.rmtree(os.path.join(build_dir, 'mm', 'ptwalk'), ignore_errors=True)
+
+
+def remember_sources(build_dir: str, kunit_src: str) -> None:
+	with open(os.path.join(build_dir, '.ptwalk-source'), 'w') as f:
+		f.write(source_digest(kunit_src) + '\n')
+
+
+__all__ = ['PtwalkError', 'Packages', 'Tree', 'TreeLock', 'debian_tree', 'kdir_tree',
+	   'install', 'uninstall', 'forget_stale_objects', 'remember_sources']
