@@ -103,6 +103,23 @@ bool pagemap_pfns_visible(int fd)
 }
 
 /* The /proc/kpageflags word of @pfn. Returns 0 or -errno. */
+/*
+ * Which page a read fault mapped at the present entry @e: by the page's own
+ * flags where its PFN is visible, else by the exclusive bit (the zero page is
+ * shared by every process).
+ */
+enum pm_read_fault pagemap_read_fault(const struct pm_entry *e)
+{
+	uint64_t flags;
+
+	if (e->pfn && !kpageflags_get(e->pfn, &flags)) {
+		if (!kpf_test(flags, KPF_ZERO_PAGE))
+			return PM_READ_FAULT_PRIVATE;
+		return e->exclusive ? PM_READ_FAULT_CONTRADICTS : PM_READ_FAULT_ZERO_PAGE;
+	}
+	return e->exclusive ? PM_READ_FAULT_PRIVATE : PM_READ_FAULT_ZERO_PAGE;
+}
+
 int kpageflags_get(uint64_t pfn, uint64_t *flags)
 {
 	static int fd = -1;

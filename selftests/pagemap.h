@@ -54,12 +54,24 @@ struct pm_entry {
 	uint64_t pfn;		/* 0 unless present and visible to the opener */
 };
 
+/*
+ * What a read fault of never-written anonymous memory mapped. Linux maps the
+ * shared zero page there, but nothing promises it: a kernel may map a
+ * private page instead (seen: a vendor kernel booted pvm_no_zero_page=1).
+ */
+enum pm_read_fault {
+	PM_READ_FAULT_ZERO_PAGE,	/* the zero page, not exclusive */
+	PM_READ_FAULT_PRIVATE,		/* a page of its own, exclusive */
+	PM_READ_FAULT_CONTRADICTS,	/* kpageflags: zero page; pagemap: exclusive */
+};
+
 int pagemap_open(pid_t pid);
 ssize_t pagemap_read(int fd, uintptr_t va, size_t npages, uint64_t *raw);
 struct pm_entry pagemap_decode(uint64_t raw);
 int pagemap_get(int fd, const void *addr, struct pm_entry *e);
 bool pagemap_pfns_visible(int fd);
 int kpageflags_get(uint64_t pfn, uint64_t *flags);
+enum pm_read_fault pagemap_read_fault(const struct pm_entry *e);
 size_t page_size(void);
 
 #endif /* PTWALK_PAGEMAP_H */
