@@ -232,8 +232,10 @@ def kunit_outcome(name: str, json_text: Optional[str], log: str, *, cell: str = 
 
 # ---- kselftest TAP: the tree's runner, or one harness program --------------
 
-_PROGRAM_RE = re.compile(r'^# selftests: (\S+): (\S+)\s*$')
-_PROGRAM_RESULT_RE = re.compile(r'^(not ok|ok) \d+ selftests: (\S+): (\S+)(?: # (.*))?$')
+# "selftests: DIR: PROGRAM": DIR is the collection, or the directory the
+# runner ran in (lib.mk's run_tests outside a tree: a path).
+_PROGRAM_RE = re.compile(r'^# selftests: (.+): (\S+)\s*$')
+_PROGRAM_RESULT_RE = re.compile(r'^(not ok|ok) \d+ selftests: (.+?): (\S+)(?: # (.*))?$')
 _PLAN_RE = re.compile(r'^1\.\.(\d+)\s*$')
 _RUN_RE = re.compile(r'^#\s+RUN\s+(\S+) \.\.\.')
 # 6.1's harness leaves the name out of a skipped test's line: "ok 3 # SKIP why".

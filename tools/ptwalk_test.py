@@ -165,7 +165,65 @@ class KunitTest(unittest.TestCase):
 # ---- kselftest TAP ---------------------------------------------------------
 
 class KselftestTest(unittest.TestCase):
-	pass
+	def host(self) -> str:
+		return data('selftests-host-6.18.tap')
+
+	def test_host_run_counts(self) -> None:
+		o = pr.selftests_outcome('h', self.host())
+		self.assertEqual(o.counts, pr.Counts(38, 0, 13))
+		self.assertEqual(o.problems, [])
+		self.assertEqual({c.suite for c in o.cases},
+				 {'pagemap_low_bits', 'pagemap_demand', 'pagemap_cow', 'pagemap_abi',
+				  'pagemap_contiguity', 'pagemap_scan'})
+		self.assertEqual([c for c in o.cases if c.status == pr.SKIP and not c.reason], [])
+
+	def test_a_lost_totals_line_is_red(self) -> None:
+		lines = self.host().splitlines()
+		cow = lines.index('# selftests: /work/main/selftests: pagemap_cow')
+		totals = next(i for i in range(cow, len(lines)) if lines[i].startswith('# # Totals:'))
+		del lines[totals]
+		o = pr.selftests_outcome('h', '\n'.join(lines))
+		self.assertFalse(o.ok)
+		self.assertEqual(o.problems, ['pagemap_cow: no totals line (its output is incomplete)'])
+
+	def test_a_lost_result_line_disagrees_with_totals(self) -> None:
+		lines = [l for l in self.host().splitlines()
+			 if not l.startswith('# ok 3 fork_advice.wipeonfork')]
+		o = pr.selftests_outcome('h', '\n'.join(lines))
+		self.assertFalse(o.ok)
+		self.assertIn('its result lines do not', o.problems[0])
+
+	def test_a_run_cut_short_is_red(self) -> None:
+		text = self.host()
+		cut = text[:text.index('# selftests: /work/main/selftests: pagemap_abi') + 60]
+		o = pr.selftests_outcome('h', cut)
+		self.assertFalse(o.ok)
+		self.assertIn('pagemap_abi: no result line (the run stopped in it)', o.problems)
+		self.assertIn('4 of 6 programs ran', o.problems)
+
+	def test_an_expected_program_without_output(self) -> None:
+		o = pr.selftests_outcome('h', self.host(), expect=['pagemap_low_bits', 'pagemap_new'])
+		self.assertEqual(o.problems, ['pagemap_new: no output at all'])
+
+	def test_must_pass_skipped_is_red(self) -> None:
+		o = pr.selftests_outcome('h', self.host(), must_pass=['above_47_bits'])
+		self.assertEqual(len(o.problems), 9)
+		self.assertIn('must pass here, not skip', o.problems[0])
+
+	def test_must_pass_absent_is_red(self) -> None:
+		o = pr.selftests_outcome('h', self.host(), must_pass=['no_such_test'])
+		self.assertEqual(o.problems, ["no test matching 'no_such_test' ran; it must pass here"])
+
+	def test_one_harness_program(self) -> None:
+		o = pr.selftests_outcome('t', data('tool-pagemap-walk.tap'), kind='tool',
+					 program='pagemap-walk-test')
+		self.assertEqual(o.counts, pr.Counts(14, 0, 0))
+		self.assertTrue(o.ok)
+
+	def test_one_harness_program_without_totals(self) -> None:
+		text = data('tool-pagemap-walk.tap').replace('# Totals:', '# totals gone:')
+		o = pr.selftests_outcome('t', text, kind='tool', program='pagemap-walk-test')
+		self.assertFalse(o.ok)
 
 
 # ---- writers ---------------------------------------------------------------
