@@ -148,23 +148,22 @@ def debian_tree(kver: str, packages: Packages) -> Tree:
 	stamp = os.path.join(dest, '.ptwalk-unpacked')
 	st = os.stat(tarball)
 	ident = f'{tarball} {st.st_size} {int(st.st_mtime)}'
-	try:
-		with open(stamp) as f:
-			if f.read().strip() == ident:
-				return Tree(dest, tree_version(dest), kver)
-	except OSError:
-		pass
-	with TreeLock(dest):		# two first runs must not unpack at once
-		return _unpack(tarball, dest, stamp, ident, kver)
+	if not _stamped(stamp, ident):
+		with TreeLock(dest):	# two first runs must not unpack at once
+			if not _stamped(stamp, ident):
+				_unpack(tarball, dest, stamp, ident)
+	return Tree(dest, tree_version(dest), kver)
 
 
-def _unpack(tarball: str, dest: str, stamp: str, ident: str, kver: str) -> Tree:
+def _stamped(stamp: str, ident: str) -> bool:
 	try:
 		with open(stamp) as f:
-			if f.read().strip() == ident:
-				return Tree(dest, tree_version(dest), kver)
+			return f.read().strip() == ident
 	except OSError:
-		pass
+		return False
+
+
+def _unpack(tarball: str, dest: str, stamp: str, ident: str) -> None:
 	shutil.rmtree(dest, ignore_errors=True)
 	tmp = f'{dest}.partial.{os.getpid()}'
 	shutil.rmtree(tmp, ignore_errors=True)
@@ -180,7 +179,6 @@ def _unpack(tarball: str, dest: str, stamp: str, ident: str, kver: str) -> Tree:
 	os.rename(tmp, dest)
 	with open(stamp, 'w') as f:
 		f.write(ident + '\n')
-	return Tree(dest, tree_version(dest), kver)
 
 
 # ---- the lock of a tree ----------------------------------------------------
