@@ -226,6 +226,60 @@ class KselftestTest(unittest.TestCase):
 		self.assertFalse(o.ok)
 
 
+# ---- the selftests guest ---------------------------------------------------
+
+PROGRAMS = ['pagemap_low_bits', 'pagemap_demand', 'pagemap_cow', 'pagemap_abi',
+	    'pagemap_contiguity', 'pagemap_scan']
+
+
+def guest(name: str, **kw) -> pr.Outcome:
+	return pr.guest_outcome(name, data(name + '.log'), expect=PROGRAMS, **kw)
+
+
+class GuestTest(unittest.TestCase):
+	def test_612_five_levels_all_pass(self) -> None:
+		o = guest('guest-6.12-x86_64-la57', must_pass=['above_47_bits'])
+		self.assertEqual(o.counts, pr.Counts(51, 0, 0))
+		self.assertTrue(o.ok)
+
+	def test_612_four_levels_skips_above_47_bits(self) -> None:
+		o = guest('guest-6.12-x86_64')
+		self.assertEqual(o.counts, pr.Counts(42, 0, 9))
+		self.assertTrue(o.ok)
+		self.assertEqual({c.reason for c in o.cases if c.status == pr.SKIP},
+				 {'no address above 2^47: 5-level paging not in use'})
+
+	def test_must_pass_on_the_four_level_boot_is_red(self) -> None:
+		o = guest('guest-6.12-x86_64', must_pass=['above_47_bits'])
+		self.assertFalse(o.ok)
+		self.assertEqual(len(o.problems), 9)
+
+	def test_panic_is_red(self) -> None:
+		# rdinit=/no-such-init: the kernel panics before any selftest.
+		o = guest('guest-6.12-panic')
+		self.assertFalse(o.ok)
+		self.assertTrue(o.problems[0].startswith('guest console: Kernel panic'))
+		self.assertIn('the guest stopped before the selftests finished (QEMU exit 0)', o.problems)
+		self.assertIn('pagemap_scan: no output at all', o.problems)
+
+	def test_timeout_is_red_and_keeps_what_ran(self) -> None:
+		# Stopped by the host after 12 s, inside pagemap_contiguity.
+		o = guest('guest-6.12-timeout', timed_out=12)
+		self.assertFalse(o.ok)
+		self.assertEqual(o.problems[0], 'the guest timed out after 12 s')
+		self.assertIn('pagemap_contiguity: no totals line (its output is incomplete)', o.problems)
+		self.assertIn('pagemap_scan: no output at all', o.problems)
+		self.assertGreater(o.counts.passed, 30)
+
+	def test_warning_on_a_green_console_is_red(self) -> None:
+		text = data('guest-6.12-x86_64-la57.log').replace(
+			'ptwalk-guest: selftests done',
+			'WARNING: CPU: 1 PID: 90 at mm/memory.c:1 x\nptwalk-guest: selftests done')
+		o = pr.guest_outcome('g', text, expect=PROGRAMS)
+		self.assertEqual(o.problems, ['guest console: WARNING: CPU: 1 PID: 90 at mm/memory.c:1 x'])
+		self.assertEqual(o.counts, pr.Counts(51, 1, 0))
+
+
 # ---- writers ---------------------------------------------------------------
 
 class ReportTest(unittest.TestCase):
