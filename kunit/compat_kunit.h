@@ -17,6 +17,24 @@
 
 #include "compat.h"
 
+/*
+ * Skipping a parameter of a parameterised case. 6.12 prints its result as
+ * "ok N <param> # SKIP <reason>"; 6.1 prints "ok N <param>", which kunit.py
+ * reads as a pass, and the reason nowhere. There ptwalk_skip() first logs
+ * "# <case>: SKIP <reason>" for the parameter, which tools/ptwalk reads
+ * (tools/ptwalk_results.py) for the result line that follows.
+ */
+#if PTWALK_KERNEL_AT_LEAST(6, 12)
+#define ptwalk_skip(test, fmt, ...)	kunit_skip(test, fmt, ##__VA_ARGS__)
+#else
+#define ptwalk_skip(test, fmt, ...)					\
+	do {								\
+		if ((test)->param_value)				\
+			kunit_info(test, "SKIP " fmt "\n", ##__VA_ARGS__); \
+		kunit_skip(test, fmt, ##__VA_ARGS__);			\
+	} while (0)
+#endif
+
 /* KUnit test attributes (6.6); slow cases are ordinary cases before. */
 #ifndef KUNIT_CASE_SLOW
 #define KUNIT_CASE_SLOW(test_name)	KUNIT_CASE(test_name)

@@ -65,7 +65,7 @@ static void *kmalloc_case_alloc(struct kunit *test)
 	void *p = kunit_kmalloc(test, c->size, c->gfp | __GFP_NOWARN);
 
 	if (!p && get_order(c->size) > PAGE_ALLOC_COSTLY_ORDER)
-		kunit_skip(test, "no free block of order %d", get_order(c->size));
+		ptwalk_skip(test, "no free block of order %d", get_order(c->size));
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	return p;
 }

@@ -65,8 +65,8 @@ static bool check_addr(struct kunit *test, unsigned long addr,
 void ptwalk_require_direct_map(struct kunit *test)
 {
 	if (!ptwalk_direct_map_walkable())
-		kunit_skip(test,
-			   "UML: the direct map (kmalloc, alloc_pages and kernel image memory) is not in init_mm's page tables");
+		ptwalk_skip(test,
+			    "UML: the direct map (kmalloc, alloc_pages and kernel image memory) is not in init_mm's page tables");
 }
 
 /**

@@ -95,8 +95,8 @@ static void ptwalk_test_vmalloc_1g(struct kunit *test)
 	void *p;
 
 	if (avail < (SZ_1G + SZ_256M) >> 10)
-		kunit_skip(test,
-			   "needs 1280 MiB available, have %lu MiB (run under QEMU with -m 2G or more)",
+		ptwalk_skip(test,
+			    "needs 1280 MiB available, have %lu MiB (run under QEMU with -m 2G or more)",
 			   avail >> 10);
 
 	p = ptwalk_test_own_vmalloc(test,
@@ -121,14 +121,14 @@ static void ptwalk_test_vmalloc_huge(struct kunit *test)
 	void *p;
 
 	if (!IS_ENABLED(CONFIG_HAVE_ARCH_HUGE_VMALLOC))
-		kunit_skip(test,
-			   "this architecture has no huge vmalloc (CONFIG_HAVE_ARCH_HUGE_VMALLOC=n)");
+		ptwalk_skip(test,
+			    "this architecture has no huge vmalloc (CONFIG_HAVE_ARCH_HUGE_VMALLOC=n)");
 
 	p = ptwalk_test_own_vmalloc(test, vmalloc_huge(*size, GFP_KERNEL));
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	if (!is_vm_area_hugepages(p))
-		kunit_skip(test,
-			   "vmalloc_huge() fell back to base pages (nohugevmalloc, or no free order-%d block)",
+		ptwalk_skip(test,
+			    "vmalloc_huge() fell back to base pages (nohugevmalloc, or no free order-%d block)",
 			   PMD_SHIFT - PAGE_SHIFT);
 	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, PMD_SIZE));
 

@@ -86,11 +86,11 @@ static void ptwalk_test_five_levels(struct kunit *test)
 	struct ptwalk_result r;
 
 	if (CONFIG_PGTABLE_LEVELS < 5)
-		kunit_skip(test, "kernel built with CONFIG_PGTABLE_LEVELS=%d",
-			   CONFIG_PGTABLE_LEVELS);
+		ptwalk_skip(test, "kernel built with CONFIG_PGTABLE_LEVELS=%d",
+			    CONFIG_PGTABLE_LEVELS);
 	if (mm_p4d_folded(&init_mm))
-		kunit_skip(test,
-			   "5-level paging built in but not in use: the CPU lacks it (x86: LA57) or it was disabled at boot");
+		ptwalk_skip(test,
+			    "5-level paging built in but not in use: the CPU lacks it (x86: LA57) or it was disabled at boot");
 
 	addr = pte_mapped_page(test);
 	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, addr, &r), PTWALK_MAPPED);
@@ -263,7 +263,7 @@ static unsigned long get_past_span(struct kunit *test)
 	unsigned int span = PGDIR_SHIFT + ilog2(PTRS_PER_PGD);
 
 	if (span >= BITS_PER_LONG)
-		kunit_skip(test, "the top-level table spans the whole address space");
+		ptwalk_skip(test, "the top-level table spans the whole address space");
 	return 1UL << span;
 #endif
 }
@@ -343,8 +343,8 @@ static void ptwalk_test_user_mm(struct kunit *test)
 	long got;
 
 	if (!PTWALK_HAVE_USER_MM)
-		kunit_skip(test,
-			   "this kernel's KUnit cannot give a test a user mm (kunit_vm_mmap() is 6.10+)");
+		ptwalk_skip(test,
+			    "this kernel's KUnit cannot give a test a user mm (kunit_vm_mmap() is 6.10+)");
 
 	addr = ptwalk_user_mmap(test, 4 * PAGE_SIZE);
 	KUNIT_ASSERT_NE_MSG(test, addr, 0, "kunit_vm_mmap() failed");

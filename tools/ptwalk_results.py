@@ -102,6 +102,9 @@ _SUBTEST_RE = re.compile(r'^\s*# Subtest: (.+?)\s*$')
 _KTAP_RESULT_RE = re.compile(r'^\s*(?:not ok|ok) \d+ (?:- )?(.*?)(?: # SKIP(?: (.*?))?)?\s*$')
 # The kernel's own count for a parameterised case, on every version.
 _CASE_TOTALS_RE = re.compile(r'^\s*# (\S+): pass:(\d+) fail:(\d+) skip:(\d+) total:(\d+)\s*$')
+# What ptwalk_skip() (kunit/compat_kunit.h) logs before a skipped
+# parameter on kernels whose parameter result lines lack "# SKIP" (6.1).
+_PARAM_SKIP_RE = re.compile(r'^\s*# (\S+): SKIP (.*?)\s*$')
 
 
 @dataclass
@@ -111,6 +114,9 @@ class KtapNotes:
 	skip_reasons: Dict[Tuple[str, str, str], str] = field(default_factory=dict)
 	# (suite, case) -> (pass, fail, skip, total) of a parameterised case
 	case_totals: Dict[Tuple[str, str], Tuple[int, int, int, int]] = field(default_factory=dict)
+	# (suite, case, param) -> reason: skipped, by ptwalk_skip()'s own line,
+	# though the result line does not say so
+	unmarked_skips: Dict[Tuple[str, str, str], str] = field(default_factory=dict)
 
 
 def read_ktap_notes(log: str, suites: Dict[str, Iterable[str]]) -> KtapNotes:
@@ -118,7 +124,7 @@ def read_ktap_notes(log: str, suites: Dict[str, Iterable[str]]) -> KtapNotes:
 	parameterised cases) in a kernel log; everything else is left to
 	kunit.py."""
 	notes = KtapNotes()
-	suite = group = None
+	suite = group = pending = None
 	for raw in log.splitlines():
 		line = _TIME_RE.sub('', raw)
 		m = _SUBTEST_RE.match(line)
@@ -135,6 +141,10 @@ def read_ktap_notes(log: str, suites: Dict[str, Iterable[str]]) -> KtapNotes:
 		if m:
 			notes.case_totals[(suite, m.group(1))] = tuple(int(x) for x in m.groups()[1:])
 			continue
+		m = _PARAM_SKIP_RE.match(line)
+		if m and m.group(1) == group:
+			pending = m.group(2)
+			continue
 		m = _KTAP_RESULT_RE.match(line)
 		if not m:
 			continue
@@ -148,6 +158,9 @@ def read_ktap_notes(log: str, suites: Dict[str, Iterable[str]]) -> KtapNotes:
 		elif reason is not None:
 			key = (suite, group, name) if group else (suite, name, '')
 			notes.skip_reasons[key] = reason
+		elif group and pending is not None:
+			notes.unmarked_skips[(suite, group, name)] = pending
+		pending = None
 	return notes
 
 
@@ -178,30 +191,34 @@ def kunit_cases(root: dict, log: str) -> List[Case]:
 			cases.append(Case(s['name'], c['name'], st,
 					  reason(s['name'], c['name'], '', st)))
 		for g in s.get('sub_groups', []):
-			params = g.get('test_cases', [])
-			statuses = [_JSON_STATUS.get(p['status'], FAIL) for p in params]
-			t = notes.case_totals.get((s['name'], g['name']))
-			if t and t[2] > 0 and statuses.count(SKIP) != t[2]:
-				statuses = _unmarked_skips(statuses, t)
-			for p, st in zip(params, statuses):
-				cases.append(Case(s['name'], g['name'], st,
-						  reason(s['name'], g['name'], p['name'], st),
-						  param=p['name']))
+			cases += _param_cases(s['name'], g, notes, reason)
 	return cases
 
 
-def _unmarked_skips(statuses: List[str], totals: Tuple[int, int, int, int]) -> List[str]:
-	"""Statuses of a 6.1 case whose skipped parameters kunit.py counted as
-	passed. Which of the passed parameters were skipped is only known when
-	all of them were; otherwise the case as a whole is one failure: its
-	results cannot be told apart."""
-	passed, failed, skipped, total = totals
-	if len(statuses) != total:
-		return [FAIL] * len(statuses)
-	if statuses.count(FAIL) == failed and statuses.count(PASS) == passed + skipped:
-		if passed == 0:
-			return [SKIP if st == PASS else st for st in statuses]
-	return [FAIL] * len(statuses)
+def _param_cases(suite: str, group: dict, notes: KtapNotes, reason) -> List[Case]:
+	"""The parameters of one case. Where kunit.py's statuses disagree with
+	the kernel's totals line (6.1: a skipped parameter looks passed), the
+	skipped ones are those ptwalk_skip() announced, or all of them when the
+	totals say all were skipped; if that still disagrees, which parameter
+	did what is unknown, and each is a failure that says so."""
+	name = group['name']
+	params = [p['name'] for p in group.get('test_cases', [])]
+	statuses = [_JSON_STATUS.get(p['status'], FAIL) for p in group.get('test_cases', [])]
+	why = {p: reason(suite, name, p, SKIP) for p in params}
+	t = notes.case_totals.get((suite, name))
+	if t and statuses.count(SKIP) != t[2]:
+		for i, p in enumerate(params):
+			r = notes.unmarked_skips.get((suite, name, p))
+			if statuses[i] == PASS and (r is not None or t[0] == 0):
+				statuses[i] = SKIP
+				why[p] = r if r is not None else why[p]
+		if (statuses.count(PASS), statuses.count(FAIL), statuses.count(SKIP)) != \
+		   (t[0], t[1], t[2]) or len(params) != t[3]:
+			msg = (f'the log does not say which parameters were skipped (kernel: '
+			       f'pass:{t[0]} fail:{t[1]} skip:{t[2]} total:{t[3]})')
+			return [Case(suite, name, FAIL, msg, param=p) for p in params]
+	return [Case(suite, name, st, why[p] if st == SKIP else '', param=p)
+		for p, st in zip(params, statuses)]
 
 
 def kunit_outcome(name: str, json_text: Optional[str], log: str, *, cell: str = '',

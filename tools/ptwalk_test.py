@@ -138,6 +138,20 @@ class KunitTest(unittest.TestCase):
 		case = next(c for c in o.cases if c.param == '8 bytes')
 		self.assertIn('UML: the direct map', case.reason)
 
+	def test_61_without_skip_lines_cannot_tell_partial_cases(self) -> None:
+		# A 6.1 log of suites without ptwalk_skip(): kunit.py calls every
+		# skipped parameter passed. Where all were skipped (the totals line
+		# says so) they are skips with the case's reason; where some were,
+		# nothing says which, and that is a failure, never a guess.
+		o = kunit('kunit-6.1-um-noshim')
+		self.assertEqual(statuses(o, 'ptwalk_kmalloc', 'ptwalk_test_kmalloc_contiguous'),
+				 [pr.SKIP] * 18)
+		bad = {c.name for c in o.cases if c.status == pr.FAIL}
+		self.assertEqual(bad, {'ptwalk_test_matches_reference', 'ptwalk_test_indices_recombine'})
+		self.assertIn('does not say which parameters were skipped',
+			      next(c.reason for c in o.cases if c.status == pr.FAIL))
+		self.assertEqual([c for c in o.cases if c.status == pr.SKIP and not c.reason], [])
+
 	def test_warning_in_the_log_is_red(self) -> None:
 		log = data('kunit-6.12-um.log')
 		lines = log.splitlines()
