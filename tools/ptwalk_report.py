@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from xml.sax.saxutils import quoteattr
 
 from ptwalk_matrix import Matrix
-from ptwalk_results import FAIL, PASS, SKIP, Counts, Outcome
+from ptwalk_results import FAIL, SKIP, Counts, Outcome
 
 RESULT_SUFFIX = '.result.json'
 

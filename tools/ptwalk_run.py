@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
-from ptwalk_matrix import Build, Cell, Geometry, QemuParams
+from ptwalk_matrix import Cell, Geometry, QemuParams
 from ptwalk_results import (PASS, FAIL, Case, Outcome, guest_outcome, kunit_outcome,
 			    selftests_outcome, tap_of_console)
 from ptwalk_tree import (PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, cache_dir,

@@ -10,7 +10,6 @@
 # Copyright (C) 2026 The ptwalk authors
 
 import copy
-import json
 import os
 import subprocess
 import sys
