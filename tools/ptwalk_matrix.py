@@ -123,7 +123,7 @@ def read_qemu_config(path: str) -> QemuParams:
 	for node in ast.walk(tree):
 		if isinstance(node, ast.Call) and getattr(node.func, 'id', '') == 'QemuArchParams':
 			try:
-				kw = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+				kw = {str(k.arg): ast.literal_eval(k.value) for k in node.keywords}
 			except ValueError:
 				raise MatrixError(f'{path}: QemuArchParams arguments must be literals') from None
 			missing = [f for f in _QEMU_FIELDS if f not in kw]

@@ -12,7 +12,7 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 PASS, FAIL, SKIP = 'PASS', 'FAIL', 'SKIP'
 
@@ -139,7 +139,8 @@ def read_ktap_notes(log: str, suites: Dict[str, Iterable[str]]) -> KtapNotes:
 			continue
 		m = _CASE_TOTALS_RE.match(line)
 		if m:
-			notes.case_totals[(suite, m.group(1))] = tuple(int(x) for x in m.groups()[1:])
+			p, f, s, t = (int(x) for x in m.groups()[1:])
+			notes.case_totals[(suite, m.group(1))] = (p, f, s, t)
 			continue
 		m = _PARAM_SKIP_RE.match(line)
 		if m and m.group(1) == group:
@@ -167,13 +168,14 @@ def read_ktap_notes(log: str, suites: Dict[str, Iterable[str]]) -> KtapNotes:
 _JSON_STATUS = {'PASS': PASS, 'SKIP': SKIP}	# FAIL, ERROR (crashed): FAIL
 
 
-def kunit_cases(root: dict, log: str) -> List[Case]:
+def kunit_cases(root: Dict[str, Any], log: str) -> List[Case]:
 	"""The cases of kunit.py's JSON, completed from the kernel log: skip
 	reasons, and 6.1's parameter results (a 6.1 kernel does not mark a
 	skipped parameter '# SKIP'; kunit.py then calls it passed, while the
 	kernel's totals line for the case counts it skipped)."""
 	suites = root.get('sub_groups', [])
-	groups = {s['name']: [g['name'] for g in s.get('sub_groups', [])] for s in suites}
+	groups: Dict[str, Iterable[str]] = {
+		s['name']: [g['name'] for g in s.get('sub_groups', [])] for s in suites}
 	notes = read_ktap_notes(log, groups)
 
 	def reason(suite: str, case: str, param: str, status: str) -> str:
@@ -195,7 +197,8 @@ def kunit_cases(root: dict, log: str) -> List[Case]:
 	return cases
 
 
-def _param_cases(suite: str, group: dict, notes: KtapNotes, reason) -> List[Case]:
+def _param_cases(suite: str, group: Dict[str, Any], notes: KtapNotes,
+		 reason: Callable[[str, str, str, str], str]) -> List[Case]:
 	"""The parameters of one case. Where kunit.py's statuses disagree with
 	the kernel's totals line (6.1: a skipped parameter looks passed), the
 	skipped ones are those ptwalk_skip() announced, or all of them when the
@@ -336,9 +339,12 @@ def read_kselftest(text: str, program: str = '') -> Tuple[List[Program], Optiona
 			if prog is None or not line.startswith('# '):
 				continue
 			line = line[2:]
-		elif plan is None and _PLAN_RE.match(line):
-			plan = int(_PLAN_RE.match(line).group(1))
-			continue
+		else:
+			m = _PLAN_RE.match(line)
+			if m and plan is None:
+				plan = int(m.group(1))
+				continue
+		assert prog is not None
 		_harness_line(prog, line, running)
 	return programs, plan
 

@@ -323,9 +323,9 @@ CHECKPATCH_IGNORE = {'compat.h': ['--ignore', 'LINUX_VERSION_CODE']}
 KERNEL_DOC_FILES = ('ptwalk.h', 'ptwalk.c')
 
 
-def _static_case(suite: str, name: str, cmd: Sequence[str]) -> Case:
+def static_case(suite: str, name: str, cmd: Sequence[str], cwd: Optional[str] = None) -> Case:
 	"""One checker on one file: passes only if it exits 0 and says nothing."""
-	r = subprocess.run(cmd, capture_output=True, text=True)
+	r = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
 	said = (r.stdout + r.stderr).strip()
 	if said:
 		print(said)
@@ -341,11 +341,11 @@ def checkpatch(tree: Tree) -> Outcome:
 	      '--strict', '--quiet']
 	for f in sorted(os.listdir(kunit)):
 		if f.endswith(('.c', '.h')):
-			out.cases.append(_static_case('checkpatch', f, cp + CHECKPATCH_IGNORE.get(f, []) +
+			out.cases.append(static_case('checkpatch', f, cp + CHECKPATCH_IGNORE.get(f, []) +
 						      ['-f', os.path.join(kunit, f)]))
 	kd = ['perl', os.path.join(tree.path, 'scripts', 'kernel-doc'), '-Wall', '-none']
 	for f in KERNEL_DOC_FILES:
-		out.cases.append(_static_case('kernel-doc', f, kd + [os.path.join(kunit, f)]))
+		out.cases.append(static_case('kernel-doc', f, kd + [os.path.join(kunit, f)]))
 	info(f'[host] checkpatch --strict and kernel-doc -Wall on kunit/: {out.counts}')
 	return out
 
@@ -357,6 +357,6 @@ def docs(ctx: Context, tree: Tree) -> Outcome:
 	out = Outcome('docs', 'static')
 	cmd = ['env', f'PTWALK_KTREE={tree.path}', 'sphinx-build', '-q', '-W', '--keep-going',
 	       '-b', 'html', doc, os.path.join(doc, 'output')]
-	out.cases.append(_static_case('sphinx-build', 'Documentation', cmd))
+	out.cases.append(static_case('sphinx-build', 'Documentation', cmd))
 	info(f'[host] docs: {out.counts} (Documentation/output/index.html)')
 	return out

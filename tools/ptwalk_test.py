@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from typing import Any
 import unittest
 from unittest import mock
 import xml.etree.ElementTree as ET
@@ -34,7 +35,7 @@ def data(name: str) -> str:
 		return f.read()
 
 
-def kunit(name: str, **kw) -> pr.Outcome:
+def kunit(name: str, **kw: Any) -> pr.Outcome:
 	"""The Outcome of testdata/<name>.json and .log."""
 	return pr.kunit_outcome(name, data(name + '.json'), data(name + '.log'), **kw)
 
@@ -245,7 +246,7 @@ PROGRAMS = ['pagemap_low_bits', 'pagemap_demand', 'pagemap_cow', 'pagemap_abi',
 	    'pagemap_contiguity', 'pagemap_scan']
 
 
-def guest(name: str, **kw) -> pr.Outcome:
+def guest(name: str, **kw: Any) -> pr.Outcome:
 	return pr.guest_outcome(name, data(name + '.log'), expect=PROGRAMS, **kw)
 
 
@@ -306,14 +307,14 @@ class ReportTest(unittest.TestCase):
 	def test_junit_counts(self) -> None:
 		o = kunit('kunit-6.12-um')
 		root = ET.fromstring(report.junit_xml(o))
-		tests = sum(int(s.get('tests')) for s in root.iter('testsuite'))
-		skipped = sum(int(s.get('skipped')) for s in root.iter('testsuite'))
+		tests = sum(int(s.get('tests', 0)) for s in root.iter('testsuite'))
+		skipped = sum(int(s.get('skipped', 0)) for s in root.iter('testsuite'))
 		self.assertEqual((tests, skipped), (73, 31))
 
 	def test_junit_problem_is_a_failure(self) -> None:
 		o = pr.kunit_outcome('k', None, '')
 		root = ET.fromstring(report.junit_xml(o))
-		self.assertEqual(sum(int(s.get('failures')) for s in root.iter('testsuite')), 1)
+		self.assertEqual(sum(int(s.get('failures', 0)) for s in root.iter('testsuite')), 1)
 
 	def test_closing_line(self) -> None:
 		o = kunit('kunit-6.12-um')
@@ -409,8 +410,8 @@ class TreeTest(unittest.TestCase):
 			self.assertIn('BlockingIOError', r.stderr)
 			with open(lock.path) as f:
 				self.assertIn(f'pid {os.getpid()}', f.read())
-		r = subprocess.run([sys.executable, '-c', probe], env=env)
-		self.assertEqual(r.returncode, 0, 'released after the with block')
+		after = subprocess.run([sys.executable, '-c', probe], env=env)
+		self.assertEqual(after.returncode, 0, 'released after the with block')
 
 
 if __name__ == '__main__':

@@ -46,6 +46,7 @@ PACKAGE_GROUPS: Dict[str, tuple] = {
 	'selftests': ('build-essential', 'rsync'),
 	'guest': ('busybox-static',),
 	'docs': ('python3-sphinx',),
+	'tools-test': ('mypy',),
 }
 
 
@@ -74,11 +75,13 @@ class Packages:
 					  f'{" ".join(cmd)}', 2)
 		info(f'installing {" ".join(missing)}')
 		env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-		quiet = {'stdout': sys.stderr, 'env': env}
-		if subprocess.run(cmd, **quiet).returncode != 0:
+
+		def apt(args: List[str]) -> bool:
+			return subprocess.run(args, stdout=sys.stderr, env=env).returncode == 0
+
+		if not apt(cmd):
 			info('apt-get install failed; refreshing the package lists once')
-			if subprocess.run(['apt-get', 'update', '-q'], **quiet).returncode != 0 or \
-			   subprocess.run(cmd, **quiet).returncode != 0:
+			if not apt(['apt-get', 'update', '-q']) or not apt(cmd):
 				raise PtwalkError(f'could not install: {" ".join(missing)}')
 
 
