@@ -27,11 +27,16 @@
 #if PTWALK_KERNEL_AT_LEAST(6, 12)
 #define ptwalk_skip(test, fmt, ...)	kunit_skip(test, fmt, ##__VA_ARGS__)
 #else
+/* kunit_skip() as 6.1 has it, with the reason logged before the throw. */
 #define ptwalk_skip(test, fmt, ...)					\
 	do {								\
-		if ((test)->param_value)				\
-			kunit_info(test, "SKIP " fmt "\n", ##__VA_ARGS__); \
-		kunit_skip(test, fmt, ##__VA_ARGS__);			\
+		struct kunit *__ptwalk_test = (test);			\
+									\
+		kunit_mark_skipped(__ptwalk_test, fmt, ##__VA_ARGS__);	\
+		if (__ptwalk_test->param_value)				\
+			kunit_info(__ptwalk_test, "SKIP %s\n",		\
+				   __ptwalk_test->status_comment);	\
+		kunit_try_catch_throw(&__ptwalk_test->try_catch);	\
 	} while (0)
 #endif
 
