@@ -10,6 +10,7 @@
 # Copyright (C) 2026 The ptwalk authors
 
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -138,6 +139,30 @@ class KunitTest(unittest.TestCase):
 		case = next(c for c in o.cases if c.param == '8 bytes')
 		self.assertIn('UML: the direct map', case.reason)
 
+	def test_61_um_counts_and_reasons(self) -> None:
+		# 6.1 prints skipped parameters as "ok N <param>": kunit.py's JSON
+		# says PASS for all 73. The kernel's totals lines and
+		# ptwalk_skip()'s lines say which were skipped, and why.
+		root = json.loads(data('kunit-6.1-um.json'))
+		self.assertNotIn('SKIP', [p['status'] for s in root['sub_groups']
+					  for g in s['sub_groups'] for p in g['test_cases']])
+		o = kunit('kunit-6.1-um')
+		self.assertEqual(o.counts, pr.Counts(41, 0, 32))
+		self.assertEqual([c for c in o.cases if c.status == pr.SKIP and not c.reason], [])
+		self.assertEqual(statuses(o, 'ptwalk_walker', 'ptwalk_test_matches_reference'),
+				 [pr.SKIP] * 4 + [pr.PASS])
+		self.assertEqual(statuses(o, 'ptwalk_kmalloc', 'ptwalk_test_kmalloc_contiguous'),
+				 [pr.SKIP] * 18)
+
+	def test_61_and_612_agree(self) -> None:
+		# One source, two kernels: the same cases, and on UML the same
+		# status for each but the user-mm case (6.10+).
+		old = {(c.suite, c.name, c.param): c.status for c in kunit('kunit-6.1-um').cases}
+		new = {(c.suite, c.name, c.param): c.status for c in kunit('kunit-6.12-um').cases}
+		self.assertEqual(old.keys(), new.keys())
+		differ = {k[1] for k in old if old[k] != new[k]}
+		self.assertEqual(differ, {'ptwalk_test_user_mm'})
+
 	def test_61_without_skip_lines_cannot_tell_partial_cases(self) -> None:
 		# A 6.1 log of suites without ptwalk_skip(): kunit.py calls every
 		# skipped parameter passed. Where all were skipped (the totals line
@@ -228,6 +253,15 @@ class KselftestTest(unittest.TestCase):
 		o = pr.selftests_outcome('h', self.host(), must_pass=['no_such_test'])
 		self.assertEqual(o.problems, ["no test matching 'no_such_test' ran; it must pass here"])
 
+	def test_runner_timeout_is_a_failure_of_the_program(self) -> None:
+		# The runner killed pagemap_contiguity after 1 s
+		# (kselftest_override_timeout=1): none of its tests said "not ok".
+		o = pr.selftests_outcome('h', data('selftests-host-6.18-timeout.tap'))
+		self.assertFalse(o.ok)
+		self.assertIn(pr.Case('pagemap_contiguity', '(program)', pr.FAIL, 'TIMEOUT 1 seconds'),
+			      o.cases)
+		self.assertIn('pagemap_contiguity: no totals line (its output is incomplete)', o.problems)
+
 	def test_one_harness_program(self) -> None:
 		o = pr.selftests_outcome('t', data('tool-pagemap-walk.tap'), kind='tool',
 					 program='pagemap-walk-test')
@@ -262,6 +296,21 @@ class GuestTest(unittest.TestCase):
 		self.assertTrue(o.ok)
 		self.assertEqual({c.reason for c in o.cases if c.status == pr.SKIP},
 				 {'no address above 2^47: 5-level paging not in use'})
+
+	def test_61_names_its_nameless_skips(self) -> None:
+		# 6.1's harness prints a skipped test as "ok N # SKIP why": the
+		# name comes from its RUN line.
+		o = guest('guest-6.1-x86_64')
+		self.assertEqual(o.counts, pr.Counts(40, 0, 11))
+		skipped = sorted(c.name for c in o.cases if c.status == pr.SKIP)
+		self.assertIn('demand.above_47_bits.read_fault_maps_zero_page', skipped)
+		self.assertIn('scan.present_and_pfnzero_agree', skipped)
+		self.assertEqual(len(set(skipped)), 11)
+
+	def test_61_five_levels_must_pass(self) -> None:
+		o = guest('guest-6.1-x86_64-la57', must_pass=['above_47_bits'])
+		self.assertEqual(o.counts, pr.Counts(49, 0, 2))
+		self.assertTrue(o.ok)
 
 	def test_must_pass_on_the_four_level_boot_is_red(self) -> None:
 		o = guest('guest-6.12-x86_64', must_pass=['above_47_bits'])
