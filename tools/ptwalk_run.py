@@ -22,7 +22,7 @@ from ptwalk_matrix import Cell, Geometry, QemuParams
 from ptwalk_results import (PASS, FAIL, Case, Outcome, guest_outcome, kunit_outcome,
 			    selftests_outcome, tap_of_console)
 from ptwalk_tree import (PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, cache_dir,
-			 forget_stale_objects, info, remember_sources)
+			 forget_stale_objects, info)
 
 # kunit.py's own QEMU command line (kunit_kernel.py): the guest boots with
 # the same one, then the geometry's --qemu_config parameters, which win.
@@ -124,8 +124,6 @@ def build_kernel(ctx: Context, tree: Tree, g: Geometry) -> Optional[str]:
 	if rc != 0:
 		error = _build_error(_read(log))
 		info(f'[{tree.kver} {b.name}] kernel build FAILED ({log}): {error}')
-	else:
-		remember_sources(bdir, ctx.kunit_src)
 	ctx.builds[bdir] = error
 	return error
 

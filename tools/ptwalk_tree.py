@@ -312,6 +312,10 @@ def forget_stale_objects(build_dir: str, kunit_src: str) -> None:
 	objects in mm/ptwalk/ can be newer than this checkout's (older) files
 	and would be linked as they are. When the sources differ from those of
 	the last build, their objects go.
+
+	The stamp names the sources whose objects may be in the build
+	directory: it is written once the others' objects are gone, before the
+	build, so it never vouches for objects a build did not make.
 	"""
 	stamp = os.path.join(build_dir, '.ptwalk-source')
 	digest = source_digest(kunit_src)
@@ -322,12 +326,10 @@ def forget_stale_objects(build_dir: str, kunit_src: str) -> None:
 	except OSError:
 		pass
 	shutil.rmtree(os.path.join(build_dir, 'mm', 'ptwalk'), ignore_errors=True)
-
-
-def remember_sources(build_dir: str, kunit_src: str) -> None:
-	with open(os.path.join(build_dir, '.ptwalk-source'), 'w') as f:
-		f.write(source_digest(kunit_src) + '\n')
+	os.makedirs(build_dir, exist_ok=True)
+	with open(stamp, 'w') as f:
+		f.write(digest + '\n')
 
 
 __all__ = ['PtwalkError', 'Packages', 'Tree', 'TreeLock', 'debian_tree', 'kdir_tree',
-	   'install', 'uninstall', 'forget_stale_objects', 'remember_sources']
+	   'install', 'uninstall', 'forget_stale_objects']
