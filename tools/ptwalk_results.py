@@ -224,6 +224,25 @@ def _param_cases(suite: str, group: Dict[str, Any], notes: KtapNotes,
 		for p, st in zip(params, statuses)]
 
 
+_COMPILER_ERROR_RE = re.compile(r': (?:fatal )?error: ')
+_KUNIT_PY_ERROR_RE = re.compile(r'^ERROR:root:(.*)')
+
+
+def build_error(log: str) -> str:
+	"""What to say of a failed kunit.py build: the compiler's (or linker's)
+	first error, else kunit.py's own (a kconfig option that did not
+	apply, ...), else the log's last line."""
+	lines = [l.strip() for l in log.splitlines() if l.strip()]
+	for l in lines:
+		if _COMPILER_ERROR_RE.search(l):
+			return l
+	for l in lines:
+		m = _KUNIT_PY_ERROR_RE.match(l)
+		if m:
+			return m.group(1)
+	return lines[-1] if lines else 'no output'
+
+
 def kunit_outcome(name: str, json_text: Optional[str], log: str, *, cell: str = '',
 		  exit_code: int = 0, timed_out: Optional[float] = None,
 		  build_error: Optional[str] = None) -> Outcome:

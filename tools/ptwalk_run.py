@@ -10,7 +10,6 @@
 # Copyright (C) 2026 The ptwalk authors
 
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -19,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 from ptwalk_matrix import Cell, Geometry, QemuParams
-from ptwalk_results import (PASS, FAIL, Case, Outcome, guest_outcome, kunit_outcome,
-			    selftests_outcome, tap_of_console)
+from ptwalk_results import (PASS, FAIL, Case, Outcome, build_error, guest_outcome,
+			    kunit_outcome, selftests_outcome, tap_of_console)
 from ptwalk_tree import (PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, cache_dir,
 			 forget_stale_objects, info)
 
@@ -93,14 +92,6 @@ def kunit_args(ctx: Context, tree: Tree, g: Geometry) -> List[str]:
 	return args
 
 
-def _build_error(log: str) -> str:
-	lines = log.splitlines()
-	for l in lines:
-		if re.search(r'\berror\b', l, re.I) and not l.startswith('$ '):
-			return l.strip()[:300]
-	return (lines[-1].strip() if lines else 'no output')[:300]
-
-
 def build_kernel(ctx: Context, tree: Tree, g: Geometry) -> Optional[str]:
 	"""Build @g's kernel once per run; None if it built, else why not."""
 	b = g.build
@@ -122,7 +113,7 @@ def build_kernel(ctx: Context, tree: Tree, g: Geometry) -> Optional[str]:
 	ctx.build_seconds[bdir] = time.monotonic() - start
 	error = None
 	if rc != 0:
-		error = _build_error(_read(log))
+		error = build_error(_read(log))
 		info(f'[{tree.kver} {b.name}] kernel build FAILED ({log}): {error}')
 	ctx.builds[bdir] = error
 	return error

@@ -178,13 +178,12 @@ class KunitTest(unittest.TestCase):
 		self.assertEqual([c for c in o.cases if c.status == pr.SKIP and not c.reason], [])
 
 	def test_warning_in_the_log_is_red(self) -> None:
-		log = data('kunit-6.12-um.log')
-		lines = log.splitlines()
-		lines.insert(40, 'WARNING: CPU: 0 PID: 1 at mm/ptwalk/walker_kunit.c:99 x')
-		o = pr.kunit_outcome('k', data('kunit-6.12-um.json'), '\n'.join(lines))
+		# A WARN_ON() in ptwalk_test_geometry: every case passes.
+		o = kunit('kunit-6.12-um-warning')
+		self.assertEqual(o.counts, pr.Counts(42, 1, 31))
 		self.assertFalse(o.ok)
-		self.assertEqual(o.counts.passed, 42)
-		self.assertIn('kernel log: WARNING: CPU: 0', o.problems[0])
+		self.assertEqual(o.problems, ['kernel log: WARNING: CPU: 0 PID: 17 at '
+					      'mm/ptwalk/walker_kunit.c:51 ptwalk_test_geometry+0x14e/0x160'])
 
 	def test_no_json_is_red(self) -> None:
 		o = pr.kunit_outcome('k', None, '')
@@ -192,9 +191,16 @@ class KunitTest(unittest.TestCase):
 		self.assertIn('no KUnit results', o.problems[0])
 
 	def test_build_failure_is_red_and_says_why(self) -> None:
-		o = pr.kunit_outcome('k', None, '', build_error="error: implicit declaration")
+		# kunit.py build of 6.12 UML with an undeclared name in a suite.
+		why = pr.build_error(data('build-6.12-um-error.log'))
+		self.assertRegex(why, r"walker_kunit\.c:51:9: error: .undeclared_name. undeclared")
+		o = pr.kunit_outcome('k', None, '', build_error=why)
 		self.assertEqual(o.counts, pr.Counts(0, 1, 0))
-		self.assertIn('kernel build failed', o.problems[0])
+		self.assertEqual(o.problems, [f'kernel build failed: {why}'])
+
+	def test_kunit_py_config_error(self) -> None:
+		log = 'ERROR:root:Not all Kconfig options selected in kunitconfig were in the generated .config.\n'
+		self.assertTrue(pr.build_error(log).startswith('Not all Kconfig options'))
 
 	def test_kunit_py_failure_without_a_failed_case_is_red(self) -> None:
 		o = kunit('kunit-6.12-um', exit_code=1)
