@@ -50,6 +50,11 @@ PACKAGE_GROUPS: Dict[str, tuple] = {
 }
 
 
+# Another run (or anything else) installing packages holds dpkg's lock:
+# wait for it rather than fail.
+APT = ['apt-get', '-o', 'DPkg::Lock::Timeout=600']
+
+
 class Packages:
 	"""Installs what a step needs, asking dpkg at most once per package."""
 	def __init__(self) -> None:
@@ -69,7 +74,7 @@ class Packages:
 
 	@staticmethod
 	def _install(missing: List[str]) -> None:
-		cmd = ['apt-get', 'install', '-y', '-q', '--no-install-recommends'] + missing
+		cmd = APT + ['install', '-y', '-q', '--no-install-recommends'] + missing
 		if os.geteuid() != 0:
 			raise PtwalkError(f'missing packages: {" ".join(missing)}; run as root: '
 					  f'{" ".join(cmd)}', 2)
@@ -81,7 +86,7 @@ class Packages:
 
 		if not apt(cmd):
 			info('apt-get install failed; refreshing the package lists once')
-			if not apt(['apt-get', 'update', '-q']) or not apt(cmd):
+			if not apt(APT + ['update', '-q']) or not apt(cmd):
 				raise PtwalkError(f'could not install: {" ".join(missing)}')
 
 
