@@ -70,11 +70,10 @@ selftests:
 tool-test:
 	@$(PTWALK) tool-test
 
-# The same as make check's tools-test step: the tests over captured logs,
-# and mypy with kunit.py's settings (tools/mypy.ini).
+# tools/ptwalk_test.py (python3 -m unittest: cd tools && python3 -m unittest
+# ptwalk_test runs it alone) and mypy with kunit.py's settings (tools/mypy.ini).
 tools-test:
-	@cd tools && python3 -m unittest ptwalk_test && \
-		mypy --config-file mypy.ini ptwalk ptwalk_*.py
+	@$(PTWALK) tools-test
 
 checkpatch:
 	@$(PTWALK) checkpatch
