@@ -118,6 +118,16 @@ def text_table(head: List[str], rows: List[List[str]], left: int = 2) -> str:
 	return '\n'.join(lines)
 
 
+def cells_table(matrix: Matrix) -> str:
+	"""'make cells': every cell, whether it gates, whether it boots the guest."""
+	rows = [[c.name, 'gate' if c.gate else '-', 'yes' if c.geometry.guest else '-',
+		 c.geometry.build.name, c.geometry.description] for c in matrix.cells]
+	lines = [text_table(['cell', 'gates', 'guest', 'build', 'geometry'], rows, left=5)]
+	for g in matrix.geometries.values():
+		lines += [f'no cell {kver}:{g.name}: {why}' for kver, why in g.absent.items()]
+	return '\n'.join(lines)
+
+
 def skip_reasons(outcome: Outcome) -> List[Tuple[str, int]]:
 	"""(reason, how many cases) of the skipped cases, most frequent first."""
 	reasons: Dict[str, int] = {}

@@ -82,6 +82,18 @@ class MatrixTest(unittest.TestCase):
 		self.assertEqual([e['cell'] for e in js], [c.name for c in m.cells])
 		self.assertEqual(sum(e['gate'] for e in js), len(m.gating()))
 
+	def test_running_rst_shows_make_cells_as_it_is(self) -> None:
+		# Documentation/running.rst quotes 'make cells': its lines must be
+		# the program's, for the cells it quotes.
+		m = pm.load_matrix()
+		table = report.cells_table(m).splitlines()
+		with open(os.path.join(pm.TOP, 'Documentation', 'running.rst')) as f:
+			quoted = [l[4:] for l in f.read().splitlines()
+				  if l.startswith('    cell ') or l[4:].split(':')[0] in m.kernels]
+		self.assertGreater(len(quoted), 1)
+		for line in quoted:
+			self.assertIn(line, table)
+
 	def test_a_missing_version_needs_its_reason(self) -> None:
 		doc = copy.deepcopy(self.doc)
 		del doc['geometry']['arm64-va52']['absent']
