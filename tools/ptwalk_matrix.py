@@ -156,6 +156,10 @@ def _file(top: str, rel: str, where: str) -> str:
 	return path
 
 
+# What a kernel must carry to boot the selftests guest: initramfs and /dev
+# (config/guest/boot.config), and the selftests' own options.
+GUEST_KCONFIG = ('config/guest/boot.config', 'selftests/config')
+
 _KVER_RE = re.compile(r'^\d+\.\d+$')
 _NAME_RE = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
 
@@ -211,6 +215,10 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 			     absent=dict(t.get('absent', {})))
 		if g.guest and not qemu:
 			raise MatrixError(f'{where}: the selftests guest boots under QEMU: no qemu_config')
+		missing = [k for k in GUEST_KCONFIG if g.guest and k not in build.kconfig]
+		if missing:
+			raise MatrixError(f'{where}: the guest boots build {build.name}, whose kconfig '
+					  f'lacks {" ".join(missing)}')
 		if g.must_pass and not g.guest:
 			raise MatrixError(f'{where}: must_pass without a guest')
 		for kver in g.kernels + g.gate + tuple(g.absent):

@@ -12,7 +12,7 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 PASS, FAIL, SKIP = 'PASS', 'FAIL', 'SKIP'
 
@@ -177,28 +177,26 @@ def kunit_cases(root: Dict[str, Any], log: str) -> List[Case]:
 	groups: Dict[str, Iterable[str]] = {
 		s['name']: [g['name'] for g in s.get('sub_groups', [])] for s in suites}
 	notes = read_ktap_notes(log, groups)
-
-	def reason(suite: str, case: str, param: str, status: str) -> str:
-		if status != SKIP:
-			return ''
-		r = notes.skip_reasons.get((suite, case, param))
-		if r is None and param:
-			r = notes.skip_reasons.get((suite, case, ''))
-		return r or ''
-
 	cases = []
 	for s in suites:
 		for c in s.get('test_cases', []):
 			st = _JSON_STATUS.get(c['status'], FAIL)
-			cases.append(Case(s['name'], c['name'], st,
-					  reason(s['name'], c['name'], '', st)))
+			why = _skip_reason(notes, s['name'], c['name'], '') if st == SKIP else ''
+			cases.append(Case(s['name'], c['name'], st, why))
 		for g in s.get('sub_groups', []):
-			cases += _param_cases(s['name'], g, notes, reason)
+			cases += _param_cases(s['name'], g, notes)
 	return cases
 
 
-def _param_cases(suite: str, group: Dict[str, Any], notes: KtapNotes,
-		 reason: Callable[[str, str, str, str], str]) -> List[Case]:
+def _skip_reason(notes: KtapNotes, suite: str, case: str, param: str) -> str:
+	"""A parameter's own reason, else its case's (6.1 gives it only there)."""
+	r = notes.skip_reasons.get((suite, case, param))
+	if r is None and param:
+		r = notes.skip_reasons.get((suite, case, ''))
+	return r or ''
+
+
+def _param_cases(suite: str, group: Dict[str, Any], notes: KtapNotes) -> List[Case]:
 	"""The parameters of one case. Where kunit.py's statuses disagree with
 	the kernel's totals line (6.1: a skipped parameter looks passed), the
 	skipped ones are those ptwalk_skip() announced, or all of them when the
@@ -207,7 +205,7 @@ def _param_cases(suite: str, group: Dict[str, Any], notes: KtapNotes,
 	name = group['name']
 	params = [p['name'] for p in group.get('test_cases', [])]
 	statuses = [_JSON_STATUS.get(p['status'], FAIL) for p in group.get('test_cases', [])]
-	why = {p: reason(suite, name, p, SKIP) for p in params}
+	why = {p: _skip_reason(notes, suite, name, p) for p in params}
 	t = notes.case_totals.get((suite, name))
 	if t and statuses.count(SKIP) != t[2]:
 		for i, p in enumerate(params):

@@ -44,6 +44,7 @@ class Context:
 	guest_timeout: int = int(os.environ.get('GUEST_TIMEOUT', '900'))
 	# build dir -> None (built) or why it did not build, this run
 	builds: Dict[str, Optional[str]] = field(default_factory=dict)
+	# build dir -> seconds its build took, until a cell's time includes it
 	build_seconds: Dict[str, float] = field(default_factory=dict)
 	# tree name -> staged selftests (root of the initramfs), this run
 	stages: Dict[str, str] = field(default_factory=dict)
@@ -127,9 +128,8 @@ def kunit_exec(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
 		if os.path.exists(ctx.path(name + ext)):
 			os.unlink(ctx.path(name + ext))
 	bdir = tree.build_dir(g.build.name)
-	fresh = bdir not in ctx.builds
 	error = build_kernel(ctx, tree, g)
-	seconds = ctx.build_seconds.get(bdir, 0.0) if fresh else 0.0
+	seconds = ctx.build_seconds.pop(bdir, 0.0)
 	if error is not None:
 		out = kunit_outcome(name, None, '', cell=cell, build_error=error)
 		out.seconds = seconds
@@ -219,10 +219,6 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
 		return out
 	start = time.monotonic()
 	root = stage_selftests(ctx, tree)
-	with open(os.path.join(bdir, '.config')) as f:
-		if 'CONFIG_BLK_DEV_INITRD=y\n' not in f.read():
-			raise PtwalkError(f'{bdir} has no initramfs support: its build lacks '
-					  'config/guest/boot.config')
 	stage = os.path.dirname(root)
 	with open(os.path.join(stage, 'initramfs.list'), 'w') as f:
 		f.write(cpio_list(root))

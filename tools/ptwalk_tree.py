@@ -98,13 +98,9 @@ class Tree:
 	kver: str		# "6.12": VERSION.PATCHLEVEL of its Makefile
 	name: str		# "6.12" for Debian's trees, "kdir-<hash>" for KDIR=
 
-	@property
-	def build_root(self) -> str:
-		return os.path.join(cache_dir(), 'build')
-
 	def build_dir(self, build: str) -> str:
 		"""kunit.py's --build_dir for one build of this tree."""
-		return os.path.join(self.build_root, f'{self.name}-{build}')
+		return os.path.join(cache_dir(), 'build', f'{self.name}-{build}')
 
 	@property
 	def selftests(self) -> str:
@@ -335,6 +331,3 @@ def forget_stale_objects(build_dir: str, kunit_src: str) -> None:
 	with open(stamp, 'w') as f:
 		f.write(digest + '\n')
 
-
-__all__ = ['PtwalkError', 'Packages', 'Tree', 'TreeLock', 'debian_tree', 'kdir_tree',
-	   'install', 'uninstall', 'forget_stale_objects']
