@@ -14,6 +14,8 @@
 #include <linux/pgtable.h>
 #include <linux/version.h>
 
+#include "ptwalk.h"
+
 /*
  * The one version test in ptwalk. Everything below keys off it or off a
  * macro the newer API itself defines.
@@ -43,6 +45,47 @@
 #else
 #define ptwalk_pud_pfn(pud)	((void)(pud), 0UL)	/* no PUD leaves here */
 #endif
+
+static inline unsigned int ptwalk_access_bits(bool write, bool dirty,
+					      bool young)
+{
+	return (write ? PTWALK_LEAF_WRITE : 0) |
+	       (dirty ? PTWALK_LEAF_DIRTY : 0) |
+	       (young ? PTWALK_LEAF_YOUNG : 0);
+}
+
+static inline unsigned int ptwalk_pte_leaf_bits(pte_t pte)
+{
+	return ptwalk_access_bits(pte_write(pte), pte_dirty(pte), pte_young(pte));
+}
+
+/*
+ * The access bits of huge leaves, where the architecture decodes them. The
+ * generic fallbacks are no answer: pmd_write() and pud_write() BUG(),
+ * pmd_dirty() and pmd_young() return 0. Architectures with transparent huge
+ * pages have their own PMD helpers (the THP code calls them), those with
+ * PUD-sized ones (x86-64, powerpc64) their own PUD helpers; arm64 has no
+ * pud_dirty(). Return: true, with *@bits set, if the bits were decoded.
+ */
+static inline bool ptwalk_pmd_leaf_bits(pmd_t pmd, unsigned int *bits)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	*bits = ptwalk_access_bits(pmd_write(pmd), pmd_dirty(pmd), pmd_young(pmd));
+	return true;
+#else
+	return false;
+#endif
+}
+
+static inline bool ptwalk_pud_leaf_bits(pud_t pud, unsigned int *bits)
+{
+#ifdef CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD
+	*bits = ptwalk_access_bits(pud_write(pud), pud_dirty(pud), pud_young(pud));
+	return true;
+#else
+	return false;
+#endif
+}
 
 /*
  * Map the PTE table of a user mm. Since 6.5 pte_offset_map() takes the RCU

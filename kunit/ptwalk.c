@@ -254,6 +254,8 @@ static enum ptwalk_status walk_pte(struct mm_struct *mm,
 		return stop(res, PTWALK_NONE);
 	if (!pte_present(pte))
 		return stop(res, PTWALK_NOT_PRESENT);
+	res->leaf_bits = ptwalk_pte_leaf_bits(pte);
+	res->leaf_bits_known = true;
 	return leaf(res, PTWALK_PTE, pte_pfn(pte));
 }
 
@@ -324,15 +326,23 @@ enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 	pud = ptwalk_pudp_get(pudp);
 	record(res, PTWALK_PUD, pud_val(pud), pudp - pud_offset(p4dp, 0));
 	if (!is_table(res, pud_none(pud), pud_present(pud), pud_leaf(pud),
-		      pud_bad(pud)))
+		      pud_bad(pud))) {
+		if (res->status == PTWALK_MAPPED)
+			res->leaf_bits_known =
+				ptwalk_pud_leaf_bits(pud, &res->leaf_bits);
 		return end_upper(res, PTWALK_PUD, ptwalk_pud_pfn(pud));
+	}
 
 	pmdp = pmd_offset(pudp, addr);
 	pmd = ptwalk_pmdp_get(pmdp);
 	record(res, PTWALK_PMD, pmd_val(pmd), pmdp - pmd_offset(pudp, 0));
 	if (!is_table(res, pmd_none(pmd), pmd_present(pmd), pmd_leaf(pmd),
-		      pmd_bad(pmd)))
+		      pmd_bad(pmd))) {
+		if (res->status == PTWALK_MAPPED)
+			res->leaf_bits_known =
+				ptwalk_pmd_leaf_bits(pmd, &res->leaf_bits);
 		return end_upper(res, PTWALK_PMD, pmd_pfn(pmd));
+	}
 
 	return walk_pte(mm, res, pmdp);
 }

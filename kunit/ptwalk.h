@@ -7,6 +7,7 @@
 #ifndef _PTWALK_H
 #define _PTWALK_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 struct mm_struct;
@@ -50,6 +51,23 @@ enum ptwalk_status {
 };
 
 /**
+ * enum ptwalk_leaf_bit - what a present leaf says about access to its page
+ * @PTWALK_LEAF_WRITE: writable (pte_write(), pmd_write(), pud_write())
+ * @PTWALK_LEAF_DIRTY: written since it was mapped or cleaned (pte_dirty(), ...)
+ * @PTWALK_LEAF_YOUNG: accessed since the bit was last cleared (pte_young(), ...)
+ *
+ * Decoded by the architecture's own helpers for the leaf's level. Those
+ * exist for PTEs everywhere, for PMD leaves where the architecture supports
+ * transparent huge pages and for PUD leaves where it supports PUD-sized ones
+ * (see compat.h); elsewhere &struct ptwalk_result.leaf_bits_known is false.
+ */
+enum ptwalk_leaf_bit {
+	PTWALK_LEAF_WRITE = BIT(0),
+	PTWALK_LEAF_DIRTY = BIT(1),
+	PTWALK_LEAF_YOUNG = BIT(2),
+};
+
+/**
  * struct ptwalk_result - everything one walk saw
  * @addr: the address that was walked
  * @status: how the walk ended
@@ -66,6 +84,9 @@ enum ptwalk_status {
  * @pfn: page frame number of the page that holds @addr (the leaf's first
  *	PFN plus the page offset inside the leaf), valid if %PTWALK_MAPPED
  * @phys: physical address of @addr, valid if %PTWALK_MAPPED
+ * @leaf_bits: &enum ptwalk_leaf_bit values of the leaf, if @leaf_bits_known
+ * @leaf_bits_known: @status is %PTWALK_MAPPED and the architecture has the
+ *	helpers that decode @leaf_bits at the leaf's level
  */
 struct ptwalk_result {
 	unsigned long addr;
@@ -78,6 +99,8 @@ struct ptwalk_result {
 	unsigned long leaf_size;
 	unsigned long pfn;
 	phys_addr_t phys;
+	unsigned int leaf_bits;
+	bool leaf_bits_known;
 };
 
 enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,

@@ -192,6 +192,104 @@ void *thp_region(size_t size, long *huge_kb, const char **why)
 	return p;
 }
 
+/*
+ * x86-64 places mappings below 2^47 unless asked for higher addresses, which
+ * exist with 5-level paging only (Documentation/arch/x86/x86_64/5level-paging.rst).
+ */
+#define DEFAULT_MMAP_LIMIT	(1UL << 47)
+#define HIGH_HINT		(1UL << 50)
+
+/*
+ * An anonymous private mapping of @size bytes above the default mmap()
+ * limit; NULL, with the reason in @why, where the kernel has no such
+ * addresses.
+ */
+void *mmap_high(size_t size, const char **why)
+{
+	void *p = mmap((void *)HIGH_HINT, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED) {
+		*why = "mmap() above 2^47 failed";
+		return NULL;
+	}
+	if ((uintptr_t)p < DEFAULT_MMAP_LIMIT) {
+		munmap(p, size);
+		*why = "no address above 2^47: 5-level paging not in use";
+		return NULL;
+	}
+	return p;
+}
+
+#define THP_DIR	"/sys/kernel/mm/transparent_hugepage"
+
+static void mthp_path(char *buf, size_t len, unsigned long size_kb)
+{
+	snprintf(buf, len, THP_DIR "/hugepages-%lukB/enabled", size_kb);
+}
+
+/* The smallest hugepages-<size>kB of THP_DIR below the PMD size, or 0. */
+static unsigned long smallest_mthp_kb(void)
+{
+	unsigned long kb, best = 0, pmd_kb;
+	char buf[32];
+	struct dirent *d;
+	DIR *dir;
+
+	if (read_file(THP_DIR "/hpage_pmd_size", buf, sizeof(buf)))
+		return 0;
+	pmd_kb = strtoul(buf, NULL, 10) >> 10;
+	dir = opendir(THP_DIR);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir)))
+		if (sscanf(d->d_name, "hugepages-%lukB", &kb) == 1 &&
+		    kb < pmd_kb && (!best || kb < best))
+			best = kb;
+	closedir(dir);
+	return best;
+}
+
+/*
+ * Set the smallest mTHP size to "always", keeping its old mode for
+ * mthp_restore(). Returns 0, -ENOENT (no mTHP sizes: before 6.8, or no
+ * THP) or -errno of the sysfs access (-EACCES: not root).
+ */
+int mthp_enable_smallest(struct mthp_setting *m)
+{
+	char path[128], buf[128], *open_br, *close_br;
+	int ret;
+
+	m->old[0] = '\0';
+	m->size_kb = smallest_mthp_kb();
+	if (!m->size_kb)
+		return -ENOENT;
+	mthp_path(path, sizeof(path), m->size_kb);
+	ret = read_file(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	open_br = strchr(buf, '[');
+	close_br = open_br ? strchr(open_br, ']') : NULL;
+	if (!close_br || close_br - open_br > (long)sizeof(m->old))
+		return -EPROTO;
+	snprintf(m->old, close_br - open_br, "%s", open_br + 1);
+	ret = write_file(path, "always");
+	if (ret)
+		m->old[0] = '\0';
+	return ret;
+}
+
+void mthp_restore(struct mthp_setting *m)
+{
+	char path[128];
+
+	if (!m->old[0])
+		return;
+	mthp_path(path, sizeof(path), m->size_kb);
+	write_file(path, m->old);
+	m->old[0] = '\0';
+}
+
 static void pool_path(char *buf, size_t len, unsigned long size_kb,
 		      const char *file)
 {

@@ -24,6 +24,17 @@ long smaps_field_kb(const void *addr, const char *field);
 void *mmap_aligned(size_t size, size_t align, int prot, int flags);
 void *thp_region(size_t size, long *huge_kb, const char **why);
 
+void *mmap_high(size_t size, const char **why);
+
+/* An anonymous THP size below the PMD size (mTHP) turned on for a test. */
+struct mthp_setting {
+	unsigned long size_kb;
+	char old[16];		/* its mode before: always, inherit, ... */
+};
+
+int mthp_enable_smallest(struct mthp_setting *m);
+void mthp_restore(struct mthp_setting *m);
+
 /* A hugetlb pool raised for a test, to be put back afterwards. */
 struct hugetlb_pool {
 	unsigned long size_kb;

@@ -2,7 +2,7 @@
 /*
  * pagemap-walk: show how a process's virtual pages map to physical frames.
  *
- *   pagemap-walk [-p PID] [--json] [--summary] [RANGE | MAPPING]...
+ *   pagemap-walk [-p PID] [--json] [--summary] [--levels] [RANGE | MAPPING]...
  *   pagemap-walk --demo 4k|1g [--json]
  *
  * RANGE is START-END or START+LENGTH (hex with 0x, or decimal, with an
@@ -10,6 +10,8 @@
  * ([heap], [stack], a path, or a file's base name). With neither, every
  * mapping of the process is walked. Runs of pages that are virtually and
  * physically consecutive with the same flags are printed as one line.
+ * With --levels, where the kernel offers its own walk (CONFIG_PTWALK_DEBUGFS),
+ * each line is followed by the kernel's walk of its first page.
  *
  * Exit status: 0 on success, 2 on bad input or a process or file that
  * cannot be read, 1 on anything else.
@@ -25,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../selftests/kernel_walk.h"
 #include "../selftests/pagemap.h"
 
 #define BATCH_PAGES	(1UL << 18)	/* entries per pread: 1 GiB of VA */
@@ -68,6 +71,7 @@ struct options {
 	pid_t pid;
 	bool json;
 	bool quiet;		/* summary only, no table */
+	int walk_fd;		/* --levels: the kernel walk file, or -1 */
 };
 
 /* A run of pages printed as one line. */
@@ -158,22 +162,61 @@ static void flags_text(const struct page_info *pi, char *buf, size_t len)
 
 static bool json_first = true;
 
+/*
+ * The kernel's walk of @va, as "pgd[1] -> pud[3] -> pmd[7] -> pte[9]: leaf
+ * 4 KiB, entries 0x... 0x...": the slot read at each level that is not
+ * folded, how the walk ended, the raw entries.
+ */
+static void levels_text(const struct options *o, uintptr_t va, char *buf,
+			size_t len)
+{
+	struct kwalk w;
+	size_t pos = 0;
+	int l, ret;
+
+	ret = kwalk_get(o->walk_fd, o->pid, (const void *)va, &w);
+	if (ret) {
+		snprintf(buf, len, "kernel walk failed: %s", strerror(-ret));
+		return;
+	}
+	for (l = KWALK_PGD; l < KWALK_NR_LEVELS && pos < len; l++)
+		if (w.entry[l].visited)
+			pos += snprintf(buf + pos, len - pos, "%s%s[%u]",
+					pos ? " -> " : "", kwalk_level_name(l),
+					w.entry[l].slot);
+	if (pos < len && w.status == KWALK_MAPPED)
+		pos += snprintf(buf + pos, len - pos, ": leaf %llu KiB, entries",
+				(unsigned long long)w.size >> 10);
+	else if (pos < len)
+		pos += snprintf(buf + pos, len - pos, ": %s, entries",
+				kwalk_status_name(w.status));
+	for (l = KWALK_PGD; l < KWALK_NR_LEVELS && pos < len; l++)
+		if (w.entry[l].visited)
+			pos += snprintf(buf + pos, len - pos, " %#llx",
+					(unsigned long long)w.entry[l].raw);
+}
+
 static void run_print(const struct options *o, const struct run *r)
 {
-	char flags[128];
+	char flags[128], levels[256] = "";
 
 	if (!r->open || o->quiet)
 		return;
 	flags_text(&r->first, flags, sizeof(flags));
+	if (o->walk_fd >= 0)
+		levels_text(o, r->va, levels, sizeof(levels));
 	if (o->json) {
 		char pa[32] = "null";
 
 		if (r->first.pfn)
 			snprintf(pa, sizeof(pa), "\"%#llx\"",
 				 (unsigned long long)(r->first.pfn * ps));
-		printf("%s\n    {\"va\": \"%#lx\", \"pages\": %zu, \"pa\": %s, \"flags\": \"%s\"}",
+		printf("%s\n    {\"va\": \"%#lx\", \"pages\": %zu, \"pa\": %s, \"flags\": \"%s\"",
 		       json_first ? "" : ",", (unsigned long)r->va, r->pages,
 		       pa, flags);
+		if (levels[0])
+			printf(", \"levels\": \"%s\"", levels);
+		putchar('}');
 		json_first = false;
 		return;
 	}
@@ -185,6 +228,8 @@ static void run_print(const struct options *o, const struct run *r)
 		printf("%#14lx-%#14lx %8zu  %14s  %s\n", (unsigned long)r->va,
 		       (unsigned long)(r->va + r->pages * ps - 1), r->pages,
 		       "-", flags);
+	if (levels[0])
+		printf("%33s %s\n", "", levels);
 }
 
 /* Add one page to the summary and to the current table line. */
@@ -670,11 +715,13 @@ static void demo_print(const struct options *o, const struct demo *d)
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: %s [-p PID] [--json] [--summary] [RANGE | MAPPING]...\n"
+		"usage: %s [-p PID] [--json] [--summary] [--levels] [RANGE | MAPPING]...\n"
 		"       %s --demo 4k|1g [--json]\n"
 		"RANGE: START-END or START+LENGTH (0x hex or decimal, K/M/G suffixes)\n"
 		"MAPPING: as in /proc/PID/maps: [heap], [stack], a path or file name\n"
-		"--summary: no table, only the summary\n",
+		"--summary: no table, only the summary\n"
+		"--levels: under each line, the kernel's page-table walk of its first page\n"
+		"          (/sys/kernel/debug/ptwalk/walk: CONFIG_PTWALK_DEBUGFS, root)\n",
 		prog, prog);
 	exit(status);
 }
@@ -686,10 +733,12 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "summary", no_argument, NULL, 's' },
 		{ "demo", required_argument, NULL, 'd' },
+		{ "levels", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct options o = { .pid = getpid() };
+	struct options o = { .pid = getpid(), .walk_fd = -1 };
+	bool levels = false;
 	struct summary s = { 0 };
 	const char *demo = NULL;
 	int c, fd, self_fd, i, ret;
@@ -698,7 +747,7 @@ int main(int argc, char **argv)
 
 	ps = page_size();
 	pshift = __builtin_ctzl(ps);
-	while ((c = getopt_long(argc, argv, "p:jsd:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:jsd:lh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			errno = 0;
@@ -714,6 +763,9 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			demo = optarg;
+			break;
+		case 'l':
+			levels = true;
 			break;
 		case 'h':
 			usage(0);
@@ -752,6 +804,12 @@ int main(int argc, char **argv)
 	ret = load_vmas(o.pid, &vs);
 	if (ret)
 		die(2, "cannot read /proc/%d/smaps: %s", (int)o.pid, strerror(-ret));
+	if (levels) {
+		o.walk_fd = kwalk_open();
+		if (o.walk_fd < 0)
+			fprintf(stderr, "%s: --levels: no kernel walk: %s\n", prog,
+				kwalk_open_error(o.walk_fd));
+	}
 
 	if (o.json)
 		printf("{\n  \"pid\": %d,\n  \"runs\": [", (int)o.pid);
@@ -793,6 +851,8 @@ int main(int argc, char **argv)
 			prog);
 	print_summary(&o, &s);
 	free(vs.v);
+	if (o.walk_fd >= 0)
+		close(o.walk_fd);
 	close(fd);
 	close(self_fd);
 	return 0;

@@ -1,0 +1,698 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Both sides of the boundary: for each kind of user page, /proc/self/pagemap
+ * and the kernel's own page-table walk (/sys/kernel/debug/ptwalk/walk) agree
+ * on present or absent and on the PFN, and the walk shows what pagemap
+ * cannot: the level of the leaf, its size, and whether it is writable and
+ * dirty.
+ *
+ * The walk and the pagemap read are two system calls. Between them only
+ * something else changing the mapping could make them disagree: the tests
+ * change nothing in between, keep khugepaged away from base-page regions
+ * (MADV_NOHUGEPAGE), lock written pages in memory where that does not
+ * change them (mlock()), and read both sides once more on a mismatch, so
+ * that only a disagreement that persists fails.
+ *
+ * Without CONFIG_PTWALK_DEBUGFS (or without root) every test skips.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "kernel_walk.h"
+#include "pagemap.h"
+#include "vm_env.h"
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT	26
+#endif
+
+/* What the kernel walk and pagemap said about one page. */
+struct sides {
+	struct kwalk walk;
+	struct pm_entry pm;
+};
+
+static bool sides_agree(const struct sides *s)
+{
+	bool mapped = s->walk.status == KWALK_MAPPED;
+
+	return mapped == s->pm.present && (!mapped || s->walk.pfn == s->pm.pfn);
+}
+
+/*
+ * Read both sides of @addr in process @pid (0: this one), @pm_fd being its
+ * pagemap. A mismatch is read again once: a change of the mapping between
+ * the two reads (reclaim, migration) does not happen twice in a row.
+ */
+static int read_sides(int walk_fd, int pm_fd, pid_t pid, const void *addr,
+		      struct sides *s)
+{
+	int ret, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		ret = kwalk_get(walk_fd, pid, addr, &s->walk);
+		if (!ret)
+			ret = pagemap_get(pm_fd, addr, &s->pm);
+		if (ret || sides_agree(s))
+			break;
+	}
+	return ret;
+}
+
+/*
+ * The slots the walk read are the address's own bits: the top table's slot
+ * is all the bits above its shift (user addresses), each level below takes
+ * the bits between its shift and the shift of the real level above it.
+ */
+static bool slots_match(const struct kwalk *w)
+{
+	unsigned int above = 0;
+	bool top = true;
+	int l;
+
+	for (l = KWALK_PGD; l < KWALK_NR_LEVELS; l++) {
+		const struct kwalk_entry *e = &w->entry[l];
+		uint64_t bits = w->addr >> w->shift[l];
+
+		if (e->folded)
+			continue;
+		if (e->visited && !top &&
+		    e->slot != (bits & ((1ULL << (above - w->shift[l])) - 1)))
+			return false;
+		if (e->visited && top && e->slot != bits)
+			return false;
+		above = w->shift[l];
+		top = false;
+	}
+	return true;
+}
+
+static const char *bit_name(enum kwalk_bit bit)
+{
+	return bit == KWALK_BIT_SET ? "1" : bit == KWALK_BIT_CLEAR ? "0" : "?";
+}
+
+/* Both sides of @addr; they must agree. */
+#define ASSERT_SIDES(fd, pm_fd, pid, addr, s) do { \
+	ASSERT_EQ(0, read_sides(fd, pm_fd, pid, addr, s)); \
+	ASSERT_TRUE(sides_agree(s)) \
+		TH_LOG("%p: kernel walk %s at %s, pfn %#llx; pagemap %s, pfn %#llx", \
+		       (void *)(addr), kwalk_status_name((s)->walk.status), \
+		       kwalk_level_name((s)->walk.level), \
+		       (unsigned long long)(s)->walk.pfn, \
+		       (s)->pm.present ? "present" : "not present", \
+		       (unsigned long long)(s)->pm.pfn); \
+	ASSERT_TRUE(slots_match(&(s)->walk)) \
+		TH_LOG("%p: the slots the walk read are not the address's bits", \
+		       (void *)(addr)); \
+} while (0)
+
+/* The walk of @s ended at a present leaf of @level that maps @size bytes. */
+#define ASSERT_LEAF(s, lvl, sz) do { \
+	ASSERT_EQ(KWALK_MAPPED, (s)->walk.status); \
+	ASSERT_EQ(lvl, (s)->walk.level) \
+		TH_LOG("leaf at %s, expected %s", \
+		       kwalk_level_name((s)->walk.level), kwalk_level_name(lvl)); \
+	ASSERT_EQ((uint64_t)(sz), (s)->walk.size); \
+} while (0)
+
+#define ASSERT_BIT(s, field, value) \
+	ASSERT_EQ(value, (s)->walk.field) \
+		TH_LOG(#field " is %s", bit_name((s)->walk.field))
+
+FIXTURE(kernel_walk) {
+	const char *skip;	/* no kernel walk here: why */
+	int fd;			/* the walk file */
+	int pm;			/* /proc/self/pagemap */
+	size_t ps;
+	uint64_t pmd_size;
+	uint64_t pud_size;
+};
+
+FIXTURE_SETUP(kernel_walk)
+{
+	static int probe = 1;
+	struct sides s;
+
+	self->ps = page_size();
+	self->pm = pagemap_open(0);
+	ASSERT_GE(self->pm, 0);
+	self->fd = kwalk_open();
+	if (self->fd < 0) {
+		self->skip = kwalk_open_error(self->fd);
+		return;
+	}
+	if (!pagemap_pfns_visible(self->pm)) {
+		self->skip = "pagemap shows no PFNs: needs CAP_SYS_ADMIN";
+		return;
+	}
+	/* The sizes of the levels, as the kernel walk reports them. */
+	ASSERT_SIDES(self->fd, self->pm, 0, &probe, &s);
+	self->pmd_size = 1ULL << s.walk.shift[KWALK_PMD];
+	self->pud_size = 1ULL << s.walk.shift[KWALK_PUD];
+}
+
+FIXTURE_TEARDOWN(kernel_walk)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	close(self->pm);
+}
+
+#define SKIP_IF_NO_WALK() do { \
+	if (self->skip) \
+		SKIP(return, "%s", self->skip); \
+} while (0)
+
+static void *anon(size_t size, int prot)
+{
+	void *p = mmap(NULL, size, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Base pages only; EINVAL: no THP support, nothing to turn off. */
+	if (madvise(p, size, MADV_NOHUGEPAGE) && errno != EINVAL) {
+		munmap(p, size);
+		return NULL;
+	}
+	return p;
+}
+
+/* A base page after a write fault: a PTE leaf, writable and dirty. */
+TEST_F(kernel_walk, written_page)
+{
+	struct sides s;
+	char *p;
+
+	SKIP_IF_NO_WALK();
+	p = anon(self->ps, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, p);
+	p[0] = 1;
+	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
+	ASSERT_LEAF(&s, KWALK_PTE, self->ps);
+	ASSERT_BIT(&s, write, KWALK_BIT_SET);
+	ASSERT_BIT(&s, dirty, KWALK_BIT_SET);
+	ASSERT_EQ(0ULL, (unsigned long long)(s.walk.phys % self->ps));
+	ASSERT_EQ(s.walk.pfn, s.walk.phys / self->ps);
+	munmap(p, self->ps);
+}
+
+/* Never touched: absent in pagemap, and the walk stops at an empty entry. */
+TEST_F(kernel_walk, untouched_page)
+{
+	struct sides s;
+	char *p;
+
+	SKIP_IF_NO_WALK();
+	p = anon(self->ps, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, p);
+	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
+	ASSERT_EQ(KWALK_NONE, s.walk.status);
+	ASSERT_FALSE(s.pm.present);
+	ASSERT_EQ(0ULL, (unsigned long long)s.walk.size);
+	munmap(p, self->ps);
+}
+
+/* A read fault: the zero page, mapped by a read-only PTE. */
+TEST_F(kernel_walk, zero_page)
+{
+	uint64_t flags;
+	struct sides s;
+	char *p;
+
+	SKIP_IF_NO_WALK();
+	p = anon(self->ps, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, *(volatile char *)p);
+	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
+	if (pagemap_read_fault(&s.pm) == PM_READ_FAULT_PRIVATE)
+		SKIP(goto out, "read faults map private pages here, not the zero page");
+	ASSERT_LEAF(&s, KWALK_PTE, self->ps);
+	ASSERT_BIT(&s, write, KWALK_BIT_CLEAR);
+	ASSERT_EQ(0, kpageflags_get(s.walk.pfn, &flags));
+	ASSERT_TRUE(kpf_test(flags, KPF_ZERO_PAGE));
+out:
+	munmap(p, self->ps);
+}
+
+/* Does the kernel map the huge zero page on read faults of THP regions? */
+static bool huge_zero_page_on(void)
+{
+	char buf[8] = "";
+	int fd = open("/sys/kernel/mm/transparent_hugepage/use_zero_page",
+		      O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = '\0';
+	close(fd);
+	return buf[0] == '1';
+}
+
+/* A read fault of a THP region: the huge zero page, a read-only PMD leaf. */
+TEST_F(kernel_walk, huge_zero_page)
+{
+	size_t size = 2 * self->pmd_size;
+	uint64_t flags;
+	struct sides s;
+	char *p;
+
+	SKIP_IF_NO_WALK();
+	if (thp_mode() < THP_MADVISE || !huge_zero_page_on())
+		SKIP(return, "THP or its huge zero page is off");
+	p = mmap_aligned(size, self->pmd_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, madvise(p, size, MADV_HUGEPAGE));
+	ASSERT_EQ(0, *(volatile char *)p);
+	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
+	if (s.walk.level != KWALK_PMD)
+		SKIP(goto out, "the read fault mapped a %s, not the huge zero page",
+		     kwalk_level_name(s.walk.level));
+	ASSERT_LEAF(&s, KWALK_PMD, self->pmd_size);
+	ASSERT_BIT(&s, write, KWALK_BIT_CLEAR);
+	ASSERT_EQ(0, kpageflags_get(s.walk.pfn, &flags));
+	ASSERT_TRUE(kpf_test(flags, KPF_ZERO_PAGE));
+out:
+	munmap(p, size);
+}
+
+/*
+ * Every page of [p, p + size): both sides agree, the walk ends at a leaf
+ * of @level, and its PFN is @pfn[i] (0: fill @pfn in). Returns true if all
+ * pages passed; logs the first that did not.
+ */
+static bool pages_match(struct __test_metadata *_metadata,
+			FIXTURE_DATA(kernel_walk) *self, const char *p,
+			size_t size, enum kwalk_level level, uint64_t *pfn)
+{
+	size_t i, n = size / self->ps;
+	struct sides s;
+
+	for (i = 0; i < n; i++) {
+		const char *va = p + i * self->ps;
+
+		if (read_sides(self->fd, self->pm, 0, va, &s) ||
+		    !sides_agree(&s) || s.walk.level != level ||
+		    (pfn[i] && s.walk.pfn != pfn[i])) {
+			TH_LOG("page %zu: walk %s at %s pfn %#llx, pagemap pfn %#llx, expected %s pfn %#llx",
+			       i, kwalk_status_name(s.walk.status),
+			       kwalk_level_name(s.walk.level),
+			       (unsigned long long)s.walk.pfn,
+			       (unsigned long long)s.pm.pfn,
+			       kwalk_level_name(level),
+			       (unsigned long long)pfn[i]);
+			return false;
+		}
+		pfn[i] = s.walk.pfn;
+	}
+	return true;
+}
+
+/* The first PMD-sized chunk of [p, p + size) that a PMD leaf maps. */
+static char *first_pmd_leaf(FIXTURE_DATA(kernel_walk) *self, char *p,
+			    size_t size)
+{
+	struct sides s;
+	size_t off;
+
+	for (off = 0; off < size; off += self->pmd_size)
+		if (!read_sides(self->fd, self->pm, 0, p + off, &s) &&
+		    s.walk.level == KWALK_PMD && s.walk.status == KWALK_MAPPED)
+			return p + off;
+	return NULL;
+}
+
+/*
+ * A THP: one PMD leaf, writable and dirty, over consecutive frames from an
+ * aligned one. mprotect() of half of it splits the PMD: then PTE leaves,
+ * on the same frames, writable only in the first half.
+ */
+TEST_F(kernel_walk, thp_and_split)
+{
+	size_t size = 2 * self->pmd_size, half = self->pmd_size / 2;
+	size_t i, npages = self->pmd_size / self->ps;
+	const char *why;
+	struct sides s;
+	uint64_t *pfn;
+	char *p, *thp;
+	long kb;
+
+	SKIP_IF_NO_WALK();
+	p = thp_region(size, &kb, &why);
+	if (!p)
+		SKIP(return, "%s", why);
+	thp = first_pmd_leaf(self, p, size);
+	ASSERT_NE(NULL, thp)
+		TH_LOG("AnonHugePages %ld kB, but no PMD leaf in the region", kb);
+	ASSERT_SIDES(self->fd, self->pm, 0, thp, &s);
+	ASSERT_LEAF(&s, KWALK_PMD, self->pmd_size);
+	ASSERT_BIT(&s, write, KWALK_BIT_SET);
+	ASSERT_BIT(&s, dirty, KWALK_BIT_SET);
+	ASSERT_EQ(0ULL, (unsigned long long)(s.walk.pfn % npages));
+
+	pfn = calloc(npages, sizeof(*pfn));
+	ASSERT_NE(NULL, pfn);
+	ASSERT_TRUE(pages_match(_metadata, self, thp, self->pmd_size,
+				KWALK_PMD, pfn));
+	for (i = 1; i < npages; i++)
+		ASSERT_EQ(pfn[0] + i, pfn[i]);
+
+	ASSERT_EQ(0, mprotect(thp + half, half, PROT_READ));
+	ASSERT_TRUE(pages_match(_metadata, self, thp, self->pmd_size,
+				KWALK_PTE, pfn));
+	ASSERT_SIDES(self->fd, self->pm, 0, thp, &s);
+	ASSERT_BIT(&s, write, KWALK_BIT_SET);
+	ASSERT_SIDES(self->fd, self->pm, 0, thp + half, &s);
+	ASSERT_BIT(&s, write, KWALK_BIT_CLEAR);
+	free(pfn);
+	munmap(p, size);
+}
+
+/*
+ * An mTHP (a large folio smaller than a PMD): PTE leaves over consecutive
+ * frames from an aligned one. The smallest size is turned on for the test.
+ */
+TEST_F(kernel_walk, mthp)
+{
+	struct mthp_setting mthp;
+	size_t size, npages, i;
+	uint64_t *pfn, flags;
+	char *p, *guarded;
+	int ret;
+
+	SKIP_IF_NO_WALK();
+	ret = mthp_enable_smallest(&mthp);
+	if (ret == -ENOENT)
+		SKIP(return, "no THP sizes below the PMD size (mTHP: 6.8+)");
+	ASSERT_EQ(0, ret);
+	size = mthp.size_kb * 1024;
+	npages = size / self->ps;
+	/* PROT_NONE on both sides: the VMA cannot merge into a PMD-sized one. */
+	guarded = mmap_aligned(3 * size, size, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS);
+	ASSERT_NE(NULL, guarded);
+	p = guarded + size;
+	ASSERT_EQ(0, mprotect(p, size, PROT_READ | PROT_WRITE));
+	memset(p, 1, size);
+	mthp_restore(&mthp);
+
+	pfn = calloc(npages, sizeof(*pfn));
+	ASSERT_NE(NULL, pfn);
+	ASSERT_TRUE(pages_match(_metadata, self, p, size, KWALK_PTE, pfn));
+	ASSERT_EQ(0, kpageflags_get(pfn[0], &flags));
+	if (!kpf_test(flags, KPF_COMPOUND_HEAD))
+		SKIP(goto out, "no %lu kB folio: the fault fell back to base pages",
+		     mthp.size_kb);
+	ASSERT_EQ(0ULL, (unsigned long long)(pfn[0] % npages));
+	for (i = 1; i < npages; i++)
+		ASSERT_EQ(pfn[0] + i, pfn[i]);
+out:
+	free(pfn);
+	munmap(guarded, 3 * size);
+}
+
+/* One written hugetlb page of @size bytes must be a leaf of @level. */
+static void check_hugetlb(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(kernel_walk) *self, uint64_t size,
+			  enum kwalk_level level)
+{
+	struct hugetlb_pool pool;
+	struct sides s;
+	int ret;
+	char *p;
+
+	ret = hugetlb_reserve(&pool, size >> 10, 1);
+	if (ret)
+		SKIP(return, "no free %llu kB hugetlb page: %s",
+		     (unsigned long long)size >> 10, strerror(-ret));
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+		 (__builtin_ctzll(size) << MAP_HUGE_SHIFT), -1, 0);
+	if (p == MAP_FAILED) {
+		hugetlb_restore(&pool);
+		ASSERT_NE(MAP_FAILED, p);
+	}
+	p[0] = 1;
+	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
+	munmap(p, size);
+	hugetlb_restore(&pool);
+	ASSERT_LEAF(&s, level, size);
+	ASSERT_BIT(&s, write, KWALK_BIT_SET);
+	ASSERT_BIT(&s, dirty, KWALK_BIT_SET);
+	ASSERT_EQ(0ULL, (unsigned long long)(s.walk.phys % size));
+}
+
+TEST_F(kernel_walk, hugetlb_pmd)
+{
+	SKIP_IF_NO_WALK();
+	check_hugetlb(_metadata, self, self->pmd_size, KWALK_PMD);
+}
+
+TEST_F(kernel_walk, hugetlb_pud)
+{
+	SKIP_IF_NO_WALK();
+	check_hugetlb(_metadata, self, self->pud_size, KWALK_PUD);
+}
+
+/* A child that writes, reads or quits on command, and acknowledges. */
+struct child {
+	pid_t pid;
+	int to, from, pm;
+};
+
+static void child_main(int in, int out, volatile char *addr)
+{
+	char cmd;
+
+	while (read(in, &cmd, 1) == 1 && cmd != 'q') {
+		if (cmd == 'w')
+			*addr = 2;
+		if (write(out, &cmd, 1) != 1)
+			_exit(1);
+	}
+	_exit(0);
+}
+
+static int child_start(struct child *c, volatile char *addr)
+{
+	int to[2], from[2];
+
+	if (pipe(to) || pipe(from))
+		return -errno;
+	c->pid = fork();
+	if (c->pid < 0)
+		return -errno;
+	if (c->pid == 0) {
+		close(to[1]);
+		close(from[0]);
+		child_main(to[0], from[1], addr);
+	}
+	close(to[0]);
+	close(from[1]);
+	c->to = to[1];
+	c->from = from[0];
+	c->pm = pagemap_open(c->pid);
+	return c->pm < 0 ? c->pm : 0;
+}
+
+static int child_do(struct child *c, char cmd)
+{
+	char ack;
+
+	if (write(c->to, &cmd, 1) != 1 || read(c->from, &ack, 1) != 1)
+		return -EIO;
+	return ack == cmd ? 0 : -EIO;
+}
+
+static int child_end(struct child *c)
+{
+	int status;
+
+	if (c->pm >= 0)
+		close(c->pm);
+	if (write(c->to, "q", 1) != 1)
+		kill(c->pid, SIGKILL);
+	close(c->to);
+	close(c->from);
+	if (waitpid(c->pid, &status, 0) != c->pid)
+		return -errno;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ECHILD;
+}
+
+/*
+ * Copy-on-write, step by step: after fork() the written private page is one
+ * frame, read-only in both; the child's write gives it a frame of its own,
+ * writable and dirty, and leaves the parent's read-only one alone.
+ */
+TEST_F(kernel_walk, fork_cow)
+{
+	struct sides parent, child;
+	struct child c;
+	char *p;
+
+	SKIP_IF_NO_WALK();
+	p = anon(self->ps, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, p);
+	p[0] = 1;
+	ASSERT_EQ(0, child_start(&c, p));
+
+	ASSERT_SIDES(self->fd, self->pm, 0, p, &parent);
+	ASSERT_SIDES(self->fd, c.pm, c.pid, p, &child);
+	ASSERT_LEAF(&parent, KWALK_PTE, self->ps);
+	ASSERT_LEAF(&child, KWALK_PTE, self->ps);
+	ASSERT_EQ(parent.walk.pfn, child.walk.pfn);
+	ASSERT_BIT(&parent, write, KWALK_BIT_CLEAR);
+	ASSERT_BIT(&child, write, KWALK_BIT_CLEAR);
+
+	ASSERT_EQ(0, child_do(&c, 'w'));
+	ASSERT_SIDES(self->fd, c.pm, c.pid, p, &child);
+	ASSERT_LEAF(&child, KWALK_PTE, self->ps);
+	ASSERT_NE(parent.walk.pfn, child.walk.pfn);
+	ASSERT_BIT(&child, write, KWALK_BIT_SET);
+	ASSERT_BIT(&child, dirty, KWALK_BIT_SET);
+	ASSERT_SIDES(self->fd, self->pm, 0, p, &child);
+	ASSERT_EQ(parent.walk.pfn, child.walk.pfn);
+	ASSERT_BIT(&child, write, KWALK_BIT_CLEAR);
+	ASSERT_EQ(0, child_end(&c));
+	munmap(p, self->ps);
+}
+
+/* MAP_SHARED: after both wrote, one frame, writable in both. */
+TEST_F(kernel_walk, shared_page)
+{
+	struct sides parent, child;
+	struct child c;
+	char *p;
+
+	SKIP_IF_NO_WALK();
+	p = mmap(NULL, self->ps, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	ASSERT_EQ(0, child_start(&c, p));
+	ASSERT_EQ(0, child_do(&c, 'w'));
+
+	ASSERT_SIDES(self->fd, self->pm, 0, p, &parent);
+	ASSERT_SIDES(self->fd, c.pm, c.pid, p, &child);
+	ASSERT_LEAF(&parent, KWALK_PTE, self->ps);
+	ASSERT_LEAF(&child, KWALK_PTE, self->ps);
+	ASSERT_EQ(parent.walk.pfn, child.walk.pfn);
+	ASSERT_BIT(&parent, write, KWALK_BIT_SET);
+	ASSERT_BIT(&child, write, KWALK_BIT_SET);
+	ASSERT_EQ(0, child_end(&c));
+	munmap(p, self->ps);
+}
+
+/* PROT_NONE keeps the frame: a present, read-only PTE on the same PFN. */
+TEST_F(kernel_walk, prot_none)
+{
+	struct sides before, after;
+	char *p;
+
+	SKIP_IF_NO_WALK();
+	p = anon(self->ps, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, p);
+	p[0] = 1;
+	ASSERT_SIDES(self->fd, self->pm, 0, p, &before);
+	ASSERT_EQ(0, mprotect(p, self->ps, PROT_NONE));
+	ASSERT_SIDES(self->fd, self->pm, 0, p, &after);
+	ASSERT_LEAF(&after, KWALK_PTE, self->ps);
+	ASSERT_EQ(before.walk.pfn, after.walk.pfn);
+	ASSERT_BIT(&after, write, KWALK_BIT_CLEAR);
+	munmap(p, self->ps);
+}
+
+/* mlock() faults the pages in for writing: writable PTE leaves. */
+TEST_F(kernel_walk, mlocked_pages)
+{
+	size_t size = 4 * self->ps, i;
+	struct sides s;
+	char *p;
+
+	SKIP_IF_NO_WALK();
+	p = anon(size, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, mlock(p, size));
+	for (i = 0; i < size; i += self->ps) {
+		ASSERT_SIDES(self->fd, self->pm, 0, p + i, &s);
+		ASSERT_LEAF(&s, KWALK_PTE, self->ps);
+		ASSERT_BIT(&s, write, KWALK_BIT_SET);
+	}
+	munmap(p, size);
+}
+
+static bool have_swap(void)
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen("/proc/swaps", "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n > 1;	/* a header line, then one per swap area */
+}
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+
+/* Paged out: pagemap says swapped, the walk ends at a non-present PTE. */
+TEST_F(kernel_walk, paged_out)
+{
+	struct sides s;
+	char *p;
+
+	SKIP_IF_NO_WALK();
+	if (!have_swap())
+		SKIP(return, "no swap");
+	p = anon(self->ps, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, p);
+	p[0] = 1;
+	ASSERT_EQ(0, madvise(p, self->ps, MADV_PAGEOUT));
+	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
+	if (s.pm.present)
+		SKIP(goto out, "MADV_PAGEOUT left the page in memory");
+	ASSERT_TRUE(s.pm.swapped);
+	ASSERT_EQ(KWALK_NOT_PRESENT, s.walk.status);
+	ASSERT_EQ(KWALK_PTE, s.walk.level);
+out:
+	munmap(p, self->ps);
+}
+
+/*
+ * Above the default mmap() limit (x86-64: 2^47, reachable with 5-level
+ * paging only) the walk goes through a p4d table of its own.
+ */
+TEST_F(kernel_walk, above_47_bits)
+{
+	const char *why;
+	struct sides s;
+	char *p;
+
+	SKIP_IF_NO_WALK();
+	p = mmap_high(self->ps, &why);
+	if (!p)
+		SKIP(return, "%s", why);
+	p[0] = 1;
+	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
+	ASSERT_LEAF(&s, KWALK_PTE, self->ps);
+	ASSERT_TRUE(s.walk.entry[KWALK_P4D].visited)
+		TH_LOG("%p: the walk did not read a p4d entry", p);
+	ASSERT_STREQ("table", s.walk.entry[KWALK_P4D].kind);
+	munmap(p, self->ps);
+}
+
+TEST_HARNESS_MAIN
