@@ -27,10 +27,6 @@
 /* Pages the touch tests fault in: all of a small region, a sample of 1 GiB. */
 #define MAX_TOUCHED	4096UL
 
-/* Above 2^47: only reachable with 5-level paging (x86-64 LA57). */
-#define HIGH_HINT	(1UL << 50)
-#define LOW_VA_LIMIT	(1UL << 47)
-
 FIXTURE(demand) {
 	const char *skip;	/* set up, but the variant cannot run here */
 	int fd;
@@ -60,12 +56,14 @@ FIXTURE_SETUP(demand)
 	self->npages = self->size / page_size();
 	self->stride = self->npages > MAX_TOUCHED ? self->npages / MAX_TOUCHED : 1;
 	self->skip = NULL;
-	self->p = mmap(variant->high ? (void *)HIGH_HINT : NULL, self->size,
-		       PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (variant->high)
+		self->p = mmap_high(self->size, &self->skip);
+	else
+		self->p = mmap(NULL, self->size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (self->skip)
+		return;
 	ASSERT_NE(MAP_FAILED, self->p);
-	if (variant->high && (uintptr_t)self->p < LOW_VA_LIMIT)
-		self->skip = "no address above 2^47: 5-level paging not in use";
 	/* EINVAL without THP support: then there is nothing to turn off. */
 	ASSERT_TRUE(!madvise(self->p, self->size, MADV_NOHUGEPAGE) ||
 		    errno == EINVAL);
@@ -76,7 +74,8 @@ FIXTURE_SETUP(demand)
 FIXTURE_TEARDOWN(demand)
 {
 	free(self->raw);
-	munmap(self->p, self->size);
+	if (self->p)
+		munmap(self->p, self->size);
 	close(self->fd);
 }
 

@@ -27,15 +27,12 @@ static char bss_buf[3 * MAX_PAGE];
 
 enum region { STACK, HEAP, DATA, BSS, ANON, ANON_HIGH };
 
-/* Above 2^47: only reachable with 5-level paging (x86-64 LA57). */
-#define HIGH_HINT	(1UL << 50)
-#define LOW_VA_LIMIT	(1UL << 47)
-
 FIXTURE(base_page) {
 	int fd;
 	char *heap;
 	char *anon;
-	char *anon_high;	/* MAP_FAILED: no address above 2^47 */
+	char *anon_high;	/* NULL: no address above 2^47 */
+	const char *no_high;	/* why */
 };
 
 FIXTURE_VARIANT(base_page) {
@@ -58,19 +55,12 @@ FIXTURE_SETUP(base_page)
 	self->anon = mmap(NULL, 3 * MAX_PAGE, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->anon);
-	self->anon_high = mmap((void *)HIGH_HINT, 3 * MAX_PAGE,
-			       PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (self->anon_high != MAP_FAILED &&
-	    (uintptr_t)self->anon_high < LOW_VA_LIMIT) {
-		munmap(self->anon_high, 3 * MAX_PAGE);
-		self->anon_high = MAP_FAILED;
-	}
+	self->anon_high = mmap_high(3 * MAX_PAGE, &self->no_high);
 }
 
 FIXTURE_TEARDOWN(base_page)
 {
-	if (self->anon_high != MAP_FAILED)
+	if (self->anon_high)
 		munmap(self->anon_high, 3 * MAX_PAGE);
 	munmap(self->anon, 3 * MAX_PAGE);
 	free(self->heap);
@@ -111,8 +101,8 @@ TEST_F(base_page, frame_of_touched_page)
 		base = self->anon;
 		break;
 	default:
-		if (self->anon_high == MAP_FAILED)
-			SKIP(return, "no address above 2^47: 5-level paging not in use");
+		if (!self->anon_high)
+			SKIP(return, "%s", self->no_high);
 		base = self->anon_high;
 		break;
 	}
