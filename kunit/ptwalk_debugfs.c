@@ -172,11 +172,13 @@ static ssize_t walk_write(struct file *file, const char __user *ubuf,
 	pid_t pid;
 	int ret;
 
-	if (count >= PAGE_SIZE)
-		return -EINVAL;
 	if (!mutex_trylock(&f->lock))
 		return -EBUSY;
 	f->len = 0;
+	if (count >= PAGE_SIZE) {
+		ret = -EINVAL;
+		goto out;
+	}
 	request = memdup_user_nul(ubuf, count);
 	if (IS_ERR(request)) {
 		ret = PTR_ERR(request);

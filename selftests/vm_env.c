@@ -228,11 +228,15 @@ static void mthp_path(char *buf, size_t len, unsigned long size_kb)
 	snprintf(buf, len, THP_DIR "/hugepages-%lukB/enabled", size_kb);
 }
 
-/* The smallest hugepages-<size>kB of THP_DIR below the PMD size, or 0. */
+/*
+ * The smallest anonymous THP size below the PMD size, or 0: the smallest
+ * hugepages-<size>kB of THP_DIR with an "enabled" file (sizes only shmem or
+ * files use have none).
+ */
 static unsigned long smallest_mthp_kb(void)
 {
 	unsigned long kb, best = 0, pmd_kb;
-	char buf[32];
+	char buf[32], path[128];
 	struct dirent *d;
 	DIR *dir;
 
@@ -244,8 +248,11 @@ static unsigned long smallest_mthp_kb(void)
 		return 0;
 	while ((d = readdir(dir)))
 		if (sscanf(d->d_name, "hugepages-%lukB", &kb) == 1 &&
-		    kb < pmd_kb && (!best || kb < best))
-			best = kb;
+		    kb < pmd_kb && (!best || kb < best)) {
+			mthp_path(path, sizeof(path), kb);
+			if (!access(path, F_OK))
+				best = kb;
+		}
 	closedir(dir);
 	return best;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "../selftests/kernel_walk.h"
 #include "../selftests/pagemap.h"
 #include "../selftests/vm_env.h"
 
@@ -219,6 +220,54 @@ TEST_F(known_child, zero_page_region)
 	ASSERT_EQ(zero_pages(self->fd, self->l.zero, SMALL_PAGES),
 		  json_num(self->out, "zero_page"));
 	ASSERT_EQ(runs, json_num(self->out, "physical_runs"));
+}
+
+/* Does every table line (0x...) of @out have a walk line after it? */
+static bool walk_after_each_line(const char *out)
+{
+	const char *line = out;
+	int lines = 0;
+
+	while ((line = strstr(line, "\n0x"))) {
+		const char *next = strchr(line + 1, '\n');
+
+		if (!next || strncmp(next + 1 + strspn(next + 1, " "), "pgd[", 4))
+			return false;
+		lines++;
+		line = next;
+	}
+	return lines > 0;
+}
+
+/*
+ * --levels: where the kernel walk exists, each table line is followed by
+ * the kernel's walk of its first page; where it does not, the table is the
+ * same as without it and stderr says why, in one line.
+ */
+TEST_F(known_child, levels)
+{
+	static char plain[sizeof(self->out)];
+	size_t len = SMALL_PAGES * page_size();
+	int fd = kwalk_open();
+
+	snprintf(self->args, sizeof(self->args), "-p %d %#lx+%zu", (int)self->pid,
+		 (unsigned long)self->l.zero, len);
+	ASSERT_EQ(0, run_tool(self->args, plain, sizeof(plain), self->err,
+			      sizeof(self->err)));
+	snprintf(self->args, sizeof(self->args), "-p %d --levels %#lx+%zu",
+		 (int)self->pid, (unsigned long)self->l.zero, len);
+	ASSERT_EQ(0, run_tool(self->args, self->out, sizeof(self->out),
+			      self->err, sizeof(self->err)));
+	if (fd >= 0) {
+		close(fd);
+		ASSERT_TRUE(walk_after_each_line(self->out)) TH_LOG("%s", self->out);
+		ASSERT_NE(NULL, strstr(self->out, ": leaf "));
+		return;
+	}
+	ASSERT_STREQ(plain, self->out);
+	ASSERT_NE(NULL, strstr(self->err, kwalk_open_error(fd)));
+	ASSERT_EQ(strchr(self->err, '\n'), self->err + strlen(self->err) - 1)
+		TH_LOG("not one line: %s", self->err);
 }
 
 TEST_F(known_child, thp_region)
