@@ -9,6 +9,9 @@
  *
  * Without CONFIG_PTWALK_DEBUGFS (or without root) every test skips.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* setresuid(); 6.1's harness does not define it */
+#endif
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
