@@ -36,7 +36,7 @@ help:
 	@echo '  docs-check       Documentation/tests.rst names exactly the tests of the last run'
 	@echo '  checkpatch       checkpatch.pl --strict and kernel-doc on the kernel C files'
 	@echo '  summary          the table of the results in $(RESULTS)'
-	@echo '  mutants          build the suites with one walker bug at a time; every one must fail'
+	@echo '  mutants          build with one planted bug at a time (walker, debugfs file); every one must fail'
 	@echo '  install-kunit    link kunit/ and selftests/ into the tree (uninstall-kunit undoes it)'
 	@echo '  tree             fetch and unpack the kernel tree; print its path'
 	@echo '  clean            remove what the build and runs made here (distclean: the cache'"'"'s builds too)'
