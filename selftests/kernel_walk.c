@@ -231,6 +231,18 @@ int kwalk_parse(const char *text, struct kwalk *w)
 	return ret;
 }
 
+/* Read and parse the answer @fd holds. Returns 0 or -errno (-EPROTO). */
+int kwalk_answer(int fd, struct kwalk *w)
+{
+	char text[1024];
+	ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
+
+	if (n < 0)
+		return -errno;
+	text[n] = '\0';
+	return kwalk_parse(text, w);
+}
+
 /*
  * Walk @addr in process @pid (0: this one) through @fd and parse the
  * answer into @w. Returns 0 or -errno: the write's error as it is, -EPROTO
@@ -238,20 +250,14 @@ int kwalk_parse(const char *text, struct kwalk *w)
  */
 int kwalk_get(int fd, pid_t pid, const void *addr, struct kwalk *w)
 {
-	char request[64], text[1024];
-	ssize_t n;
+	char request[64];
 	int ret;
 
 	snprintf(request, sizeof(request), "%d %#" PRIxPTR "\n", (int)pid,
 		 (uintptr_t)addr);
 	ret = kwalk_request(fd, request);
-	if (ret)
-		return ret;
-	n = pread(fd, text, sizeof(text) - 1, 0);
-	if (n < 0)
-		return -errno;
-	text[n] = '\0';
-	ret = kwalk_parse(text, w);
+	if (!ret)
+		ret = kwalk_answer(fd, w);
 	if (!ret && w->addr != (uintptr_t)addr)
 		ret = -EPROTO;
 	return ret;

@@ -67,6 +67,7 @@ struct kwalk {
 int kwalk_open(void);
 const char *kwalk_open_error(int err);
 int kwalk_request(int fd, const char *request);
+int kwalk_answer(int fd, struct kwalk *w);
 int kwalk_get(int fd, pid_t pid, const void *addr, struct kwalk *w);
 int kwalk_parse(const char *text, struct kwalk *w);
 const char *kwalk_level_name(enum kwalk_level level);

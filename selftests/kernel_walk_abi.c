@@ -272,21 +272,16 @@ TEST_F(walk_file, no_ptrace_access)
  */
 static int writer_round(int fd, uintptr_t mine, uintptr_t theirs, pid_t them)
 {
-	char req[64], text[1024];
 	struct kwalk w;
-	ssize_t n;
+	char req[64];
 	int ret;
 
 	snprintf(req, sizeof(req), "0 %#lx\n", (unsigned long)mine);
 	ret = kwalk_request(fd, req);
+	if (!ret)
+		ret = kwalk_answer(fd, &w);
 	if (ret)
 		return ret;
-	n = pread(fd, text, sizeof(text) - 1, 0);
-	if (n < 0)
-		return -errno;
-	text[n] = '\0';
-	if (kwalk_parse(text, &w))
-		return -EPROTO;
 	if (!(w.pid == getpid() && w.addr == mine) &&
 	    !(w.pid == them && w.addr == theirs))
 		return -EPROTO;

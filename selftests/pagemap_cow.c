@@ -14,57 +14,46 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "child.h"
 #include "pagemap.h"
 #include "vm_env.h"
 
-/*
- * A forked child that reports pagemap entries of its own: it sends the
- * entry of @addr, waits for a byte from the parent, writes @addr (if
- * @write_after), sends the entry again and exits.
- */
-struct child {
-	pid_t pid;
-	int to;		/* parent -> child */
-	int from;	/* child -> parent */
+/* What the child of the fork tests does with its address. */
+struct cow_child {
+	volatile char *addr;
+	bool write_after;
 };
 
-static void child_main(int in, int out, volatile char *addr, bool write_after)
+/*
+ * A forked child that reports pagemap entries of its own: it sends the
+ * entry of the address, waits for a byte from the parent, writes the
+ * address (if write_after), sends the entry again and exits.
+ */
+static int cow_child_body(int in, int out, void *arg)
 {
+	const struct cow_child *cc = arg;
 	int fd = pagemap_open(0);
 	struct pm_entry e = { 0 };
 	char go;
 
-	if (fd < 0 || pagemap_get(fd, (const void *)addr, &e))
-		_exit(1);
+	if (fd < 0 || pagemap_get(fd, (const void *)cc->addr, &e))
+		return 1;
 	if (write(out, &e, sizeof(e)) != sizeof(e) || read(in, &go, 1) != 1)
-		_exit(1);
-	if (write_after)
-		*addr = 2;
-	if (pagemap_get(fd, (const void *)addr, &e) ||
+		return 1;
+	if (cc->write_after)
+		*cc->addr = 2;
+	if (pagemap_get(fd, (const void *)cc->addr, &e) ||
 	    write(out, &e, sizeof(e)) != sizeof(e))
-		_exit(1);
-	_exit(0);
+		return 1;
+	return 0;
 }
 
-static int child_start(struct child *c, volatile char *addr, bool write_after)
+static int cow_child_start(struct child *c, volatile char *addr,
+			   bool write_after)
 {
-	int to[2], from[2];
+	struct cow_child cc = { .addr = addr, .write_after = write_after };
 
-	if (pipe(to) || pipe(from))
-		return -errno;
-	c->pid = fork();
-	if (c->pid < 0)
-		return -errno;
-	if (c->pid == 0) {
-		close(to[1]);
-		close(from[0]);
-		child_main(to[0], from[1], addr, write_after);
-	}
-	close(to[0]);
-	close(from[1]);
-	c->to = to[1];
-	c->from = from[0];
-	return 0;
+	return child_start(c, cow_child_body, &cc);
 }
 
 static int child_entry(struct child *c, struct pm_entry *e)
@@ -75,18 +64,6 @@ static int child_entry(struct child *c, struct pm_entry *e)
 static int child_go(struct child *c)
 {
 	return write(c->to, "g", 1) == 1 ? 0 : -EIO;
-}
-
-/* Wait for the child; 0 if it exited cleanly. */
-static int child_end(struct child *c)
-{
-	int status;
-
-	close(c->to);
-	close(c->from);
-	if (waitpid(c->pid, &status, 0) != c->pid)
-		return -errno;
-	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ECHILD;
 }
 
 FIXTURE(fork) {
@@ -130,7 +107,7 @@ TEST_F(fork, cow_private_page)
 	*self->p = 1;
 	ASSERT_TRUE(own_entry(_metadata, self).exclusive);
 
-	ASSERT_EQ(0, child_start(&c, self->p, true));
+	ASSERT_EQ(0, cow_child_start(&c, self->p, true));
 	ASSERT_EQ(0, child_entry(&c, &child_before));
 	parent_before = own_entry(_metadata, self);
 	ASSERT_EQ(0, child_go(&c));
@@ -164,7 +141,7 @@ TEST_F(fork, shared_anon_one_frame)
 	shared = mmap(NULL, self->size, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, shared);
-	ASSERT_EQ(0, child_start(&c, shared, true));
+	ASSERT_EQ(0, cow_child_start(&c, shared, true));
 	ASSERT_EQ(0, child_go(&c));
 	ASSERT_EQ(0, child_entry(&c, &child_e));	/* before its write */
 	ASSERT_EQ(0, child_entry(&c, &child_e));	/* after it */
@@ -220,7 +197,7 @@ TEST_F(fork_advice, absent_in_child)
 
 	*self->p = 1;
 	ASSERT_EQ(0, madvise((void *)self->p, page_size(), variant->advice));
-	ASSERT_EQ(0, child_start(&c, self->p, false));
+	ASSERT_EQ(0, cow_child_start(&c, self->p, false));
 	ASSERT_EQ(0, child_entry(&c, &child_e));
 	ASSERT_EQ(0, child_go(&c));
 	ASSERT_EQ(0, child_entry(&c, &child_e));

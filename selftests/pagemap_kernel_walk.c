@@ -17,15 +17,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "child.h"
 #include "kernel_walk.h"
 #include "pagemap.h"
 #include "vm_env.h"
@@ -463,69 +462,51 @@ TEST_F(kernel_walk, hugetlb_pud)
 	check_hugetlb(_metadata, self, self->pud_size, KWALK_PUD);
 }
 
-/* A child that writes, reads or quits on command, and acknowledges. */
-struct child {
-	pid_t pid;
-	int to, from, pm;
-};
-
-static void child_main(int in, int out, volatile char *addr)
+/* A child that writes its address on command ('w') and acknowledges. */
+static int writer_child_body(int in, int out, void *arg)
 {
+	volatile char *addr = arg;
 	char cmd;
 
-	while (read(in, &cmd, 1) == 1 && cmd != 'q') {
+	while (read(in, &cmd, 1) == 1) {
 		if (cmd == 'w')
 			*addr = 2;
 		if (write(out, &cmd, 1) != 1)
-			_exit(1);
+			return 1;
 	}
-	_exit(0);
+	return 0;
 }
 
-static int child_start(struct child *c, volatile char *addr)
+/* The child of the fork tests, and its pagemap. */
+struct walked_child {
+	struct child c;
+	int pm;
+};
+
+static int walked_child_start(struct walked_child *wc, volatile char *addr)
 {
-	int to[2], from[2];
+	int ret = child_start(&wc->c, writer_child_body, (void *)addr);
 
-	if (pipe(to) || pipe(from))
-		return -errno;
-	c->pid = fork();
-	if (c->pid < 0)
-		return -errno;
-	if (c->pid == 0) {
-		close(to[1]);
-		close(from[0]);
-		child_main(to[0], from[1], addr);
-	}
-	close(to[0]);
-	close(from[1]);
-	c->to = to[1];
-	c->from = from[0];
-	c->pm = pagemap_open(c->pid);
-	return c->pm < 0 ? c->pm : 0;
+	if (ret)
+		return ret;
+	wc->pm = pagemap_open(wc->c.pid);
+	return wc->pm < 0 ? wc->pm : 0;
 }
 
-static int child_do(struct child *c, char cmd)
+static int walked_child_write(struct walked_child *wc)
 {
 	char ack;
 
-	if (write(c->to, &cmd, 1) != 1 || read(c->from, &ack, 1) != 1)
+	if (write(wc->c.to, "w", 1) != 1 || read(wc->c.from, &ack, 1) != 1)
 		return -EIO;
-	return ack == cmd ? 0 : -EIO;
+	return ack == 'w' ? 0 : -EIO;
 }
 
-static int child_end(struct child *c)
+static int walked_child_end(struct walked_child *wc)
 {
-	int status;
-
-	if (c->pm >= 0)
-		close(c->pm);
-	if (write(c->to, "q", 1) != 1)
-		kill(c->pid, SIGKILL);
-	close(c->to);
-	close(c->from);
-	if (waitpid(c->pid, &status, 0) != c->pid)
-		return -errno;
-	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ECHILD;
+	if (wc->pm >= 0)
+		close(wc->pm);
+	return child_end(&wc->c);
 }
 
 /*
@@ -536,25 +517,25 @@ static int child_end(struct child *c)
 TEST_F(kernel_walk, fork_cow)
 {
 	struct sides parent, child;
-	struct child c;
+	struct walked_child c;
 	char *p;
 
 	SKIP_IF_NO_WALK();
 	p = anon(self->ps, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, p);
 	p[0] = 1;
-	ASSERT_EQ(0, child_start(&c, p));
+	ASSERT_EQ(0, walked_child_start(&c, p));
 
 	ASSERT_SIDES(self->fd, self->pm, 0, p, &parent);
-	ASSERT_SIDES(self->fd, c.pm, c.pid, p, &child);
+	ASSERT_SIDES(self->fd, c.pm, c.c.pid, p, &child);
 	ASSERT_LEAF(&parent, KWALK_PTE, self->ps);
 	ASSERT_LEAF(&child, KWALK_PTE, self->ps);
 	ASSERT_EQ(parent.walk.pfn, child.walk.pfn);
 	ASSERT_BIT(&parent, write, KWALK_BIT_CLEAR);
 	ASSERT_BIT(&child, write, KWALK_BIT_CLEAR);
 
-	ASSERT_EQ(0, child_do(&c, 'w'));
-	ASSERT_SIDES(self->fd, c.pm, c.pid, p, &child);
+	ASSERT_EQ(0, walked_child_write(&c));
+	ASSERT_SIDES(self->fd, c.pm, c.c.pid, p, &child);
 	ASSERT_LEAF(&child, KWALK_PTE, self->ps);
 	ASSERT_NE(parent.walk.pfn, child.walk.pfn);
 	ASSERT_BIT(&child, write, KWALK_BIT_SET);
@@ -562,7 +543,7 @@ TEST_F(kernel_walk, fork_cow)
 	ASSERT_SIDES(self->fd, self->pm, 0, p, &child);
 	ASSERT_EQ(parent.walk.pfn, child.walk.pfn);
 	ASSERT_BIT(&child, write, KWALK_BIT_CLEAR);
-	ASSERT_EQ(0, child_end(&c));
+	ASSERT_EQ(0, walked_child_end(&c));
 	munmap(p, self->ps);
 }
 
@@ -570,7 +551,7 @@ TEST_F(kernel_walk, fork_cow)
 TEST_F(kernel_walk, shared_page)
 {
 	struct sides parent, child;
-	struct child c;
+	struct walked_child c;
 	char *p;
 
 	SKIP_IF_NO_WALK();
@@ -578,17 +559,17 @@ TEST_F(kernel_walk, shared_page)
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	p[0] = 1;
-	ASSERT_EQ(0, child_start(&c, p));
-	ASSERT_EQ(0, child_do(&c, 'w'));
+	ASSERT_EQ(0, walked_child_start(&c, p));
+	ASSERT_EQ(0, walked_child_write(&c));
 
 	ASSERT_SIDES(self->fd, self->pm, 0, p, &parent);
-	ASSERT_SIDES(self->fd, c.pm, c.pid, p, &child);
+	ASSERT_SIDES(self->fd, c.pm, c.c.pid, p, &child);
 	ASSERT_LEAF(&parent, KWALK_PTE, self->ps);
 	ASSERT_LEAF(&child, KWALK_PTE, self->ps);
 	ASSERT_EQ(parent.walk.pfn, child.walk.pfn);
 	ASSERT_BIT(&parent, write, KWALK_BIT_SET);
 	ASSERT_BIT(&child, write, KWALK_BIT_SET);
-	ASSERT_EQ(0, child_end(&c));
+	ASSERT_EQ(0, walked_child_end(&c));
 	munmap(p, self->ps);
 }
 
