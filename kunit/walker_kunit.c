@@ -9,6 +9,7 @@
 
 #include <linux/bitops.h>
 #include <linux/gfp.h>
+#include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
@@ -114,8 +115,12 @@ static void ptwalk_test_five_levels(struct kunit *test)
 struct known_addr {
 	const char *name;
 	bool direct_map;	/* in the direct map or the kernel image */
+	int writable;		/* 1, 0, or -1: the kernel does not say */
 	unsigned long (*get)(struct kunit *test, phys_addr_t *pa);
 };
+
+/* Kernel text is read-only only with CONFIG_STRICT_KERNEL_RWX. */
+#define TEXT_WRITABLE	(IS_ENABLED(CONFIG_STRICT_KERNEL_RWX) ? 0 : -1)
 
 static u64 ptwalk_test_data = 0x5ca1ab1e;
 
@@ -164,11 +169,11 @@ static unsigned long get_vmalloc(struct kunit *test, phys_addr_t *pa)
 }
 
 static const struct known_addr known_addrs[] = {
-	{ "kernel text (__pa_symbol)", true, get_text },
-	{ "kernel data (__pa_symbol)", true, get_data },
-	{ "alloc_page (page_to_pfn)", true, get_alloc_page },
-	{ "kmalloc (virt_to_phys)", true, get_kmalloc },
-	{ "vmalloc (vmalloc_to_pfn)", false, get_vmalloc },
+	{ "kernel text (__pa_symbol)", true, TEXT_WRITABLE, get_text },
+	{ "kernel data (__pa_symbol)", true, 1, get_data },
+	{ "alloc_page (page_to_pfn)", true, 1, get_alloc_page },
+	{ "kmalloc (virt_to_phys)", true, 1, get_kmalloc },
+	{ "vmalloc (vmalloc_to_pfn)", false, 1, get_vmalloc },
 };
 
 static void known_addr_desc(const struct known_addr *k, char *desc)
@@ -204,6 +209,32 @@ static void ptwalk_test_matches_reference(struct kunit *test)
 			1UL << ptwalk_level_shift(r.level));
 	kunit_info(test, "%#lx -> %pa, %s leaf of %lu KiB\n", addr, &r.phys,
 		   ptwalk_level_name(r.level), r.leaf_size >> 10);
+}
+
+/*
+ * The leaf's write bit, decoded by the architecture's helper for its level:
+ * kernel text is read-only (with CONFIG_STRICT_KERNEL_RWX), data, pages,
+ * kmalloc() and vmalloc() memory writable.
+ */
+static void ptwalk_test_leaf_write_bit(struct kunit *test)
+{
+	const struct known_addr *k = test->param_value;
+	phys_addr_t want;
+	unsigned long addr = known_addr_get(test, &want);
+	struct ptwalk_result r;
+
+	if (k->writable < 0)
+		ptwalk_skip(test, "text may be writable without CONFIG_STRICT_KERNEL_RWX");
+	/* Built-in suites run from kernel_init_freeable(), before that. */
+	if (!k->writable && system_state < SYSTEM_RUNNING)
+		ptwalk_skip(test, "text turns read-only in mark_readonly(), after built-in tests");
+	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, addr, &r), PTWALK_MAPPED);
+	if (!r.leaf_bits_known)
+		ptwalk_skip(test, "no %s_write() for %s leaves here",
+			    ptwalk_level_name(r.level), ptwalk_level_name(r.level));
+	KUNIT_EXPECT_EQ_MSG(test, !!(r.leaf_bits & PTWALK_LEAF_WRITE), k->writable,
+			    "%#lx: %s leaf, entry %#llx", addr,
+			    ptwalk_level_name(r.level), r.entry[r.level]);
 }
 
 /*
@@ -373,6 +404,7 @@ static struct kunit_case ptwalk_walker_cases[] = {
 	KUNIT_CASE(ptwalk_test_five_levels),
 	KUNIT_CASE_PARAM(ptwalk_test_matches_reference, known_addr_gen_params),
 	KUNIT_CASE_PARAM(ptwalk_test_indices_recombine, known_addr_gen_params),
+	KUNIT_CASE_PARAM(ptwalk_test_leaf_write_bit, known_addr_gen_params),
 	KUNIT_CASE_PARAM(ptwalk_test_bad_address, bad_addr_gen_params),
 	KUNIT_CASE(ptwalk_test_user_mm),
 	{}
