@@ -82,8 +82,8 @@ enum ptwalk_leaf_bit {
  * @leaf_size: bytes mapped by the leaf (PAGE_SIZE, PMD_SIZE, PUD_SIZE,
  *	...), 0 unless @status is %PTWALK_MAPPED
  * @pfn: page frame number of the page that holds @addr (the leaf's first
- *	PFN plus the page offset inside the leaf), valid if %PTWALK_MAPPED
- * @phys: physical address of @addr, valid if %PTWALK_MAPPED
+ *	PFN plus the page offset inside the leaf); 0 unless %PTWALK_MAPPED
+ * @phys: physical address of @addr; 0 unless %PTWALK_MAPPED
  * @leaf_bits: &enum ptwalk_leaf_bit values of the leaf, if @leaf_bits_known
  * @leaf_bits_known: @status is %PTWALK_MAPPED and the architecture has the
  *	helpers that decode @leaf_bits at the leaf's level

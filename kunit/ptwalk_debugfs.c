@@ -138,7 +138,6 @@ static void print_level(struct seq_buf *s, const struct ptwalk_result *res,
 static size_t print_walk(char *buf, size_t size, pid_t pid,
 			 const struct ptwalk_result *res)
 {
-	bool mapped = res->status == PTWALK_MAPPED;
 	enum ptwalk_level level;
 	struct seq_buf s;
 
@@ -148,7 +147,7 @@ static size_t print_walk(char *buf, size_t size, pid_t pid,
 	seq_buf_printf(&s, "level %s\nsize %lu\npfn 0x%lx\nphys %pa\n",
 		       res->status == PTWALK_BAD_ADDRESS ?
 		       "-" : ptwalk_level_name(res->level),
-		       res->leaf_size, mapped ? res->pfn : 0UL, &res->phys);
+		       res->leaf_size, res->pfn, &res->phys);
 	seq_buf_printf(&s, "write %c\ndirty %c\nyoung %c\n",
 		       access_bit(res, PTWALK_LEAF_WRITE),
 		       access_bit(res, PTWALK_LEAF_DIRTY),

@@ -102,7 +102,6 @@ bool pagemap_pfns_visible(int fd)
 	return !pagemap_get(fd, (const void *)&probe, &e) && e.present && e.pfn;
 }
 
-/* The /proc/kpageflags word of @pfn. Returns 0 or -errno. */
 /*
  * Which page a read fault mapped at the present entry @e: by the page's own
  * flags where its PFN is visible, else by the exclusive bit (the zero page is
@@ -120,6 +119,7 @@ enum pm_read_fault pagemap_read_fault(const struct pm_entry *e)
 	return e->exclusive ? PM_READ_FAULT_PRIVATE : PM_READ_FAULT_ZERO_PAGE;
 }
 
+/* The /proc/kpageflags word of @pfn. Returns 0 or -errno. */
 int kpageflags_get(uint64_t pfn, uint64_t *flags)
 {
 	static int fd = -1;

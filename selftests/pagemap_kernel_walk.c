@@ -242,21 +242,6 @@ out:
 	munmap(p, self->ps);
 }
 
-/* Does the kernel map the huge zero page on read faults of THP regions? */
-static bool huge_zero_page_on(void)
-{
-	char buf[8] = "";
-	int fd = open("/sys/kernel/mm/transparent_hugepage/use_zero_page",
-		      O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
-		buf[0] = '\0';
-	close(fd);
-	return buf[0] == '1';
-}
-
 /* A read fault of a THP region: the huge zero page, a read-only PMD leaf. */
 TEST_F(kernel_walk, huge_zero_page)
 {
@@ -266,7 +251,7 @@ TEST_F(kernel_walk, huge_zero_page)
 	char *p;
 
 	SKIP_IF_NO_WALK();
-	if (thp_mode() < THP_MADVISE || !huge_zero_page_on())
+	if (thp_mode() < THP_MADVISE || !thp_huge_zero_page())
 		SKIP(return, "THP or its huge zero page is off");
 	p = mmap_aligned(size, self->pmd_size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS);
@@ -609,20 +594,6 @@ TEST_F(kernel_walk, mlocked_pages)
 		ASSERT_BIT(&s, write, KWALK_BIT_SET);
 	}
 	munmap(p, size);
-}
-
-static bool have_swap(void)
-{
-	char line[256];
-	int n = 0;
-	FILE *f = fopen("/proc/swaps", "re");
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		n++;
-	fclose(f);
-	return n > 1;	/* a header line, then one per swap area */
 }
 
 #ifndef MADV_PAGEOUT

@@ -102,6 +102,24 @@ bool thp_only_pmd_size(void)
 	return only;
 }
 
+/* Do read faults of THP regions map the huge zero page (use_zero_page)? */
+bool thp_huge_zero_page(void)
+{
+	char buf[8];
+
+	return !read_file("/sys/kernel/mm/transparent_hugepage/use_zero_page",
+			  buf, sizeof(buf)) && buf[0] == '1';
+}
+
+/* Is there a swap area: a line in /proc/swaps after its header? */
+bool have_swap(void)
+{
+	char buf[512];
+
+	return !read_file("/proc/swaps", buf, sizeof(buf)) &&
+	       strchr(buf, '\n') && strchr(buf, '\n')[1];
+}
+
 /*
  * The value in kB of @field ("AnonHugePages", "Rss", ...) of the
  * /proc/self/smaps entry of the mapping that holds @addr, or -errno.

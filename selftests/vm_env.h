@@ -20,6 +20,8 @@ enum thp_mode {
 
 enum thp_mode thp_mode(void);
 bool thp_only_pmd_size(void);
+bool thp_huge_zero_page(void);
+bool have_swap(void);
 long smaps_field_kb(const void *addr, const char *field);
 void *mmap_aligned(size_t size, size_t align, int prot, int flags);
 void *thp_region(size_t size, long *huge_kb, const char **why);
