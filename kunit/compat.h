@@ -95,12 +95,4 @@ static inline bool ptwalk_pud_leaf_bits(pud_t pud, unsigned int *bits)
 #define ptwalk_pte_map(pmdp, addr)	pte_offset_map(pmdp, addr)
 #define ptwalk_pte_unmap(ptep)		pte_unmap(ptep)
 
-#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
-/* Canonical for the paging mode in use: 48 bits, or 57 with LA57. */
-static inline bool ptwalk_x86_canonical(unsigned long addr)
-{
-	return __is_canonical_address(addr, __VIRTUAL_MASK_SHIFT + 1);
-}
-#endif
-
 #endif /* _PTWALK_COMPAT_H */

@@ -11,6 +11,8 @@
 
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/mmap_lock.h>
+#include <linux/pagewalk.h>
 #include <linux/slab.h>
 #include <kunit/resource.h>
 #include <kunit/test.h>
@@ -132,5 +134,30 @@ static inline long ptwalk_get_user_page(unsigned long addr, struct page **page)
 	return -EOPNOTSUPP;
 }
 #endif
+
+/*
+ * The kernel's own walk of init_mm's tables over [@start, @end), the one
+ * ptdump makes: walk_kernel_page_table_range() under the mmap read lock
+ * where the tree has it (see the Makefile), walk_page_range_novma() under
+ * the write lock before. Return: the first non-zero callback result, or 0.
+ */
+static inline int ptwalk_walk_kernel_tables(unsigned long start,
+					    unsigned long end,
+					    const struct mm_walk_ops *ops,
+					    void *private)
+{
+	int ret;
+
+#ifdef PTWALK_HAVE_WALK_KERNEL_PAGE_TABLE_RANGE
+	mmap_read_lock(&init_mm);
+	ret = walk_kernel_page_table_range(start, end, ops, NULL, private);
+	mmap_read_unlock(&init_mm);
+#else
+	mmap_write_lock(&init_mm);
+	ret = walk_page_range_novma(&init_mm, start, end, ops, NULL, private);
+	mmap_write_unlock(&init_mm);
+#endif
+	return ret;
+}
 
 #endif /* _PTWALK_COMPAT_KUNIT_H */

@@ -14,13 +14,13 @@
  */
 
 #include <linux/bits.h>
-#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 #include <linux/string.h>
 
 #include "compat.h"
 #include "ptwalk.h"
+#include "ptwalk_arch.h"
 
 static const char * const level_names[PTWALK_NR_LEVELS] = {
 	[PTWALK_PGD] = "pgd",
@@ -142,28 +142,17 @@ unsigned int ptwalk_folded_levels(struct mm_struct *mm)
  *
  * The table indices are taken from a few bits of the address each, so an
  * address outside the range the top-level table covers would silently alias
- * another one. Such addresses are refused here: non-canonical ones on
- * x86-64 (the canonical width follows the paging mode in use), on arm64
- * those outside the range of the translation table base register that
- * serves @mm, elsewhere any address beyond the span of the top-level table.
+ * another one. Such addresses are refused here: non-canonical ones where
+ * addresses are sign-extended (x86-64, riscv64; the width follows the paging
+ * mode in use), on arm64 those outside the range of the translation table
+ * base register that serves @mm, elsewhere any address beyond the span of
+ * the top-level table (see ptwalk_arch.h).
  *
  * Return: true if a walk of @addr reads entries that belong to @addr.
  */
 bool ptwalk_addr_translatable(struct mm_struct *mm, unsigned long addr)
 {
-#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
-	return ptwalk_x86_canonical(addr);
-#elif defined(CONFIG_ARM64)
-	unsigned long top = addr >> vabits_actual;
-
-	if (mm == &init_mm)
-		return top == (~0UL >> vabits_actual);
-	return top == 0;
-#else
-	unsigned int span = PGDIR_SHIFT + ilog2(PTRS_PER_PGD);
-
-	return span >= BITS_PER_LONG || !(addr >> span);
-#endif
+	return ptwalk_arch_translatable(mm, addr);
 }
 
 /*
@@ -188,10 +177,14 @@ static enum ptwalk_status stop(struct ptwalk_result *res,
 	return status;
 }
 
+/*
+ * A present leaf at @level maps 2^@shift bytes from @leaf_pfn: usually the
+ * level's shift, more for a PTE that is one of a block (ptwalk_arch.h).
+ */
 static enum ptwalk_status leaf(struct ptwalk_result *res,
-			       enum ptwalk_level level, unsigned long leaf_pfn)
+			       unsigned int shift, unsigned long leaf_pfn)
 {
-	unsigned long size = 1UL << ptwalk_level_shift(level);
+	unsigned long size = 1UL << shift;
 
 	res->leaf_size = size;
 	res->phys = PFN_PHYS(leaf_pfn) + (res->addr & (size - 1));
@@ -226,8 +219,8 @@ static enum ptwalk_status end_upper(struct ptwalk_result *res,
 				    enum ptwalk_level level,
 				    unsigned long leaf_pfn)
 {
-	return res->status == PTWALK_MAPPED ? leaf(res, level, leaf_pfn) :
-					      res->status;
+	return res->status == PTWALK_MAPPED ?
+		leaf(res, ptwalk_level_shift(level), leaf_pfn) : res->status;
 }
 
 static enum ptwalk_status walk_pte(struct mm_struct *mm,
@@ -246,9 +239,7 @@ static enum ptwalk_status walk_pte(struct mm_struct *mm,
 		pte = ptep_get(ptep);
 		ptwalk_pte_unmap(ptep);
 	}
-	/* PTE tables are one page: the slot is the offset in that page. */
-	record(res, PTWALK_PTE, pte_val(pte),
-	       offset_in_page(ptep) / sizeof(pte_t));
+	record(res, PTWALK_PTE, pte_val(pte), pte_index(addr));
 
 	if (pte_none(pte))
 		return stop(res, PTWALK_NONE);
@@ -256,7 +247,7 @@ static enum ptwalk_status walk_pte(struct mm_struct *mm,
 		return stop(res, PTWALK_NOT_PRESENT);
 	res->leaf_bits = ptwalk_pte_leaf_bits(pte);
 	res->leaf_bits_known = true;
-	return leaf(res, PTWALK_PTE, pte_pfn(pte));
+	return leaf(res, ptwalk_arch_pte_leaf_shift(pte), pte_pfn(pte));
 }
 
 /**
@@ -306,7 +297,7 @@ enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 
 	pgdp = pgd_offset(mm, addr);
 	pgd = ptwalk_pgdp_get(pgdp);
-	record(res, PTWALK_PGD, pgd_val(pgd), pgdp - pgd_offset(mm, 0));
+	record(res, PTWALK_PGD, pgd_val(pgd), pgd_index(addr));
 	/*
 	 * No architecture ptwalk supports maps leaves at the PGD or P4D level;
 	 * a walker that cannot decode such a leaf must not follow it either.
@@ -317,14 +308,14 @@ enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 
 	p4dp = p4d_offset(pgdp, addr);
 	p4d = ptwalk_p4dp_get(p4dp);
-	record(res, PTWALK_P4D, p4d_val(p4d), p4dp - p4d_offset(pgdp, 0));
+	record(res, PTWALK_P4D, p4d_val(p4d), ptwalk_arch_p4d_index(addr));
 	if (!is_table(res, p4d_none(p4d), p4d_present(p4d), false,
 		      p4d_leaf(p4d) || p4d_bad(p4d)))
 		return res->status;
 
 	pudp = pud_offset(p4dp, addr);
 	pud = ptwalk_pudp_get(pudp);
-	record(res, PTWALK_PUD, pud_val(pud), pudp - pud_offset(p4dp, 0));
+	record(res, PTWALK_PUD, pud_val(pud), pud_index(addr));
 	if (!is_table(res, pud_none(pud), pud_present(pud), pud_leaf(pud),
 		      pud_bad(pud))) {
 		if (res->status == PTWALK_MAPPED)
@@ -335,7 +326,7 @@ enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 
 	pmdp = pmd_offset(pudp, addr);
 	pmd = ptwalk_pmdp_get(pmdp);
-	record(res, PTWALK_PMD, pmd_val(pmd), pmdp - pmd_offset(pudp, 0));
+	record(res, PTWALK_PMD, pmd_val(pmd), pmd_index(addr));
 	if (!is_table(res, pmd_none(pmd), pmd_present(pmd), pmd_leaf(pmd),
 		      pmd_bad(pmd))) {
 		if (res->status == PTWALK_MAPPED)

@@ -11,6 +11,7 @@
 #include <kunit/test.h>
 
 #include "compat_kunit.h"
+#include "ptwalk_arch.h"
 #include "test_util.h"
 
 /* virt_to_phys() for the direct map, __pa_symbol() for the kernel image. */
@@ -27,15 +28,12 @@ phys_addr_t ptwalk_ref_vmalloc_to_pfn(const void *addr)
 /**
  * ptwalk_direct_map_walkable() - are direct-map addresses in init_mm?
  *
- * UML runs the kernel as a host process: its "physical" memory and its
- * image are host mappings, and init_mm's page tables hold only vmalloc and
- * fixmap addresses. Everywhere else the direct map is in init_mm.
- *
- * Return: false on UML, true elsewhere.
+ * Return: false where the architecture keeps the direct map out of
+ * init_mm's page tables (UML; see ptwalk_arch.h), true elsewhere.
  */
 bool ptwalk_direct_map_walkable(void)
 {
-	return !IS_ENABLED(CONFIG_UML);
+	return PTWALK_ARCH_DIRECT_MAP_IN_INIT_MM;
 }
 
 /* Check one address against the reference; report the first failure. */

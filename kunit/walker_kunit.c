@@ -20,6 +20,7 @@
 
 #include "compat_kunit.h"
 #include "ptwalk.h"
+#include "ptwalk_arch.h"
 #include "test_util.h"
 
 static unsigned int levels_in_use(unsigned int folded)
@@ -61,12 +62,8 @@ static void ptwalk_test_geometry(struct kunit *test)
 
 	KUNIT_EXPECT_LE(test, in_use, CONFIG_PGTABLE_LEVELS);
 	KUNIT_EXPECT_GE(test, in_use, 2);
-#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
-	KUNIT_EXPECT_EQ(test, in_use, pgtable_l5_enabled() ? 5 : 4);
-#elif !defined(CONFIG_ARM64)
-	/* Only x86-64 and arm64 fold a level at boot. */
-	KUNIT_EXPECT_EQ(test, in_use, CONFIG_PGTABLE_LEVELS);
-#endif
+	/* The paging mode as the architecture itself records it. */
+	KUNIT_EXPECT_EQ(test, in_use, ptwalk_arch_levels_in_use());
 
 	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, pte_mapped_page(test), &r),
 			PTWALK_MAPPED);
@@ -286,17 +283,11 @@ static unsigned long get_user_addr(struct kunit *test)
 /* The lowest address past what the top-level table can translate. */
 static unsigned long get_past_span(struct kunit *test)
 {
-#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
-	return 1UL << __VIRTUAL_MASK_SHIFT;
-#elif defined(CONFIG_ARM64)
-	return 1UL << vabits_actual;
-#else
-	unsigned int span = PGDIR_SHIFT + ilog2(PTRS_PER_PGD);
+	unsigned long addr = ptwalk_arch_first_untranslatable();
 
-	if (span >= BITS_PER_LONG)
+	if (!addr)
 		ptwalk_skip(test, "the top-level table spans the whole address space");
-	return 1UL << span;
-#endif
+	return addr;
 }
 
 static unsigned long get_guard_page(struct kunit *test)
@@ -306,7 +297,12 @@ static unsigned long get_guard_page(struct kunit *test)
 
 static unsigned long get_past_vmalloc_end(struct kunit *test)
 {
-	return PAGE_ALIGN(VMALLOC_END + 1);
+	unsigned long addr = PAGE_ALIGN(VMALLOC_END + 1);
+
+	/* riscv64: VMALLOC_END is PAGE_OFFSET, the start of the direct map. */
+	if (virt_addr_valid((void *)addr))
+		ptwalk_skip(test, "the direct map begins at VMALLOC_END (%#lx)", addr);
+	return addr;
 }
 
 static unsigned long get_top(struct kunit *test)
@@ -316,16 +312,8 @@ static unsigned long get_top(struct kunit *test)
 
 #define UNMAPPED	(BIT(PTWALK_NONE) | BIT(PTWALK_BAD_ADDRESS))
 
-/*
- * A user address in init_mm: x86-64 and UML have one top-level table for
- * both halves of the address space, whose user half is empty there; the
- * table of arm64's init_mm (TTBR1) translates only the kernel half.
- */
-#ifdef CONFIG_ARM64
-#define USER_IN_INIT_MM	BIT(PTWALK_BAD_ADDRESS)
-#else
-#define USER_IN_INIT_MM	BIT(PTWALK_NONE)
-#endif
+/* A user address in init_mm (see ptwalk_arch.h). */
+#define USER_IN_INIT_MM	BIT(PTWALK_ARCH_USER_IN_INIT_MM)
 
 static const struct bad_addr bad_addrs[] = {
 	{ "NULL", get_null, USER_IN_INIT_MM },

@@ -58,6 +58,7 @@ class Geometry:
 	guest: bool = False
 	guest_kernel_args: Tuple[str, ...] = ()
 	must_pass: Tuple[str, ...] = ()
+	kunit_must_pass: Tuple[str, ...] = ()
 	kernels: Tuple[str, ...] = ()
 	gate: Tuple[str, ...] = ()
 	absent: Dict[str, str] = field(default_factory=dict, hash=False, compare=False)
@@ -194,7 +195,8 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 		if not _NAME_RE.match(name):
 			raise MatrixError(f'{where}: not a name for files and cells')
 		_check_keys(t, ('description', 'build', 'qemu_config', 'kernel_args', 'guest',
-				'guest_kernel_args', 'must_pass', 'kernels', 'gate', 'absent'), where)
+				'guest_kernel_args', 'must_pass', 'kunit_must_pass', 'kernels', 'gate',
+				'absent'), where)
 		build = builds.get(t.get('build', ''))
 		if build is None:
 			raise MatrixError(f"{where}: build '{t.get('build')}' has no [build.*] entry")
@@ -211,6 +213,7 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 			     guest=bool(t.get('guest', False)),
 			     guest_kernel_args=_strs(t, 'guest_kernel_args', where),
 			     must_pass=_strs(t, 'must_pass', where),
+			     kunit_must_pass=_strs(t, 'kunit_must_pass', where),
 			     kernels=_strs(t, 'kernels', where), gate=_strs(t, 'gate', where),
 			     absent=dict(t.get('absent', {})))
 		if g.guest and not qemu:

@@ -12,7 +12,7 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 PASS, FAIL, SKIP = 'PASS', 'FAIL', 'SKIP'
 
@@ -243,8 +243,10 @@ def build_error(log: str) -> str:
 
 def kunit_outcome(name: str, json_text: Optional[str], log: str, *, cell: str = '',
 		  exit_code: int = 0, timed_out: Optional[float] = None,
-		  build_error: Optional[str] = None) -> Outcome:
-	"""The verdict of one kunit.py exec (or of the build before it)."""
+		  build_error: Optional[str] = None, must_pass: Iterable[str] = ()) -> Outcome:
+	"""The verdict of one kunit.py exec (or of the build before it). Each
+	pattern of @must_pass names cases as SUITE.CASE or SUITE.CASE[PARAM]:
+	at least one must have run, and none may have been skipped."""
 	out = Outcome(name, 'kunit', cell)
 	if build_error is not None:
 		out.problems.append(f'kernel build failed: {build_error}')
@@ -261,6 +263,8 @@ def kunit_outcome(name: str, json_text: Optional[str], log: str, *, cell: str = 
 		out.cases = kunit_cases(root, log)
 	if not out.cases:
 		out.problems.append('no KUnit results (kunit.py found no test output)')
+	else:
+		_require(out, must_pass, lambda c: f'{c.suite}.{c.full_name}')
 	out.problems += _log_problems(log, 'kernel log')
 	if exit_code and out.ok:
 		out.problems.append(f'kunit.py exited {exit_code} with no failed case')
@@ -399,15 +403,21 @@ def selftests_outcome(name: str, text: str, *, kind: str = 'selftests', cell: st
 		out.problems.append(f'{len(programs)} of {plan} programs ran')
 	if not programs:
 		out.problems.append('no selftest output')
+	_require(out, must_pass, lambda c: c.name)
+	return out
+
+
+def _require(out: Outcome, must_pass: Iterable[str], name: Callable[[Case], str]) -> None:
+	"""Each pattern of @must_pass must match the name() of at least one
+	case of @out, and none of those may have been skipped."""
 	for pattern in must_pass:
-		hits = [c for c in out.cases if re.search(pattern, c.name)]
+		hits = [c for c in out.cases if re.search(pattern, name(c))]
 		if not hits:
 			out.problems.append(f"no test matching '{pattern}' ran; it must pass here")
 		for c in hits:
 			if c.status == SKIP:
-				out.problems.append(f'{c.suite}:{c.name} must pass here, not skip '
+				out.problems.append(f'{c.suite}:{c.full_name} must pass here, not skip '
 						    f'({c.reason})')
-	return out
 
 
 def _case_counts(c: Case) -> Counts:

@@ -148,7 +148,8 @@ def kunit_exec(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
 		pass
 	out = kunit_outcome(name, _read(ctx.path(name + '.json')), _read(ctx.path(name + '.log')),
 			    cell=cell, exit_code=rc or 0,
-			    timed_out=None if rc is not None else ctx.kunit_timeout + 60)
+			    timed_out=None if rc is not None else ctx.kunit_timeout + 60,
+			    must_pass=g.kunit_must_pass)
 	out.seconds = seconds
 	return out
 

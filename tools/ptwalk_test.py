@@ -189,6 +189,19 @@ class KunitTest(unittest.TestCase):
 			      next(c.reason for c in o.cases if c.status == pr.FAIL))
 		self.assertEqual([c for c in o.cases if c.status == pr.SKIP and not c.reason], [])
 
+	def test_kunit_must_pass(self) -> None:
+		# On UML the direct-map parameters skip: a must-pass one is red,
+		# a passed one (vmalloc) is not; a pattern that names nothing is.
+		ref = r'^ptwalk_walker\.ptwalk_test_matches_reference\[%s'
+		self.assertTrue(kunit('kunit-6.12-um', must_pass=[ref % 'vmalloc']).ok)
+		o = kunit('kunit-6.12-um', must_pass=[ref % 'kmalloc'])
+		self.assertEqual(o.problems, [
+			'ptwalk_walker:ptwalk_test_matches_reference[kmalloc (virt_to_phys)] must pass '
+			'here, not skip (UML: the direct map (kmalloc, alloc_pages and kernel image '
+			'memory) is not in init_mm\'s page tables)'])
+		o = kunit('kunit-6.12-um', must_pass=['^ptwalk_leaves\\.'])
+		self.assertEqual(o.problems, ["no test matching '^ptwalk_leaves\\.' ran; it must pass here"])
+
 	def test_warning_in_the_log_is_red(self) -> None:
 		# A WARN_ON() in ptwalk_test_geometry: every case passes.
 		o = kunit('kunit-6.12-um-warning')

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests that every leaf size mapping the direct map on this boot is
+ * walked on purpose: the kernel's own page-table walker (mm/pagewalk.c, as
+ * ptdump uses it) finds the first leaf of each level in the direct map, and
+ * ptwalk must agree with it on the level and the entry, and with
+ * virt_to_phys() on the physical address, at the leaf's first byte, in its
+ * middle and at its last byte. Which leaf sizes exist depends on the
+ * architecture, the memory size, the boot's options and where the kernel
+ * image landed, so a level without any leaf is a skip that says so.
+ *
+ * Copyright (C) 2026 The ptwalk authors
+ */
+
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <kunit/test.h>
+
+#include "compat_kunit.h"
+#include "ptwalk.h"
+#include "ptwalk_arch.h"
+#include "test_util.h"
+
+/* The first leaf of one level that the kernel's walker found. */
+struct found_leaf {
+	enum ptwalk_level level;
+	bool found;
+	unsigned long addr;	/* its first byte */
+	u64 entry;		/* its raw value, as the kernel's walker read it */
+};
+
+static int found(struct mm_walk *walk, unsigned long addr, u64 entry)
+{
+	struct found_leaf *f = walk->private;
+
+	f->found = true;
+	f->addr = addr;
+	f->entry = entry;
+	return 1;	/* stops the walk */
+}
+
+static int find_pud_leaf(pud_t *pudp, unsigned long addr, unsigned long next,
+			 struct mm_walk *walk)
+{
+	pud_t pud = ptwalk_pudp_get(pudp);
+
+	return pud_present(pud) && pud_leaf(pud) ?
+		found(walk, addr, pud_val(pud)) : 0;
+}
+
+static int find_pmd_leaf(pmd_t *pmdp, unsigned long addr, unsigned long next,
+			 struct mm_walk *walk)
+{
+	pmd_t pmd = ptwalk_pmdp_get(pmdp);
+
+	return pmd_present(pmd) && pmd_leaf(pmd) ?
+		found(walk, addr, pmd_val(pmd)) : 0;
+}
+
+static int find_pte_leaf(pte_t *ptep, unsigned long addr, unsigned long next,
+			 struct mm_walk *walk)
+{
+	pte_t pte = ptep_get(ptep);
+
+	return pte_present(pte) ? found(walk, addr, pte_val(pte)) : 0;
+}
+
+static const struct mm_walk_ops find_leaf_ops[PTWALK_NR_LEVELS] = {
+	[PTWALK_PUD] = { .pud_entry = find_pud_leaf },
+	[PTWALK_PMD] = { .pmd_entry = find_pmd_leaf },
+	[PTWALK_PTE] = { .pte_entry = find_pte_leaf },
+};
+
+/* The first leaf of @f->level in the direct map, [PAGE_OFFSET, high_memory). */
+static void find_direct_map_leaf(struct found_leaf *f)
+{
+	ptwalk_walk_kernel_tables(PAGE_OFFSET, (unsigned long)high_memory,
+				  &find_leaf_ops[f->level], f);
+}
+
+/*
+ * The level that holds an entry the kernel's walker saw at @level: itself,
+ * or, where it is folded, the nearest level above it that is not.
+ */
+static enum ptwalk_level holding_level(enum ptwalk_level level,
+				       unsigned int folded)
+{
+	while (level > PTWALK_PGD && (folded & BIT(level)))
+		level--;
+	return level;
+}
+
+/* ptwalk of one address inside the leaf @f, against both references. */
+static void check_in_leaf(struct kunit *test, const struct found_leaf *f,
+			  unsigned long addr)
+{
+	unsigned long size = 1UL << ptwalk_level_shift(f->level);
+	phys_addr_t want = ptwalk_ref_virt_to_phys((void *)addr);
+	struct ptwalk_result r;
+	enum ptwalk_level at;
+
+	ptwalk(&init_mm, addr, &r);
+	at = holding_level(f->level, r.folded);
+	KUNIT_ASSERT_EQ_MSG(test, r.status, PTWALK_MAPPED,
+			    "%#lx: %s at %s (entry %#llx)", addr,
+			    ptwalk_status_name(r.status),
+			    ptwalk_level_name(r.level), r.entry[r.level]);
+	KUNIT_EXPECT_EQ_MSG(test, r.level, at, "%#lx: leaf level", addr);
+	KUNIT_EXPECT_EQ_MSG(test, r.entry[at], f->entry,
+			    "%#lx: the walk read another entry than the kernel's walker",
+			    addr);
+	KUNIT_EXPECT_EQ_MSG(test, r.leaf_size, size, "%#lx: leaf size", addr);
+	KUNIT_EXPECT_EQ_MSG(test, r.phys, want, "%#lx: virt_to_phys()", addr);
+	KUNIT_EXPECT_EQ(test, r.pfn, PHYS_PFN(want));
+}
+
+static const enum ptwalk_level leaf_levels[] = {
+	PTWALK_PUD, PTWALK_PMD, PTWALK_PTE,
+};
+
+static void leaf_level_desc(const enum ptwalk_level *level, char *desc)
+{
+	strscpy(desc, ptwalk_level_name(*level), KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(leaf_level, leaf_levels, leaf_level_desc);
+
+/*
+ * The direct map's first leaf of the level, wherever it is: its first byte,
+ * a byte in its middle and its last byte must each walk to that leaf and
+ * to virt_to_phys(). On x86, lookup_address() must see a leaf of that size.
+ */
+static void ptwalk_test_direct_map_leaf(struct kunit *test)
+{
+	const enum ptwalk_level *level = test->param_value;
+	struct found_leaf f = { .level = *level };
+	unsigned long size = 1UL << ptwalk_level_shift(*level);
+	unsigned long ref_size;
+
+	ptwalk_require_direct_map(test);
+	find_direct_map_leaf(&f);
+	if (!f.found)
+		ptwalk_skip(test, "no %s leaf maps the direct map on this boot (%lu KiB leaves)",
+			    ptwalk_level_name(*level), size >> 10);
+
+	kunit_info(test, "direct map %s leaf of %lu KiB at %#lx, entry %#llx\n",
+		   ptwalk_level_name(*level), size >> 10, f.addr, f.entry);
+	check_in_leaf(test, &f, f.addr);
+	check_in_leaf(test, &f, f.addr + size / 2 + 123);
+	check_in_leaf(test, &f, f.addr + size - 1);
+	if (ptwalk_arch_ref_leaf_size(f.addr, &ref_size))
+		KUNIT_EXPECT_EQ_MSG(test, ref_size, size,
+				    "%#lx: lookup_address() sees a leaf of %lu KiB",
+				    f.addr, ref_size >> 10);
+}
+
+static struct kunit_case ptwalk_leaves_cases[] = {
+	KUNIT_CASE_PARAM(ptwalk_test_direct_map_leaf, leaf_level_gen_params),
+	{}
+};
+
+static struct kunit_suite ptwalk_leaves_suite = {
+	.name = "ptwalk_leaves",
+	.test_cases = ptwalk_leaves_cases,
+};
+
+kunit_test_suite(ptwalk_leaves_suite);
+
+MODULE_DESCRIPTION("KUnit tests that ptwalk walks every leaf size of the direct map");
+MODULE_LICENSE("GPL");

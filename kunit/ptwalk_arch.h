@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every architecture fact ptwalk needs beyond the generic page-table API,
+ * in one place: which addresses a table can translate, how many levels are
+ * in use by the architecture's own account, and where a leaf's reported PFN
+ * is not the page's. The walker (ptwalk.c) and the suites use only these
+ * names; kernel version differences are in compat.h.
+ *
+ * Copyright (C) 2026 The ptwalk authors
+ */
+#ifndef _PTWALK_ARCH_H
+#define _PTWALK_ARCH_H
+
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+
+#include "ptwalk.h"
+
+/*
+ * x86-64 (not UML, which also defines CONFIG_X86_64) and riscv64 use one
+ * top-level table for both halves of the address space: an address is
+ * translatable when it is sign-extended from the top table's span, whose
+ * width follows the paging mode chosen at boot (PGDIR_SHIFT is a run-time
+ * value there). arm64 has one table per half, selected by the top bits
+ * (TTBR0 for user mms, TTBR1 for init_mm). Everywhere else the address is
+ * zero-extended from the span, which on 32-bit architectures is the whole
+ * address space.
+ */
+#if (defined(CONFIG_X86_64) && !defined(CONFIG_UML)) || \
+	(defined(CONFIG_RISCV) && defined(CONFIG_64BIT))
+#define PTWALK_ARCH_SIGN_EXTENDED	1
+#else
+#define PTWALK_ARCH_SIGN_EXTENDED	0
+#endif
+
+/**
+ * ptwalk_arch_va_bits() - width of the addresses the top-level table spans
+ *
+ * Return: on arm64 the virtual address size in use (vabits_actual), which
+ * may be less than the top table's span at build time; elsewhere
+ * PGDIR_SHIFT plus the index bits of the top-level table.
+ */
+static inline unsigned int ptwalk_arch_va_bits(void)
+{
+#ifdef CONFIG_ARM64
+	return vabits_actual;
+#else
+	return PGDIR_SHIFT + ilog2(PTRS_PER_PGD);
+#endif
+}
+
+/**
+ * ptwalk_arch_translatable() - can the page tables of @mm translate @addr?
+ * @mm: the address space
+ * @addr: any value
+ *
+ * Return: true if a walk of @addr reads entries that belong to @addr: the
+ * indices are a few bits of the address each, so an address outside the
+ * range the top table serves would silently alias another one.
+ */
+static inline bool ptwalk_arch_translatable(struct mm_struct *mm,
+					    unsigned long addr)
+{
+	unsigned int bits = ptwalk_arch_va_bits();
+
+	if (bits >= BITS_PER_LONG)
+		return true;
+#ifdef CONFIG_ARM64
+	if (mm == &init_mm)
+		return addr >> bits == ~0UL >> bits;
+	return !(addr >> bits);
+#else
+	if (PTWALK_ARCH_SIGN_EXTENDED)
+		return ((long)(addr << (BITS_PER_LONG - bits)) >>
+			(BITS_PER_LONG - bits)) == (long)addr;
+	return !(addr >> bits);
+#endif
+}
+
+/**
+ * ptwalk_arch_first_untranslatable() - the lowest address no table translates
+ *
+ * Return: that address, or 0 where every address is translatable (the top
+ * table of a 32-bit architecture spans all of them).
+ */
+static inline unsigned long ptwalk_arch_first_untranslatable(void)
+{
+	unsigned int bits = ptwalk_arch_va_bits();
+
+	if (bits >= BITS_PER_LONG)
+		return 0;
+	/* Sign extension makes bit (bits - 1) the first one out of range. */
+	return 1UL << (PTWALK_ARCH_SIGN_EXTENDED ? bits - 1 : bits);
+}
+
+/*
+ * The status of a walk of a user address in init_mm: where one table serves
+ * both halves, its user half is empty there; arm64's TTBR1 table cannot
+ * translate user addresses at all.
+ */
+#ifdef CONFIG_ARM64
+#define PTWALK_ARCH_USER_IN_INIT_MM	PTWALK_BAD_ADDRESS
+#else
+#define PTWALK_ARCH_USER_IN_INIT_MM	PTWALK_NONE
+#endif
+
+/**
+ * ptwalk_arch_levels_in_use() - page-table levels in use, as the architecture
+ *	itself records its paging mode
+ *
+ * Independent of mm_p4d_folded() and friends, which the walker uses: x86-64
+ * (LA57), riscv64 (Sv57, Sv48, Sv39) and arm64 (the VA size, with LPA2 or
+ * 52-bit VA) choose at boot; elsewhere the levels are those built in.
+ *
+ * Return: 2 to 5.
+ */
+static inline unsigned int ptwalk_arch_levels_in_use(void)
+{
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
+	return pgtable_l5_enabled() ? 5 : 4;
+#elif defined(CONFIG_RISCV) && defined(CONFIG_64BIT)
+	return pgtable_l5_enabled ? 5 : pgtable_l4_enabled ? 4 : 3;
+#elif defined(CONFIG_ARM64)
+	return ARM64_HW_PGTABLE_LEVELS(vabits_actual);
+#else
+	return CONFIG_PGTABLE_LEVELS;
+#endif
+}
+
+/**
+ * ptwalk_arch_pte_leaf_shift() - log2 of the bytes a present PTE maps
+ * @pte: a present PTE
+ *
+ * A riscv Svnapot PTE is one of a naturally aligned group that maps a
+ * larger block, and pte_pfn() reports the block's first PFN: the page's
+ * PFN is found from the address's offset in the block. Other architectures'
+ * contiguous hints (arm64) keep each page's own PFN in its PTE.
+ *
+ * Return: PAGE_SHIFT, or the shift of the block a NAPOT PTE belongs to.
+ */
+static inline unsigned int ptwalk_arch_pte_leaf_shift(pte_t pte)
+{
+#ifdef CONFIG_RISCV_ISA_SVNAPOT
+	if (pte_napot(pte))
+		return napot_cont_shift(napot_cont_order(pte));
+#endif
+	return PAGE_SHIFT;
+}
+
+/**
+ * ptwalk_arch_p4d_index() - the slot of @addr in its p4d table
+ * @addr: the address
+ *
+ * Architectures with a p4d level (CONFIG_PGTABLE_LEVELS 5) define
+ * p4d_index(); elsewhere the level is folded at build time and never read.
+ *
+ * Return: p4d_index(@addr), or 0.
+ */
+static inline unsigned long ptwalk_arch_p4d_index(unsigned long addr)
+{
+#if CONFIG_PGTABLE_LEVELS > 4
+	return p4d_index(addr);
+#else
+	return 0;
+#endif
+}
+
+/**
+ * ptwalk_arch_ref_leaf_size() - the size of the leaf that maps a kernel
+ *	address, by the architecture's own lookup
+ * @addr: a mapped kernel address
+ * @size: set to the bytes the leaf maps
+ *
+ * x86's lookup_address() walks init_mm by itself and reports the level of
+ * the leaf; other architectures have no such lookup.
+ *
+ * Return: true if @size was set.
+ */
+static inline bool ptwalk_arch_ref_leaf_size(unsigned long addr,
+					     unsigned long *size)
+{
+#if defined(CONFIG_X86) && !defined(CONFIG_UML)
+	unsigned int level;
+
+	if (!lookup_address(addr, &level))
+		return false;
+	*size = page_level_size(level);
+	return true;
+#else
+	return false;
+#endif
+}
+
+/*
+ * Whether init_mm's page tables hold the direct map: UML runs the kernel as
+ * a host process, whose "physical" memory and image are host mappings; its
+ * init_mm holds only vmalloc and fixmap addresses.
+ */
+#define PTWALK_ARCH_DIRECT_MAP_IN_INIT_MM	(!IS_ENABLED(CONFIG_UML))
+
+#endif /* _PTWALK_ARCH_H */
