@@ -54,11 +54,12 @@ static void ptwalk_test_geometry(struct kunit *test)
 	unsigned int in_use = levels_in_use(folded);
 	struct ptwalk_result r;
 
-	kunit_info(test, "CONFIG_PGTABLE_LEVELS=%d, levels in use=%u (p4d %s, pud %s, pmd %s)\n",
+	kunit_info(test, "CONFIG_PGTABLE_LEVELS=%d, levels in use=%u (p4d %s, pud %s, pmd %s), PAGE_SIZE=%lu KiB\n",
 		   CONFIG_PGTABLE_LEVELS, in_use,
 		   folded & BIT(PTWALK_P4D) ? "folded" : "used",
 		   folded & BIT(PTWALK_PUD) ? "folded" : "used",
-		   folded & BIT(PTWALK_PMD) ? "folded" : "used");
+		   folded & BIT(PTWALK_PMD) ? "folded" : "used",
+		   PAGE_SIZE >> 10);
 
 	KUNIT_EXPECT_LE(test, in_use, CONFIG_PGTABLE_LEVELS);
 	KUNIT_EXPECT_GE(test, in_use, 2);

@@ -91,13 +91,15 @@ def matrix_rows(outcomes: Sequence[Outcome], matrix: Optional[Matrix]) -> List[L
 		kver, _, geom = name.partition(':')
 		ok = all(o.ok for o in runs.values())
 		secs = sum(o.seconds for o in runs.values())
-		rows.append([kver, geom] + _cols(kunit.counts if kunit else None) +
+		proved = kunit.geometry if kunit else {}
+		rows.append([kver, geom] + [proved.get(k, '-') for k in ('levels', 'page', 'leaves')] +
+			    _cols(kunit.counts if kunit else None) +
 			    _cols(guest.counts if guest else None) +
 			    [f'{secs:.0f}', 'green' if ok else 'RED'])
 	return rows
 
 
-MATRIX_HEAD = ['kernel', 'geometry', 'KUnit pass', 'fail', 'skip',
+MATRIX_HEAD = ['kernel', 'geometry', 'levels', 'page', 'direct-map leaves', 'KUnit pass', 'fail', 'skip',
 	       'selftests pass', 'fail', 'skip', 'time (s)', 'cell']
 
 

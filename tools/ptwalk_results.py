@@ -60,6 +60,8 @@ class Outcome:
 	seconds: float = 0.0
 	cases: List[Case] = field(default_factory=list)
 	problems: List[str] = field(default_factory=list)
+	# What the cell proved about its geometry (kunit_geometry())
+	geometry: Dict[str, str] = field(default_factory=dict)
 
 	@property
 	def counts(self) -> Counts:
@@ -241,6 +243,40 @@ def build_error(log: str) -> str:
 	return lines[-1] if lines else 'no output'
 
 
+# What ptwalk_walker.ptwalk_test_geometry and ptwalk_leaves say they saw.
+_GEOMETRY_RE = re.compile(r'# ptwalk_test_geometry: CONFIG_PGTABLE_LEVELS=\d+, '
+			  r'levels in use=(\d+) .*, PAGE_SIZE=(\d+) KiB')
+_LEAF_RE = re.compile(r'# ptwalk_test_direct_map_leaf: direct map (\w+) leaf of (\d+) KiB')
+
+
+def size_name(kib: int) -> str:
+	"""4 -> '4K', 2048 -> '2M', 1048576 -> '1G'."""
+	for unit, shift in (('G', 20), ('M', 10)):
+		if kib >= 1 << shift and not kib % (1 << shift):
+			return f'{kib >> shift}{unit}'
+	return f'{kib}K'
+
+
+def kunit_geometry(cases: List[Case], log: str) -> Dict[str, str]:
+	"""The geometry a cell proved: levels in use and page size, where the
+	geometry case passed; the direct-map leaf sizes whose case passed.
+	Nothing is taken from a case that did not pass."""
+	passed = {(c.name, c.param) for c in cases if c.status == PASS}
+	found: Dict[str, str] = {}
+	leaves = set()
+	for line in log.splitlines():
+		m = _GEOMETRY_RE.search(line)
+		if m and ('ptwalk_test_geometry', '') in passed:
+			found['levels'] = m.group(1)
+			found['page'] = size_name(int(m.group(2)))
+		m = _LEAF_RE.search(line)
+		if m and ('ptwalk_test_direct_map_leaf', m.group(1)) in passed:
+			leaves.add(int(m.group(2)))
+	if leaves:
+		found['leaves'] = ' '.join(size_name(k) for k in sorted(leaves))
+	return found
+
+
 def kunit_outcome(name: str, json_text: Optional[str], log: str, *, cell: str = '',
 		  exit_code: int = 0, timed_out: Optional[float] = None,
 		  build_error: Optional[str] = None, must_pass: Iterable[str] = ()) -> Outcome:
@@ -261,6 +297,7 @@ def kunit_outcome(name: str, json_text: Optional[str], log: str, *, cell: str = 
 			out.problems.append(f'kunit.py JSON unreadable: {e}')
 	if root is not None:
 		out.cases = kunit_cases(root, log)
+		out.geometry = kunit_geometry(out.cases, log)
 	if not out.cases:
 		out.problems.append('no KUnit results (kunit.py found no test output)')
 	else:
