@@ -10,6 +10,7 @@
 # Copyright (C) 2026 The ptwalk authors
 
 import copy
+import dataclasses
 import json
 import os
 import subprocess
@@ -188,6 +189,27 @@ class KunitTest(unittest.TestCase):
 		self.assertIn('does not say which parameters were skipped',
 			      next(c.reason for c in o.cases if c.status == pr.FAIL))
 		self.assertEqual([c for c in o.cases if c.status == pr.SKIP and not c.reason], [])
+
+	def test_geometry_proved(self) -> None:
+		o = kunit('kunit-6.12-x86_64-la57', must_pass=[
+			r'^ptwalk_leaves\.ptwalk_test_direct_map_leaf\[pud\]$'])
+		self.assertTrue(o.ok)
+		self.assertEqual(o.geometry, {'levels': '5', 'page': '4K', 'leaves': '4K 2M 1G'})
+		# A leaf size whose case did not pass was not proved; nor were
+		# the levels if the geometry case failed.
+		failed = [dataclasses.replace(c, status=pr.FAIL)
+			  if c.name in ('ptwalk_test_geometry', 'ptwalk_test_direct_map_leaf')
+			  and c.param in ('', 'pud') else c for c in o.cases]
+		self.assertEqual(pr.kunit_geometry(failed, data('kunit-6.12-x86_64-la57.log')),
+				 {'leaves': '4K 2M'})
+		# UML proves its levels and page size, no direct-map leaf (an
+		# older log, without the page size: nothing).
+		self.assertEqual(kunit('kunit-6.12-um').geometry, {})
+
+	def test_size_names(self) -> None:
+		self.assertEqual([pr.size_name(k) for k in (4, 16, 64, 2048, 4096, 32768,
+							    524288, 1048576, 12)],
+				 ['4K', '16K', '64K', '2M', '4M', '32M', '512M', '1G', '12K'])
 
 	def test_kunit_must_pass(self) -> None:
 		# On UML the direct-map parameters skip: a must-pass one is red,
@@ -404,7 +426,7 @@ class ReportTest(unittest.TestCase):
 	def test_summary_table_has_the_cell(self) -> None:
 		o = kunit('kunit-6.12-um', cell='6.12:um')
 		text = report.summary([o], pm.load_matrix())
-		self.assertRegex(text, r'6\.12\s+um\s+42\s+0\s+31\s+-\s+-\s+-')
+		self.assertRegex(text, r'6\.12\s+um\s+-\s+-\s+-\s+42\s+0\s+31\s+-\s+-\s+-')
 		self.assertTrue(text.endswith('ptwalk: 42 passed, 0 failed, 31 skipped'))
 
 	def test_doc_names(self) -> None:
