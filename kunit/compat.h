@@ -23,14 +23,15 @@
 #define PTWALK_KERNEL_AT_LEAST(major, minor) \
 	(KERNEL_VERSION(major, minor, 0) <= LINUX_VERSION_CODE)
 
-/* pgdp_get() and friends (6.12); a plain READ_ONCE() before that. */
+/*
+ * p4dp_get() and friends (6.12); a plain READ_ONCE() before that. The PGD
+ * entry is read by ptwalk_arch_read_pgd().
+ */
 #if PTWALK_KERNEL_AT_LEAST(6, 12)
-#define ptwalk_pgdp_get(p)	pgdp_get(p)
 #define ptwalk_p4dp_get(p)	p4dp_get(p)
 #define ptwalk_pudp_get(p)	pudp_get(p)
 #define ptwalk_pmdp_get(p)	pmdp_get(p)
 #else
-#define ptwalk_pgdp_get(p)	READ_ONCE(*(p))
 #define ptwalk_p4dp_get(p)	READ_ONCE(*(p))
 #define ptwalk_pudp_get(p)	READ_ONCE(*(p))
 #define ptwalk_pmdp_get(p)	READ_ONCE(*(p))

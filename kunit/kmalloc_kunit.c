@@ -108,7 +108,7 @@ static void ptwalk_test_kmalloc_object(struct kunit *test)
 }
 
 /*
- * The seed's 1 GiB kmalloc() experiment: not a matter of fragmentation.
+ * A 1 GiB kmalloc() is not a matter of fragmentation:
  * Anything above KMALLOC_MAX_SIZE always fails, cleanly.
  */
 static const size_t too_big[] = { KMALLOC_MAX_SIZE + 1, SZ_1G };

@@ -162,8 +162,12 @@ bool ptwalk_addr_translatable(struct mm_struct *mm, unsigned long addr)
 static void record(struct ptwalk_result *res, enum ptwalk_level level,
 		   u64 val, unsigned int index)
 {
-	if (res->folded & BIT(level))
+	if (res->folded & BIT(level)) {
+		/* Normally a re-read of the same entry; see ptwalk_arch_pmdp(). */
+		if (res->visited)
+			res->entry[res->level] = val;
 		return;
+	}
 	res->level = level;
 	res->visited |= BIT(level);
 	res->entry[level] = val;
@@ -283,7 +287,8 @@ static enum ptwalk_status walk_pte(struct mm_struct *mm,
 enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 			  struct ptwalk_result *res)
 {
-	pgd_t *pgdp, pgd;
+	struct ptwalk_pgd pgd;
+	pgd_t *pgdp;
 	p4d_t *p4dp, p4d;
 	pud_t *pudp, pud;
 	pmd_t *pmdp, pmd;
@@ -296,14 +301,14 @@ enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 		return stop(res, PTWALK_BAD_ADDRESS);
 
 	pgdp = pgd_offset(mm, addr);
-	pgd = ptwalk_pgdp_get(pgdp);
-	record(res, PTWALK_PGD, pgd_val(pgd), pgd_index(addr));
+	pgd = ptwalk_arch_read_pgd(pgdp);
+	record(res, PTWALK_PGD, pgd_val(pgd.pgd), pgd_index(addr));
 	/*
 	 * No architecture ptwalk supports maps leaves at the PGD or P4D level;
 	 * a walker that cannot decode such a leaf must not follow it either.
 	 */
-	if (!is_table(res, pgd_none(pgd), pgd_present(pgd), false,
-		      pgd_leaf(pgd) || pgd_bad(pgd)))
+	if (!is_table(res, pgd_none(pgd.pgd), pgd_present(pgd.pgd), false,
+		      pgd_leaf(pgd.pgd) || pgd_bad(pgd.pgd)))
 		return res->status;
 
 	p4dp = p4d_offset(pgdp, addr);
@@ -324,7 +329,7 @@ enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 		return end_upper(res, PTWALK_PUD, ptwalk_pud_pfn(pud));
 	}
 
-	pmdp = pmd_offset(pudp, addr);
+	pmdp = ptwalk_arch_pmdp(pmd_offset(pudp, addr), addr);
 	pmd = ptwalk_pmdp_get(pmdp);
 	record(res, PTWALK_PMD, pmd_val(pmd), pmd_index(addr));
 	if (!is_table(res, pmd_none(pmd), pmd_present(pmd), pmd_leaf(pmd),
@@ -332,7 +337,9 @@ enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 		if (res->status == PTWALK_MAPPED)
 			res->leaf_bits_known =
 				ptwalk_pmd_leaf_bits(pmd, &res->leaf_bits);
-		return end_upper(res, PTWALK_PMD, pmd_pfn(pmd));
+		return res->status == PTWALK_MAPPED ?
+			leaf(res, ptwalk_arch_pmd_leaf_shift(pmd),
+			     ptwalk_arch_pmd_leaf_pfn(pmd)) : res->status;
 	}
 
 	return walk_pte(mm, res, pmdp);

@@ -148,6 +148,110 @@ static inline unsigned int ptwalk_arch_pte_leaf_shift(pte_t pte)
 	return PAGE_SHIFT;
 }
 
+/*
+ * 32-bit arm without LPAE: Linux's 2 MiB "pmd" (folded into the pgd) is a
+ * pair of 1 MiB hardware entries, and pgd_t is that pair as an array,
+ * which cannot be copied. A pair is two sections (or a supersection's
+ * copies), or two coarse tables that pte_offset_kernel() finds through the
+ * first entry. arch/arm/mm/dump.c reads the pair the same way.
+ */
+#if defined(CONFIG_ARM) && !defined(CONFIG_ARM_LPAE)
+#define PTWALK_ARCH_SECTION_PAIRS	1
+#else
+#define PTWALK_ARCH_SECTION_PAIRS	0
+#endif
+
+/**
+ * struct ptwalk_pgd - a PGD entry as a value
+ * @pgd: the entry
+ *
+ * Wrapped in a structure, a pgd_t copies on every architecture, the array
+ * of 32-bit arm included (and its 6.12 pgdp_get() misspells its parameter).
+ */
+struct ptwalk_pgd {
+	pgd_t pgd;
+};
+
+/**
+ * ptwalk_arch_read_pgd() - read a PGD entry once
+ * @pgdp: the entry
+ *
+ * Return: its value.
+ */
+static inline struct ptwalk_pgd ptwalk_arch_read_pgd(pgd_t *pgdp)
+{
+	return READ_ONCE(*(struct ptwalk_pgd *)pgdp);
+}
+
+/**
+ * ptwalk_arch_pmdp() - the PMD entry the MMU reads for @addr
+ * @pmdp: pmd_offset() of @addr
+ * @addr: the address
+ *
+ * Return: @pmdp, or on 32-bit arm without LPAE the entry of the pair that
+ * maps @addr's MiB.
+ */
+static inline pmd_t *ptwalk_arch_pmdp(pmd_t *pmdp, unsigned long addr)
+{
+#if PTWALK_ARCH_SECTION_PAIRS
+	return pmdp + ((addr >> SECTION_SHIFT) & 1);
+#else
+	return pmdp;
+#endif
+}
+
+/**
+ * ptwalk_arch_pmd_leaf_shift() - log2 of the bytes a PMD leaf maps
+ * @pmd: a present PMD leaf
+ *
+ * Return: PMD_SHIFT; on 32-bit arm without LPAE, that of the hardware
+ * entry: a 1 MiB section or a 16 MiB supersection.
+ */
+static inline unsigned int ptwalk_arch_pmd_leaf_shift(pmd_t pmd)
+{
+#if PTWALK_ARCH_SECTION_PAIRS
+	return pmd_val(pmd) & PMD_SECT_SUPER ? SUPERSECTION_SHIFT : SECTION_SHIFT;
+#else
+	return PMD_SHIFT;
+#endif
+}
+
+/**
+ * ptwalk_arch_pmd_leaf_pfn() - the first PFN a PMD leaf maps
+ * @pmd: a present PMD leaf
+ *
+ * Return: pmd_pfn(); on 32-bit arm without LPAE the section's base address
+ * bits alone: arm's pmd_pfn() keeps the bits below them (TEX, S, nG, ...),
+ * which ptwalk_leaves proves.
+ */
+static inline unsigned long ptwalk_arch_pmd_leaf_pfn(pmd_t pmd)
+{
+#if PTWALK_ARCH_SECTION_PAIRS
+	u32 base = pmd_val(pmd) & (pmd_val(pmd) & PMD_SECT_SUPER ?
+				   SUPERSECTION_MASK : SECTION_MASK);
+
+	return __phys_to_pfn(base);
+#else
+	return pmd_pfn(pmd);
+#endif
+}
+
+/**
+ * ptwalk_arch_level_leaf_size() - the bytes an ordinary leaf of a level maps
+ * @level: the level, as the kernel's generic page walker names it
+ *
+ * Return: 1 << ptwalk_level_shift(@level); a section (1 MiB) for the PMD of
+ * 32-bit arm without LPAE.
+ */
+static inline unsigned long ptwalk_arch_level_leaf_size(enum ptwalk_level level)
+{
+#if PTWALK_ARCH_SECTION_PAIRS
+	if (level == PTWALK_PMD)
+		return SECTION_SIZE;
+#endif
+	return 1UL << ptwalk_level_shift(level);
+}
+
 /**
  * ptwalk_arch_p4d_index() - the slot of @addr in its p4d table
  * @addr: the address

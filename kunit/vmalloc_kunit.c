@@ -86,14 +86,18 @@ static void ptwalk_test_vzalloc_zeroed(struct kunit *test)
 }
 
 /*
- * The seed's 1 GiB vmalloc(): it needs no contiguous physical memory, only
- * enough free pages.
+ * A 1 GiB vmalloc(): it needs no contiguous physical memory, only enough
+ * free pages and virtual space.
  */
 static void ptwalk_test_vmalloc_1g(struct kunit *test)
 {
 	unsigned long avail = si_mem_available() << (PAGE_SHIFT - 10);
 	void *p;
 
+	/* 32-bit kernels have a vmalloc area of about 128 MiB. */
+	if (VMALLOC_END - VMALLOC_START < SZ_1G)
+		ptwalk_skip(test, "the vmalloc area is %lu MiB",
+			    (VMALLOC_END - VMALLOC_START) >> 20);
 	if (avail < (SZ_1G + SZ_256M) >> 10)
 		ptwalk_skip(test,
 			    "needs 1280 MiB available, have %lu MiB (run under QEMU with -m 2G or more)",

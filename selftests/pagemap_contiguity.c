@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The seed report's two modes, as a report with only guaranteed assertions:
+ * Physical contiguity in two modes, reported, with only guaranteed assertions:
  * many small calloc()s ("4 KiB mode") against one large region touched page
  * by page ("1 GiB mode"), plus a THP region.
  *
@@ -152,7 +152,7 @@ static ssize_t present_pfns(int fd, uintptr_t start, size_t len, uint64_t *pfn)
 	return got < 0 ? got : (ssize_t)n;
 }
 
-/* The seed's 4 KiB mode: thousands of page-sized calloc()s, each written. */
+/* 4 KiB mode: thousands of page-sized calloc()s, each written. */
 TEST_F(contig, small_callocs)
 {
 	const size_t ps = page_size();
@@ -197,7 +197,7 @@ TEST_F(contig, small_callocs)
 		SKIP(return, "presence checked; PFNs need CAP_SYS_ADMIN");
 }
 
-/* The seed's 1 GiB mode: one region, base pages, touched page by page. */
+/* 1 GiB mode: one region, base pages, touched page by page. */
 TEST_F(contig, one_region)
 {
 	const size_t ps = page_size(), npages = REGION_SIZE / ps;

@@ -5,9 +5,9 @@
  * a page of its own; MADV_DONTNEED takes pages away again; MAP_POPULATE,
  * MADV_POPULATE_WRITE and mlock() fault pages in without a touch.
  *
- * Each test runs on a small region and, as in the seed report's "1 GiB
- * mode", on a 1 GiB one. THP is turned off for the regions (MADV_NOHUGEPAGE)
- * so that one touch maps exactly one base page.
+ * Each test runs on a small region and on a 1 GiB one. THP is turned off
+ * for the regions (MADV_NOHUGEPAGE) so that one touch maps exactly one base
+ * page.
  */
 #include <errno.h>
 #include <fcntl.h>

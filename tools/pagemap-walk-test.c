@@ -424,7 +424,7 @@ FIXTURE_VARIANT_ADD(demo, region_1g) {
 FIXTURE_SETUP(demo) {}
 FIXTURE_TEARDOWN(demo) {}
 
-/* The seed's experiment: runs cleanly and reports demand paging. */
+/* --demo: runs cleanly and reports demand paging. */
 TEST_F_TIMEOUT(demo, reports_demand_paging, 120)
 {
 	ASSERT_EQ(0, run_tool(variant->args, self->out, sizeof(self->out),

@@ -565,7 +565,7 @@ static int cmp_ptr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One mode of the seed's experiment, measured. */
+/* One mode of --demo (page-sized callocs or one region), measured. */
 struct demo {
 	const char *mode;
 	double raw_ms;		/* one pread of all the entries, for scale */
