@@ -166,7 +166,8 @@ static void ptwalk_test_direct_map_leaf(struct kunit *test)
 			    ptwalk_level_name(*level), size >> 10);
 
 	kunit_info(test, "direct map %s leaf of %lu KiB at %#lx, entry %#llx\n",
-		   ptwalk_level_name(*level), size >> 10, f.addr, f.entry);
+		   ptwalk_level_name(*level),
+		   ptwalk_arch_level_leaf_size(*level) >> 10, f.addr, f.entry);
 	check_in_leaf(test, &f, f.addr);
 	check_in_leaf(test, &f, f.addr + size / 2 + 123);
 	check_in_leaf(test, &f, f.addr + size - 1);

@@ -238,15 +238,16 @@ static inline unsigned long ptwalk_arch_pmd_leaf_pfn(pmd_t pmd)
 
 /**
  * ptwalk_arch_level_leaf_size() - the bytes an ordinary leaf of a level maps
- * @level: the level, as the kernel's generic page walker names it
+ * @level: the level, as the kernel's generic page walker or ptwalk names it
  *
  * Return: 1 << ptwalk_level_shift(@level); a section (1 MiB) for the PMD of
- * 32-bit arm without LPAE.
+ * 32-bit arm without LPAE, and for the levels above it into which it folds.
  */
 static inline unsigned long ptwalk_arch_level_leaf_size(enum ptwalk_level level)
 {
 #if PTWALK_ARCH_SECTION_PAIRS
-	if (level == PTWALK_PMD)
+	/* The pmd is folded into the pgd, which holds its leaves. */
+	if (level <= PTWALK_PMD)
 		return SECTION_SIZE;
 #endif
 	return 1UL << ptwalk_level_shift(level);
@@ -295,6 +296,14 @@ static inline bool ptwalk_arch_ref_leaf_size(unsigned long addr,
 	return false;
 #endif
 }
+
+/*
+ * Whether nothing is mapped just past VMALLOC_END. 32-bit arm leaves that
+ * space to platforms' static mappings (Documentation/arch/arm/memory.rst;
+ * seen: a section at 0xff800000 on QEMU's virt machine); riscv64 puts the
+ * direct map there, which walker_kunit.c finds by itself.
+ */
+#define PTWALK_ARCH_HOLE_AFTER_VMALLOC	(!IS_ENABLED(CONFIG_ARM))
 
 /*
  * Whether init_mm's page tables hold the direct map: UML runs the kernel as
