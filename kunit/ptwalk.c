@@ -220,11 +220,10 @@ static bool is_table(struct ptwalk_result *res, bool none, bool present,
 
 /* The walk ended at an upper level: fill in the leaf, if it was one. */
 static enum ptwalk_status end_upper(struct ptwalk_result *res,
-				    enum ptwalk_level level,
-				    unsigned long leaf_pfn)
+				    unsigned int shift, unsigned long leaf_pfn)
 {
-	return res->status == PTWALK_MAPPED ?
-		leaf(res, ptwalk_level_shift(level), leaf_pfn) : res->status;
+	return res->status == PTWALK_MAPPED ? leaf(res, shift, leaf_pfn) :
+					      res->status;
 }
 
 static enum ptwalk_status walk_pte(struct mm_struct *mm,
@@ -326,7 +325,7 @@ enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 		if (res->status == PTWALK_MAPPED)
 			res->leaf_bits_known =
 				ptwalk_pud_leaf_bits(pud, &res->leaf_bits);
-		return end_upper(res, PTWALK_PUD, ptwalk_pud_pfn(pud));
+		return end_upper(res, PUD_SHIFT, ptwalk_pud_pfn(pud));
 	}
 
 	pmdp = ptwalk_arch_pmdp(pmd_offset(pudp, addr), addr);
@@ -337,9 +336,8 @@ enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 		if (res->status == PTWALK_MAPPED)
 			res->leaf_bits_known =
 				ptwalk_pmd_leaf_bits(pmd, &res->leaf_bits);
-		return res->status == PTWALK_MAPPED ?
-			leaf(res, ptwalk_arch_pmd_leaf_shift(pmd),
-			     ptwalk_arch_pmd_leaf_pfn(pmd)) : res->status;
+		return end_upper(res, ptwalk_arch_pmd_leaf_shift(pmd),
+				 ptwalk_arch_pmd_leaf_pfn(pmd));
 	}
 
 	return walk_pte(mm, res, pmdp);
