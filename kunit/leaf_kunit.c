@@ -157,17 +157,17 @@ static void ptwalk_test_direct_map_leaf(struct kunit *test)
 	const enum ptwalk_level *level = test->param_value;
 	struct found_leaf f = { .level = *level };
 	unsigned long size = 1UL << ptwalk_level_shift(*level);
+	unsigned long leaf_size = ptwalk_arch_level_leaf_size(*level);
 	unsigned long ref_size;
 
 	ptwalk_require_direct_map(test);
 	find_direct_map_leaf(&f);
 	if (!f.found)
 		ptwalk_skip(test, "no %s leaf maps the direct map on this boot (%lu KiB leaves)",
-			    ptwalk_level_name(*level), size >> 10);
+			    ptwalk_level_name(*level), leaf_size >> 10);
 
 	kunit_info(test, "direct map %s leaf of %lu KiB at %#lx, entry %#llx\n",
-		   ptwalk_level_name(*level),
-		   ptwalk_arch_level_leaf_size(*level) >> 10, f.addr, f.entry);
+		   ptwalk_level_name(*level), leaf_size >> 10, f.addr, f.entry);
 	check_in_leaf(test, &f, f.addr);
 	check_in_leaf(test, &f, f.addr + size / 2 + 123);
 	check_in_leaf(test, &f, f.addr + size - 1);

@@ -163,9 +163,12 @@ static void record(struct ptwalk_result *res, enum ptwalk_level level,
 		   u64 val, unsigned int index)
 {
 	if (res->folded & BIT(level)) {
-		/* Normally a re-read of the same entry; see ptwalk_arch_pmdp(). */
-		if (res->visited)
-			res->entry[res->level] = val;
+		/*
+		 * The PGD is never folded, so res->level already names the
+		 * holding level. Normally this re-reads its entry; on 32-bit
+		 * arm it is the pair's entry for the address (ptwalk_arch_pmdp()).
+		 */
+		res->entry[res->level] = val;
 		return;
 	}
 	res->level = level;
