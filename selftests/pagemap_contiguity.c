@@ -6,8 +6,8 @@
  *
  * Asserted, because the kernel guarantees it: one mmap() is one virtually
  * contiguous mapping; every touched page is present on a frame no other
- * page of ours uses; a PMD-mapped THP is 512 consecutive frames from a
- * 512-aligned one. Measured and printed, never asserted, because nothing
+ * page of ours uses; a PMD-mapped THP is one run of consecutive frames,
+ * as many as a PMD maps base pages, from a frame aligned to that count. Measured and printed, never asserted, because nothing
  * promises it: how many physically contiguous runs the pages form.
  */
 #include <errno.h>
@@ -24,8 +24,7 @@
 
 #define NR_CALLOCS	4096
 #define REGION_SIZE	(1UL << 30)
-#define THP_REGION	(64UL << 20)
-#define PMD_PAGES	512
+#define THP_PMDS	8	/* PMD-sized chunks in the THP region */
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -238,10 +237,11 @@ TEST_F(contig, one_region)
 		SKIP(return, "presence checked; PFNs need CAP_SYS_ADMIN");
 }
 
-/* A THP region: every THP is one aligned run of 512 frames. */
+/* A THP region: every THP is one aligned run of a PMD's frames. */
 TEST_F(contig, thp_region)
 {
-	const size_t ps = page_size(), npages = THP_REGION / ps;
+	const size_t ps = page_size(), size = THP_PMDS * thp_pmd_size();
+	const size_t npages = size / ps, pmd_pages = thp_pmd_size() / ps;
 	size_t i, thps = 0;
 	uint64_t *pfn, flags;
 	const char *why;
@@ -250,34 +250,32 @@ TEST_F(contig, thp_region)
 
 	if (!self->pfns)
 		SKIP(return, "PFNs need CAP_SYS_ADMIN");
-	if (ps != 4096)
-		SKIP(return, "page size %zu: THP geometry differs", ps);
-	p = thp_region(THP_REGION, &kb, &why);
+	p = thp_region(size, &kb, &why);
 	if (!p)
 		SKIP(return, "%s", why);
 
 	pfn = malloc(npages * sizeof(*pfn));
 	ASSERT_NE(NULL, pfn);
 	ASSERT_EQ((ssize_t)npages,
-		  present_pfns(self->fd, (uintptr_t)p, THP_REGION, pfn));
-	for (i = 0; i < npages; i += PMD_PAGES) {
+		  present_pfns(self->fd, (uintptr_t)p, size, pfn));
+	for (i = 0; i < npages; i += pmd_pages) {
 		size_t j;
 
 		ASSERT_EQ(0, kpageflags_get(pfn[i], &flags));
 		if (!kpf_test(flags, KPF_THP))
 			continue;
 		thps++;
-		ASSERT_EQ(0ULL, (unsigned long long)(pfn[i] % PMD_PAGES));
-		for (j = 1; j < PMD_PAGES; j++)
+		ASSERT_EQ(0ULL, (unsigned long long)(pfn[i] % pmd_pages));
+		for (j = 1; j < pmd_pages; j++)
 			ASSERT_EQ(pfn[i] + j, pfn[i + j]);
 	}
-	ksft_print_msg("thp: %zu of %zu 2 MiB chunks are THPs (AnonHugePages %ld kB)\n",
-		       thps, npages / PMD_PAGES, kb);
+	ksft_print_msg("thp: %zu of %d %zu kB chunks are THPs (AnonHugePages %ld kB)\n",
+		       thps, THP_PMDS, thp_pmd_size() >> 10, kb);
 	report_runs("thp", pfn, npages);
 	/* PMD-mapped THPs, and perhaps some the kernel already split. */
-	ASSERT_GE(thps, (size_t)kb / 2048);
+	ASSERT_GE(thps, (size_t)kb / (thp_pmd_size() >> 10));
 	free(pfn);
-	munmap(p, THP_REGION);
+	munmap(p, size);
 }
 
 TEST_HARNESS_MAIN

@@ -39,25 +39,28 @@ FIXTURE(demand) {
 };
 
 FIXTURE_VARIANT(demand) {
-	size_t size;
-	bool high;		/* map above 2^47 */
+	size_t pages;		/* of the page size */
+	size_t size;		/* or bytes */
+	bool high;		/* above the smaller VA space's top */
 };
 
-FIXTURE_VARIANT_ADD(demand, small) { .size = 64UL << 12 };
+FIXTURE_VARIANT_ADD(demand, small) { .pages = 64 };
 FIXTURE_VARIANT_ADD(demand, one_gib) { .size = 1UL << 30 };
-FIXTURE_VARIANT_ADD(demand, above_47_bits) { .size = 64UL << 12, .high = true };
+FIXTURE_VARIANT_ADD(demand, high_va) { .pages = 64, .high = true };
 
 FIXTURE_SETUP(demand)
 {
+	struct high_va high;
+
 	self->fd = pagemap_open(0);
 	ASSERT_GE(self->fd, 0);
 	self->pfns = pagemap_pfns_visible(self->fd);
-	self->size = variant->size;
+	self->size = variant->size ? variant->size : variant->pages * page_size();
 	self->npages = self->size / page_size();
 	self->stride = self->npages > MAX_TOUCHED ? self->npages / MAX_TOUCHED : 1;
 	self->skip = NULL;
 	if (variant->high)
-		self->p = mmap_high(self->size, &self->skip);
+		self->p = mmap_high(self->size, &high, &self->skip);
 	else
 		self->p = mmap(NULL, self->size, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

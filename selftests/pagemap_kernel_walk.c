@@ -624,25 +624,33 @@ out:
 }
 
 /*
- * Above the default mmap() limit (x86-64: 2^47, reachable with 5-level
- * paging only) the walk goes through a p4d table of its own.
+ * Above the smaller virtual address space's top (x86-64: 2^47, reachable
+ * with 5-level paging only): where the larger space adds a level, the walk
+ * reads a table of it.
  */
-TEST_F(kernel_walk, above_47_bits)
+TEST_F(kernel_walk, high_va)
 {
+	struct high_va hv;
+	enum kwalk_level l;
 	const char *why;
 	struct sides s;
 	char *p;
 
 	SKIP_IF_NO_WALK();
-	p = mmap_high(self->ps, &why);
+	p = mmap_high(self->ps, &hv, &why);
 	if (!p)
 		SKIP(return, "%s", why);
 	p[0] = 1;
 	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
 	ASSERT_LEAF(&s, KWALK_PTE, self->ps);
-	ASSERT_TRUE(s.walk.entry[KWALK_P4D].visited)
-		TH_LOG("%p: the walk did not read a p4d entry", p);
-	ASSERT_STREQ("table", s.walk.entry[KWALK_P4D].kind);
+	for (l = KWALK_PGD; hv.level && l < KWALK_PTE; l++) {
+		if (strcmp(kwalk_level_name(l), hv.level))
+			continue;
+		ASSERT_TRUE(s.walk.entry[l].visited)
+			TH_LOG("%p (above 2^%u): the walk did not read a %s entry",
+			       p, hv.bits, hv.level);
+		ASSERT_STREQ("table", s.walk.entry[l].kind);
+	}
 	munmap(p, self->ps);
 }
 

@@ -2,11 +2,11 @@
 /*
  * A page maps a frame of its own size: the low bits of a physical address
  * are the low bits of the virtual address. For a base page that is the
- * definition of a page frame (12 bits on x86-64); the tests here check that
- * pagemap reports a real, present frame for every kind of user memory, and
- * the stronger forms: a PMD-mapped THP (21 bits) and hugetlb pages of 2 MiB
- * (21 bits) and 1 GiB (30 bits) sit on physical frames aligned to their own
- * size, with consecutive PFNs for every base page inside.
+ * definition of a page frame (the page size's bits); the tests here check
+ * that pagemap reports a real, present frame for every kind of user memory,
+ * and the stronger forms: a PMD-mapped THP and every hugetlb page size the
+ * kernel offers sit on physical frames aligned to their own size, with
+ * consecutive PFNs for every base page inside.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,7 +20,6 @@
 #include "vm_env.h"
 
 #define MAX_PAGE	65536UL
-#define PMD_SIZE_2M	(2UL << 20)
 
 static char data_buf[3 * MAX_PAGE] = { 1 };
 static char bss_buf[3 * MAX_PAGE];
@@ -31,7 +30,8 @@ FIXTURE(base_page) {
 	int fd;
 	char *heap;
 	char *anon;
-	char *anon_high;	/* NULL: no address above 2^47 */
+	char *anon_high;	/* NULL: no address above the smaller VA space */
+	struct high_va high;
 	const char *no_high;	/* why */
 };
 
@@ -44,7 +44,7 @@ FIXTURE_VARIANT_ADD(base_page, heap) { .region = HEAP };
 FIXTURE_VARIANT_ADD(base_page, static_data) { .region = DATA };
 FIXTURE_VARIANT_ADD(base_page, static_bss) { .region = BSS };
 FIXTURE_VARIANT_ADD(base_page, anon_mmap) { .region = ANON };
-FIXTURE_VARIANT_ADD(base_page, anon_above_47_bits) { .region = ANON_HIGH };
+FIXTURE_VARIANT_ADD(base_page, anon_high_va) { .region = ANON_HIGH };
 
 FIXTURE_SETUP(base_page)
 {
@@ -55,7 +55,7 @@ FIXTURE_SETUP(base_page)
 	self->anon = mmap(NULL, 3 * MAX_PAGE, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->anon);
-	self->anon_high = mmap_high(3 * MAX_PAGE, &self->no_high);
+	self->anon_high = mmap_high(3 * MAX_PAGE, &self->high, &self->no_high);
 }
 
 FIXTURE_TEARDOWN(base_page)
@@ -104,6 +104,8 @@ TEST_F(base_page, frame_of_touched_page)
 		if (!self->anon_high)
 			SKIP(return, "%s", self->no_high);
 		base = self->anon_high;
+		ksft_print_msg("%p: above 2^%u, only with %s\n", base,
+			       self->high.bits, self->high.needs);
 		break;
 	}
 	page = (char *)(((uintptr_t)base + ps - 1) & ~(ps - 1));
@@ -156,28 +158,29 @@ static size_t first_break(const uint64_t *raw, size_t n)
 }
 
 /*
- * A THP mapped by a PMD: its 512 base pages sit on 512 consecutive frames
- * starting at a 2 MiB-aligned one, so PA and VA agree in their low 21 bits.
+ * A THP mapped by a PMD: its base pages sit on consecutive frames starting
+ * at one aligned to the PMD size, so PA and VA agree in their low bits up to
+ * the PMD size's.
  */
-TEST(thp_pmd_low_21_bits)
+TEST(thp_pmd_low_bits)
 {
-	const size_t ps = page_size(), n = PMD_SIZE_2M / ps;
-	uint64_t raw[2 * 512], flags;
+	const size_t ps = page_size(), n = thp_pmd_size() / ps;
 	int fd = pagemap_open(0);
 	size_t chunk, huge = 0;
+	uint64_t *raw, flags;
 	const char *why;
 	long kb;
 	char *p;
 
 	ASSERT_GE(fd, 0);
-	if (ps != 4096)
-		SKIP(return, "page size %zu: THP geometry differs", ps);
 	if (!pagemap_pfns_visible(fd))
 		SKIP(return, "PFNs need CAP_SYS_ADMIN");
-	p = thp_region(2 * PMD_SIZE_2M, &kb, &why);
+	p = thp_region(2 * thp_pmd_size(), &kb, &why);
 	if (!p)
 		SKIP(return, "%s", why);
 
+	raw = calloc(2 * n, sizeof(*raw));
+	ASSERT_NE(NULL, raw);
 	ASSERT_EQ((ssize_t)(2 * n), pagemap_read(fd, (uintptr_t)p, 2 * n, raw));
 	for (chunk = 0; chunk < 2; chunk++) {
 		struct pm_entry head = pagemap_decode(raw[chunk * n]);
@@ -191,32 +194,29 @@ TEST(thp_pmd_low_21_bits)
 			       (unsigned long long)head.pfn);
 	}
 	/* PMD-mapped THPs, and perhaps some the kernel already split. */
-	ASSERT_GE(huge, (size_t)kb / 2048);
-	munmap(p, 2 * PMD_SIZE_2M);
+	ASSERT_GE(huge, (size_t)kb / (thp_pmd_size() >> 10));
+	free(raw);
+	munmap(p, 2 * thp_pmd_size());
 	close(fd);
 }
 
 FIXTURE(hugetlb) {
 	int fd;
+	unsigned long size_kb;
 	struct hugetlb_pool pool;
 	char *p;
 	const char *skip;
 };
 
+/* The hugetlb sizes of /sys/kernel/mm/hugepages, smallest first. */
 FIXTURE_VARIANT(hugetlb) {
-	unsigned long size_kb;
-	int mmap_flag;
+	unsigned int nth;
 };
 
-FIXTURE_VARIANT_ADD(hugetlb, 2m) {
-	.size_kb = 2048,
-	.mmap_flag = MAP_HUGE_2MB,
-};
-
-FIXTURE_VARIANT_ADD(hugetlb, 1g) {
-	.size_kb = 1048576,
-	.mmap_flag = MAP_HUGE_1GB,
-};
+FIXTURE_VARIANT_ADD(hugetlb, smallest) { .nth = 0 };
+FIXTURE_VARIANT_ADD(hugetlb, second) { .nth = 1 };
+FIXTURE_VARIANT_ADD(hugetlb, third) { .nth = 2 };
+FIXTURE_VARIANT_ADD(hugetlb, fourth) { .nth = 3 };
 
 /*
  * Skips are decided here and taken in the test body, which works with the
@@ -224,19 +224,24 @@ FIXTURE_VARIANT_ADD(hugetlb, 1g) {
  */
 FIXTURE_SETUP(hugetlb)
 {
-	size_t size = variant->size_kb << 10;
 	int ret;
 
 	self->p = MAP_FAILED;
 	self->skip = NULL;
+	self->pool.old_nr = -1;		/* nothing to restore */
 	self->fd = pagemap_open(0);
 	ASSERT_GE(self->fd, 0);
+	self->size_kb = hugetlb_size_kb(variant->nth);
+	if (!self->size_kb) {
+		self->skip = "the kernel has fewer hugetlb page sizes";
+		return;
+	}
 	if (!pagemap_pfns_visible(self->fd)) {
 		self->skip = "PFNs need CAP_SYS_ADMIN";
 		return;
 	}
 
-	ret = hugetlb_reserve(&self->pool, variant->size_kb, 1);
+	ret = hugetlb_reserve(&self->pool, self->size_kb, 1);
 	if (ret == -ENOENT)
 		self->skip = "the kernel has no hugetlb pages of this size";
 	else if (ret == -EPERM || ret == -EACCES)
@@ -246,9 +251,10 @@ FIXTURE_SETUP(hugetlb)
 	if (ret)
 		return;
 
-	self->p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	self->p = mmap(NULL, self->size_kb << 10, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
-		       variant->mmap_flag, -1, 0);
+		       (__builtin_ctzl(self->size_kb << 10) << MAP_HUGE_SHIFT),
+		       -1, 0);
 	if (self->p == MAP_FAILED)
 		self->skip = "mmap(MAP_HUGETLB) failed although a page is free";
 }
@@ -256,7 +262,7 @@ FIXTURE_SETUP(hugetlb)
 FIXTURE_TEARDOWN(hugetlb)
 {
 	if (self->p != MAP_FAILED)
-		munmap(self->p, variant->size_kb << 10);
+		munmap(self->p, self->size_kb << 10);
 	hugetlb_restore(&self->pool);
 	close(self->fd);
 }
@@ -264,7 +270,7 @@ FIXTURE_TEARDOWN(hugetlb)
 /* All base pages of the huge page on consecutive, size-aligned frames. */
 TEST_F(hugetlb, low_bits)
 {
-	const size_t n = (variant->size_kb << 10) / page_size();
+	const size_t n = (self->size_kb << 10) / page_size();
 	uint64_t *raw;
 	size_t bad;
 

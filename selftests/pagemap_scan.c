@@ -48,7 +48,6 @@ struct pm_scan_arg {
 
 #define CATEGORIES	(PAGE_IS_PRESENT | PAGE_IS_PFNZERO | PAGE_IS_HUGE)
 #define NPAGES		16
-#define THP_SIZE	(4UL << 20)
 
 /*
  * Scan [p, p + npages pages) and spread the categories of the returned
@@ -171,7 +170,8 @@ TEST_F(scan, present_and_pfnzero_agree)
 /* HUGE marks exactly the pages of PMD-mapped THPs. */
 TEST_F(scan, huge_agrees)
 {
-	const size_t ps = page_size(), npages = THP_SIZE / ps;
+	const size_t ps = page_size(), size = 2 * thp_pmd_size();
+	const size_t npages = size / ps;
 	uint64_t *cat, *raw, flags;
 	size_t i, huge = 0;
 	const char *why;
@@ -180,7 +180,7 @@ TEST_F(scan, huge_agrees)
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	p = thp_region(THP_SIZE, &kb, &why);
+	p = thp_region(size, &kb, &why);
 	if (!p)
 		SKIP(return, "%s", why);
 
@@ -202,7 +202,7 @@ TEST_F(scan, huge_agrees)
 	ASSERT_EQ((size_t)kb * 1024 / ps, huge);
 	free(raw);
 	free(cat);
-	munmap(p, THP_SIZE);
+	munmap(p, size);
 }
 
 TEST_HARNESS_MAIN

@@ -15,6 +15,8 @@
 
 #include "vm_env.h"
 
+#define THP_DIR	"/sys/kernel/mm/transparent_hugepage"
+
 static int read_file(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -49,7 +51,7 @@ enum thp_mode thp_mode(void)
 {
 	char buf[128];
 
-	if (read_file("/sys/kernel/mm/transparent_hugepage/enabled", buf,
+	if (read_file(THP_DIR "/enabled", buf,
 		      sizeof(buf)))
 		return THP_UNSUPPORTED;
 	if (strstr(buf, "[always]"))
@@ -72,27 +74,42 @@ static const char *thp_mode_name(enum thp_mode mode)
 }
 
 /*
+ * The size of a PMD-mapped THP (hpage_pmd_size: 2 MiB with 4 KiB pages,
+ * 32 MiB with 16 KiB, 512 MiB with 64 KiB), or 0 without THP support.
+ */
+size_t thp_pmd_size(void)
+{
+	char buf[32];
+
+	if (read_file(THP_DIR "/hpage_pmd_size",
+		      buf, sizeof(buf)))
+		return 0;
+	return strtoul(buf, NULL, 10);
+}
+
+/*
  * Is the PMD size the only THP size in use? Since 6.8 anonymous THPs can
  * also be smaller (mTHP, hugepages-<size>kB/enabled); those are not
- * aligned to 2 MiB and are not what the PMD tests look for.
+ * aligned to the PMD size and are not what the PMD tests look for.
  */
 bool thp_only_pmd_size(void)
 {
-	const char *top = "/sys/kernel/mm/transparent_hugepage";
 	bool inherit_on = thp_mode() >= THP_MADVISE;
-	char path[320], buf[128];
+	char path[320], buf[128], pmd_name[32];
 	struct dirent *d;
 	bool only = true;
 	DIR *dir;
 
-	dir = opendir(top);
+	snprintf(pmd_name, sizeof(pmd_name), "hugepages-%zukB",
+		 thp_pmd_size() >> 10);
+	dir = opendir(THP_DIR);
 	if (!dir)
 		return true;
 	while ((d = readdir(dir)) && only) {
 		if (strncmp(d->d_name, "hugepages-", 10) ||
-		    !strcmp(d->d_name, "hugepages-2048kB"))
+		    !strcmp(d->d_name, pmd_name))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/enabled", top, d->d_name);
+		snprintf(path, sizeof(path), THP_DIR "/%s/enabled", d->d_name);
 		if (read_file(path, buf, sizeof(buf)))
 			continue;
 		only = !strstr(buf, "[always]") && !strstr(buf, "[madvise]") &&
@@ -107,7 +124,7 @@ bool thp_huge_zero_page(void)
 {
 	char buf[8];
 
-	return !read_file("/sys/kernel/mm/transparent_hugepage/use_zero_page",
+	return !read_file(THP_DIR "/use_zero_page",
 			  buf, sizeof(buf)) && buf[0] == '1';
 }
 
@@ -118,6 +135,17 @@ bool have_swap(void)
 
 	return !read_file("/proc/swaps", buf, sizeof(buf)) &&
 	       strchr(buf, '\n') && strchr(buf, '\n')[1];
+}
+
+/* MemAvailable of /proc/meminfo in kB, or 0 where it cannot be read. */
+static unsigned long mem_available_kb(void)
+{
+	char buf[4096], *line;
+
+	if (read_file("/proc/meminfo", buf, sizeof(buf)))
+		return 0;
+	line = strstr(buf, "MemAvailable:");
+	return line ? strtoul(line + strlen("MemAvailable:"), NULL, 10) : 0;
 }
 
 /*
@@ -171,7 +199,7 @@ void *mmap_aligned(size_t size, size_t align, int prot, int flags)
 }
 
 /*
- * A written, 2 MiB-aligned anonymous region of @size bytes with
+ * A written anonymous region of @size bytes, aligned to the PMD size, with
  * MADV_HUGEPAGE, holding at least one PMD-mapped THP. Returns it, with
  * its AnonHugePages in @huge_kb; or NULL, with in @why the reason THPs
  * cannot be tested here.
@@ -189,10 +217,16 @@ void *thp_region(size_t size, long *huge_kb, const char **why)
 		return NULL;
 	}
 	if (!thp_only_pmd_size()) {
-		*why = "THP sizes other than 2 MiB (mTHP) are enabled";
+		*why = "THP sizes other than the PMD size (mTHP) are enabled";
 		return NULL;
 	}
-	p = mmap_aligned(size, 2UL << 20, PROT_READ | PROT_WRITE,
+	if ((size >> 10) > mem_available_kb() / 2) {
+		snprintf(reason, sizeof(reason), "%zu MiB of THPs: half of MemAvailable is less",
+			 size >> 20);
+		*why = reason;
+		return NULL;
+	}
+	p = mmap_aligned(size, thp_pmd_size(), PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS);
 	if (!p || madvise(p, size, MADV_HUGEPAGE)) {
 		*why = "no MADV_HUGEPAGE region";
@@ -211,35 +245,59 @@ void *thp_region(size_t size, long *huge_kb, const char **why)
 }
 
 /*
- * x86-64 places mappings below 2^47 unless asked for higher addresses, which
- * exist with 5-level paging only (Documentation/arch/x86/x86_64/5level-paging.rst).
+ * User addresses that exist only where the architecture's larger virtual
+ * address space is in use, highest first: mmap() gives them only when its
+ * hint is above the smaller space's top. The level named is the one the
+ * larger space adds above the smaller one's top table (none where it only
+ * widens the top table, as arm64's 52-bit VA does with 16 and 64 KiB pages).
+ * Documentation/arch/x86/x86_64/5level-paging.rst, arch/arm64/memory.rst,
+ * arch/riscv/vm-layout.rst.
  */
-#define DEFAULT_MMAP_LIMIT	(1UL << 47)
-#define HIGH_HINT		(1UL << 50)
+static const struct high_va high_vas[] = {
+#if defined(__x86_64__)
+	{ 47, "5-level paging (LA57)", "p4d" },
+#elif defined(__aarch64__)
+	{ 48, "52-bit VA", NULL },
+#elif defined(__riscv) && __riscv_xlen == 64
+	{ 47, "Sv57", "p4d" },
+	{ 38, "Sv48", "pud" },
+#endif
+	{ 0, NULL, NULL }
+};
 
 /*
- * An anonymous private mapping of @size bytes above the default mmap()
- * limit; NULL, with the reason in @why, where the kernel has no such
- * addresses.
+ * An anonymous private mapping of @size bytes above the top of the smaller
+ * virtual address space, as high as the boot allows, described in @hv; or
+ * NULL, with the reason in @why, where the kernel has no such addresses.
  */
-void *mmap_high(size_t size, const char **why)
+void *mmap_high(size_t size, struct high_va *hv, const char **why)
 {
-	void *p = mmap((void *)HIGH_HINT, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	static char reason[96];
+	const struct high_va *h;
 
-	if (p == MAP_FAILED) {
-		*why = "mmap() above 2^47 failed";
+	if (!high_vas[0].bits) {
+		*why = "no user addresses beyond the default ones on this architecture";
 		return NULL;
 	}
-	if ((uintptr_t)p < DEFAULT_MMAP_LIMIT) {
+	for (h = high_vas; h->bits; h++) {
+		uintptr_t low = 1UL << h->bits;
+		void *p = mmap((void *)(low << 1), size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (p == MAP_FAILED)
+			continue;
+		if ((uintptr_t)p >= low) {
+			*hv = *h;
+			return p;
+		}
 		munmap(p, size);
-		*why = "no address above 2^47: 5-level paging not in use";
-		return NULL;
 	}
-	return p;
+	h--;
+	snprintf(reason, sizeof(reason), "no user address above 2^%u: %s not in use",
+		 h->bits, h->needs);
+	*why = reason;
+	return NULL;
 }
-
-#define THP_DIR	"/sys/kernel/mm/transparent_hugepage"
 
 static void mthp_path(char *buf, size_t len, unsigned long size_kb)
 {
@@ -253,14 +311,13 @@ static void mthp_path(char *buf, size_t len, unsigned long size_kb)
  */
 static unsigned long smallest_mthp_kb(void)
 {
-	unsigned long kb, best = 0, pmd_kb;
-	char buf[32], path[128];
+	unsigned long kb, best = 0, pmd_kb = thp_pmd_size() >> 10;
+	char path[128];
 	struct dirent *d;
 	DIR *dir;
 
-	if (read_file(THP_DIR "/hpage_pmd_size", buf, sizeof(buf)))
+	if (!pmd_kb)
 		return 0;
-	pmd_kb = strtoul(buf, NULL, 10) >> 10;
 	dir = opendir(THP_DIR);
 	if (!dir)
 		return 0;
@@ -338,6 +395,30 @@ static long pool_read(unsigned long size_kb, const char *file)
  * back. Returns 0, -ENOENT (no such page size), -EPERM (cannot raise the
  * pool) or -ENOMEM (the kernel could not find the memory).
  */
+/*
+ * The @nth smallest hugetlb page size in kB (0: the smallest) of those the
+ * kernel offers (/sys/kernel/mm/hugepages), or 0 where it has fewer.
+ */
+unsigned long hugetlb_size_kb(unsigned int nth)
+{
+	unsigned long kb, sizes[16];
+	unsigned int n = 0, i;
+	struct dirent *d;
+	DIR *dir;
+
+	dir = opendir("/sys/kernel/mm/hugepages");
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir)) && n < sizeof(sizes) / sizeof(sizes[0]))
+		if (sscanf(d->d_name, "hugepages-%lukB", &kb) == 1) {
+			for (i = n++; i && sizes[i - 1] > kb; i--)
+				sizes[i] = sizes[i - 1];
+			sizes[i] = kb;
+		}
+	closedir(dir);
+	return nth < n ? sizes[nth] : 0;
+}
+
 int hugetlb_reserve(struct hugetlb_pool *pool, unsigned long size_kb,
 		    unsigned long count)
 {

@@ -19,6 +19,7 @@ enum thp_mode {
 };
 
 enum thp_mode thp_mode(void);
+size_t thp_pmd_size(void);
 bool thp_only_pmd_size(void);
 bool thp_huge_zero_page(void);
 bool have_swap(void);
@@ -26,7 +27,14 @@ long smaps_field_kb(const void *addr, const char *field);
 void *mmap_aligned(size_t size, size_t align, int prot, int flags);
 void *thp_region(size_t size, long *huge_kb, const char **why);
 
-void *mmap_high(size_t size, const char **why);
+/* The top of a smaller virtual address space, and what lies above it. */
+struct high_va {
+	unsigned int bits;	/* addresses from 2^bits up */
+	const char *needs;	/* exist only with this */
+	const char *level;	/* the level they add ("p4d"), or NULL */
+};
+
+void *mmap_high(size_t size, struct high_va *hv, const char **why);
 
 /* An anonymous THP size below the PMD size (mTHP) turned on for a test. */
 struct mthp_setting {
@@ -43,6 +51,7 @@ struct hugetlb_pool {
 	long old_nr;		/* -1: not changed */
 };
 
+unsigned long hugetlb_size_kb(unsigned int nth);
 int hugetlb_reserve(struct hugetlb_pool *pool, unsigned long size_kb,
 		    unsigned long count);
 void hugetlb_restore(struct hugetlb_pool *pool);
