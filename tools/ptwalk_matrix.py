@@ -36,7 +36,14 @@ class QemuParams:
 class Arch:
 	name: str
 	packages: Tuple[str, ...]
-	cross_compile: str = ''
+	cross_compile: str = ''		# CROSS_COMPILE of the kernel build
+	debian_arch: str = ''		# of the guest's user space; '': the host's
+	user_cross_compile: str = ''	# of its programs, where not cross_compile
+
+	@property
+	def user_prefix(self) -> str:
+		"""CROSS_COMPILE of the guest's static programs."""
+		return self.user_cross_compile or self.cross_compile
 
 
 @dataclass(frozen=True)
@@ -174,9 +181,11 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 
 	arches = {}
 	for name, t in doc.get('arch', {}).items():
-		_check_keys(t, ('packages', 'cross_compile'), f'arch.{name}')
+		_check_keys(t, ('packages', 'cross_compile', 'debian_arch', 'user_cross_compile'),
+			    f'arch.{name}')
 		arches[name] = Arch(name, _strs(t, 'packages', f'arch.{name}'),
-				    t.get('cross_compile', ''))
+				    t.get('cross_compile', ''), t.get('debian_arch', ''),
+				    t.get('user_cross_compile', ''))
 
 	builds = {}
 	for name, t in doc.get('build', {}).items():

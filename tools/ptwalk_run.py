@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
-from ptwalk_matrix import Cell, Geometry, QemuParams
+from ptwalk_matrix import Arch, Cell, Geometry, QemuParams
 from ptwalk_results import (PASS, FAIL, Case, Outcome, build_error, guest_outcome,
 			    kunit_outcome, selftests_outcome, tap_of_console)
 from ptwalk_tree import (PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, cache_dir,
@@ -46,7 +46,7 @@ class Context:
 	builds: Dict[str, Optional[str]] = field(default_factory=dict)
 	# build dir -> seconds its build took, until a cell's time includes it
 	build_seconds: Dict[str, float] = field(default_factory=dict)
-	# tree name -> staged selftests (root of the initramfs), this run
+	# tree and user-space arch -> staged selftests (initramfs root), this run
 	stages: Dict[str, str] = field(default_factory=dict)
 
 	def path(self, name: str) -> str:
@@ -156,25 +156,36 @@ def kunit_exec(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
 
 # ---- the selftests guest ---------------------------------------------------
 
-def stage_selftests(ctx: Context, tree: Tree) -> str:
-	"""The selftests built statically and installed with the tree's runner,
-	once per tree and run: they depend on the tree, not on the kernel."""
-	if tree.name in ctx.stages:
-		return ctx.stages[tree.name]
-	ctx.packages.ensure(PACKAGE_GROUPS['selftests'] + PACKAGE_GROUPS['guest'])
-	stage = os.path.join(cache_dir(), 'guest', tree.name)
+def stage_selftests(ctx: Context, tree: Tree, arch: Arch) -> str:
+	"""The selftests built statically for @arch's user space and installed
+	with the tree's runner, once per tree, architecture and run: they depend
+	on the tree, not on the kernel."""
+	name = f'{tree.name}-{arch.debian_arch or "host"}'
+	if name in ctx.stages:
+		return ctx.stages[name]
+	ctx.packages.ensure(PACKAGE_GROUPS['selftests'] + arch.packages)
+	stage = os.path.join(cache_dir(), 'guest', name)
 	shutil.rmtree(stage, ignore_errors=True)
 	os.makedirs(stage)
 	root = os.path.join(stage, 'root')
-	log = ctx.path(f'guest-build-{tree.kver}.log')
+	log = ctx.path(f'guest-build-{name}.log')
 	rc = _run_logged(['make', '-C', tree.selftests, 'TARGETS=ptwalk',
 			  f'O={os.path.join(stage, "build")}', f'KSFT={tree.selftests}',
 			  f'KSFT_INSTALL_PATH={os.path.join(root, "kselftest")}',
-			  'LDFLAGS=-static', 'install'], log)
+			  f'CROSS_COMPILE={arch.user_prefix}', 'LDFLAGS=-static', 'install'], log)
 	if rc != 0 or not os.path.exists(os.path.join(root, 'kselftest', 'run_kselftest.sh')):
-		raise PtwalkError(f'[{tree.kver}] could not build the selftests statically: {log}')
-	ctx.stages[tree.name] = root
+		raise PtwalkError(f'[{name}] could not build the selftests statically: {log}')
+	ctx.stages[name] = root
 	return root
+
+
+def guest_busybox(ctx: Context, arch: Arch) -> str:
+	"""Debian's busybox-static for @arch's user space: the host's own, or
+	the foreign architecture's package unpacked into the cache."""
+	if not arch.debian_arch:
+		ctx.packages.ensure(PACKAGE_GROUPS['guest'])
+		return '/bin/busybox'
+	return ctx.packages.foreign_file('busybox-static', arch.debian_arch, '/bin/busybox')
 
 
 def guest_programs(root: str) -> List[str]:
@@ -183,12 +194,12 @@ def guest_programs(root: str) -> List[str]:
 	return [l.split(':', 1)[1] for l in lines if l.startswith('ptwalk:')]
 
 
-def cpio_list(root: str) -> str:
+def cpio_list(root: str, busybox: str) -> str:
 	"""gen_init_cpio's list: busybox, the init, /dev/console (the kernel opens
 	it for init before anything is mounted) and the installed selftests."""
 	lines = [f'dir /{d} 0755 0 0' for d in ('bin', 'dev', 'proc', 'sys', 'tmp')]
 	lines += ['nod /dev/console 0600 0 0 c 5 1',
-		  'file /bin/busybox /bin/busybox 0755 0 0',
+		  f'file /bin/busybox {busybox} 0755 0 0',
 		  'slink /bin/sh busybox 0777 0 0',
 		  f'file /init {GUEST_INIT} 0755 0 0']
 	for dirpath, dirnames, filenames in sorted(os.walk(os.path.join(root, 'kselftest'))):
@@ -219,10 +230,10 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
 		out.problems.append('kernel build failed: selftests not run')
 		return out
 	start = time.monotonic()
-	root = stage_selftests(ctx, tree)
+	root = stage_selftests(ctx, tree, g.build.arch)
 	stage = os.path.dirname(root)
 	with open(os.path.join(stage, 'initramfs.list'), 'w') as f:
-		f.write(cpio_list(root))
+		f.write(cpio_list(root, guest_busybox(ctx, g.build.arch)))
 	cpio = os.path.join(stage, 'initramfs.cpio')
 	with open(cpio, 'wb') as f:
 		if subprocess.run([os.path.join(bdir, 'usr', 'gen_init_cpio'),

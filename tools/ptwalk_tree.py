@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Set, TextIO
 
@@ -75,19 +76,53 @@ class Packages:
 	@staticmethod
 	def _install(missing: List[str]) -> None:
 		cmd = APT + ['install', '-y', '-q', '--no-install-recommends'] + missing
-		if os.geteuid() != 0:
-			raise PtwalkError(f'missing packages: {" ".join(missing)}; run as root: '
-					  f'{" ".join(cmd)}', 2)
+		_need_root(f'missing packages: {" ".join(missing)}', cmd)
 		info(f'installing {" ".join(missing)}')
-		env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-
-		def apt(args: List[str]) -> bool:
-			return subprocess.run(args, stdout=sys.stderr, env=env).returncode == 0
-
-		if not apt(cmd):
+		if not _apt(cmd):
 			info('apt-get install failed; refreshing the package lists once')
-			if not apt(APT + ['update', '-q']) or not apt(cmd):
+			if not _apt(APT + ['update', '-q']) or not _apt(cmd):
 				raise PtwalkError(f'could not install: {" ".join(missing)}')
+
+	def foreign_file(self, package: str, debian_arch: str, path: str) -> str:
+		"""@path of Debian's @package for @debian_arch, unpacked once into
+		the cache: dpkg learns the architecture (multiarch) and apt-get
+		downloads the package, nothing is installed."""
+		dest = os.path.join(cache_dir(), 'foreign', f'{package}_{debian_arch}')
+		target = os.path.join(dest, path.lstrip('/'))
+		if os.path.exists(target):
+			return target
+		known = subprocess.run(['dpkg', '--print-foreign-architectures'],
+				       capture_output=True, text=True).stdout.split()
+		if debian_arch not in known:
+			cmd = ['dpkg', '--add-architecture', debian_arch]
+			_need_root(f'{package}:{debian_arch} needs multiarch', cmd)
+			info(f'adding the {debian_arch} architecture to dpkg')
+			if subprocess.run(cmd).returncode or not _apt(APT + ['update', '-q']):
+				raise PtwalkError(f'could not add the {debian_arch} architecture')
+		os.makedirs(os.path.dirname(dest), exist_ok=True)
+		with tempfile.TemporaryDirectory(dir=os.path.dirname(dest)) as tmp:
+			if not _apt(APT + ['download', '-q', f'{package}:{debian_arch}'], cwd=tmp):
+				raise PtwalkError(f'could not download {package}:{debian_arch}')
+			debs = [f for f in os.listdir(tmp) if f.endswith('.deb')]
+			root = os.path.join(tmp, 'root')
+			if len(debs) != 1 or subprocess.run(
+					['dpkg-deb', '-x', os.path.join(tmp, debs[0]), root]).returncode:
+				raise PtwalkError(f'could not unpack {package}:{debian_arch}')
+			if not os.path.exists(os.path.join(root, path.lstrip('/'))):
+				raise PtwalkError(f'{package}:{debian_arch} has no {path}')
+			shutil.rmtree(dest, ignore_errors=True)
+			os.replace(root, dest)
+		return target
+
+
+def _need_root(what: str, cmd: List[str]) -> None:
+	if os.geteuid() != 0:
+		raise PtwalkError(f'{what}; run as root: {" ".join(cmd)}', 2)
+
+
+def _apt(args: List[str], cwd: Optional[str] = None) -> bool:
+	env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+	return subprocess.run(args, stdout=sys.stderr, env=env, cwd=cwd).returncode == 0
 
 
 # ---- kernel trees ----------------------------------------------------------
