@@ -7,6 +7,7 @@
 
 import ast
 import os
+import platform
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -231,6 +232,9 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 		if missing:
 			raise MatrixError(f'{where}: the guest boots build {build.name}, whose kconfig '
 					  f'lacks {" ".join(missing)}')
+		if g.guest and not build.arch.debian_arch and build.arch.name != platform.machine():
+			raise MatrixError(f'{where}: a guest on {build.arch.name} needs the Debian '
+					  f'architecture of its user space (arch.{build.arch.name}.debian_arch)')
 		if g.must_pass and not g.guest:
 			raise MatrixError(f'{where}: must_pass without a guest')
 		for kver in g.kernels + g.gate + tuple(g.absent):

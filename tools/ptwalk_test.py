@@ -77,6 +77,20 @@ class MatrixTest(unittest.TestCase):
 		with self.assertRaisesRegex(pm.MatrixError, 'lacks config/guest/boot.config'):
 			self.parse(doc)
 
+	def test_a_foreign_guest_names_its_user_space(self) -> None:
+		# An arm64 guest with the host's busybox and programs would not boot.
+		doc = copy.deepcopy(self.doc)
+		del doc['arch']['arm64']['debian_arch']
+		with self.assertRaisesRegex(pm.MatrixError, r'arch\.arm64\.debian_arch'):
+			self.parse(doc)
+
+	def test_user_space_prefix(self) -> None:
+		# i386 kernels build with the host's gcc -m32, user space with i686's.
+		arches = {g.build.arch.name: g.build.arch for g in pm.load_matrix().geometries.values()}
+		self.assertEqual(arches['arm64'].user_prefix, arches['arm64'].cross_compile)
+		self.assertEqual(arches['i386'].cross_compile, '')
+		self.assertEqual(arches['i386'].user_prefix, 'i686-linux-gnu-')
+
 	def test_cells_json_is_one_entry_per_cell(self) -> None:
 		m = pm.load_matrix()
 		js = pm.cells_json(m)
