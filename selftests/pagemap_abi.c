@@ -3,8 +3,9 @@
  * The pagemap read ABI's contract (Documentation/admin-guide/mm/pagemap.rst
  * and fs/proc/task_mmu.c): reads are of whole 8-byte entries at 8-byte
  * offsets, a read of nothing returns nothing, the file ends at the top of
- * the user address space, and PFNs are shown only to a reader that had
- * CAP_SYS_ADMIN when it opened the file.
+ * the user address space, the offsets of tagged addresses read the entries
+ * of their untagged ones (pagemap_read() untags like a syscall), and PFNs
+ * are shown only to a reader that had CAP_SYS_ADMIN when it opened the file.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -67,11 +68,13 @@ TEST_F(abi, aligned_read_is_whole)
 
 /*
  * The first page index whose entry cannot be read: the end of the user
- * address space. Entries below it read 8 bytes, entries from it on read 0.
+ * address space. Entries below it read 8 bytes, entries from it on read 0,
+ * up to the first tag bit (above it, offsets alias untagged addresses).
  */
 static uint64_t end_of_entries(int fd)
 {
-	uint64_t lo = 0, hi = 1ULL << 52, e;	/* hi: past any VA width */
+	unsigned int top_bit = user_tag_shift() < 63 ? user_tag_shift() : 63;
+	uint64_t lo = 0, hi = (1ULL << top_bit) / page_size(), e;
 
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
@@ -99,6 +102,25 @@ TEST_F(abi, ends_at_task_size)
 		TH_LOG("end %#llx is not a power of two or one page below one",
 		       (unsigned long long)end);
 	ASSERT_GE(top, 1ULL << 32);
+}
+
+/*
+ * Where user pointers carry a tag, the entry at a tagged address's offset
+ * is the untagged address's: the same present page, the same frame.
+ */
+TEST_F(abi, tagged_offset_reads_untagged_entry)
+{
+	uint64_t tag_bit, plain, tagged;
+
+	if (user_tag_shift() >= 64)
+		SKIP(return, "user pointers carry no tag bits on this architecture");
+	tag_bit = (1ULL << user_tag_shift()) / page_size() * ENTRY;
+	ASSERT_EQ((ssize_t)ENTRY, pread(self->fd, &plain, ENTRY, self->here));
+	ASSERT_EQ((ssize_t)ENTRY, pread(self->fd, &tagged, ENTRY, self->here + tag_bit))
+		TH_LOG("the entry of %p with tag bit %u set cannot be read",
+		       self->page, user_tag_shift());
+	ASSERT_TRUE(pagemap_decode(plain).present);
+	ASSERT_EQ(plain, tagged);
 }
 
 TEST_F(abi, reads_at_or_past_end_return_nothing)

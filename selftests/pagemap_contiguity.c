@@ -200,12 +200,15 @@ TEST_F(contig, small_callocs)
 TEST_F(contig, one_region)
 {
 	const size_t ps = page_size(), npages = REGION_SIZE / ps;
+	const char *why = too_big_for_memory(REGION_SIZE);
 	uint64_t *pfn, dup;
 	double t0, touch;
 	size_t i;
 	ssize_t n;
 	char *p;
 
+	if (why)
+		SKIP(return, "%s", why);
 	p = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);

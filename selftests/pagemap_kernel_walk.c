@@ -253,8 +253,9 @@ TEST_F(kernel_walk, huge_zero_page)
 	SKIP_IF_NO_WALK();
 	if (thp_mode() < THP_MADVISE || !thp_huge_zero_page())
 		SKIP(return, "THP or its huge zero page is off");
-	p = mmap_aligned(size, self->pmd_size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS);
+	/* Read-only: nothing to account, whatever the PMD size. */
+	p = mmap_aligned(size, self->pmd_size, PROT_READ,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, madvise(p, size, MADV_HUGEPAGE));
 	ASSERT_EQ(0, *(volatile char *)p);

@@ -149,6 +149,22 @@ static unsigned long mem_available_kb(void)
 }
 
 /*
+ * NULL if touching @size bytes leaves half of MemAvailable free; else why
+ * not (a guest with 1 GiB cannot hold a 1 GiB region, or two 512 MiB PMDs).
+ */
+const char *too_big_for_memory(size_t size)
+{
+	static char reason[96];
+	unsigned long avail_kb = mem_available_kb();
+
+	if ((size >> 10) <= avail_kb / 2)
+		return NULL;
+	snprintf(reason, sizeof(reason), "%zu MiB is more than half of MemAvailable (%lu MiB)",
+		 size >> 20, avail_kb >> 10);
+	return reason;
+}
+
+/*
  * The value in kB of @field ("AnonHugePages", "Rss", ...) of the
  * /proc/self/smaps entry of the mapping that holds @addr, or -errno.
  */
@@ -220,12 +236,9 @@ void *thp_region(size_t size, long *huge_kb, const char **why)
 		*why = "THP sizes other than the PMD size (mTHP) are enabled";
 		return NULL;
 	}
-	if ((size >> 10) > mem_available_kb() / 2) {
-		snprintf(reason, sizeof(reason), "%zu MiB of THPs: half of MemAvailable is less",
-			 size >> 20);
-		*why = reason;
+	*why = too_big_for_memory(size);
+	if (*why)
 		return NULL;
-	}
 	p = mmap_aligned(size, thp_pmd_size(), PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS);
 	if (!p || madvise(p, size, MADV_HUGEPAGE)) {
@@ -264,6 +277,21 @@ static const struct high_va high_vas[] = {
 #endif
 	{ 0, NULL, NULL }
 };
+
+/*
+ * The lowest address bit the kernel strips from user pointers (untagging:
+ * arm64's top byte ignore, Documentation/arch/arm64/tagged-pointers.rst),
+ * or 64 where it keeps every bit. x86 LAM strips bits only for a process
+ * that turns it on, which these tests never do.
+ */
+unsigned int user_tag_shift(void)
+{
+#if defined(__aarch64__)
+	return 56;
+#else
+	return 64;
+#endif
+}
 
 /*
  * An anonymous private mapping of @size bytes above the top of the smaller

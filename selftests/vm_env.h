@@ -23,6 +23,7 @@ size_t thp_pmd_size(void);
 bool thp_only_pmd_size(void);
 bool thp_huge_zero_page(void);
 bool have_swap(void);
+const char *too_big_for_memory(size_t size);
 long smaps_field_kb(const void *addr, const char *field);
 void *mmap_aligned(size_t size, size_t align, int prot, int flags);
 void *thp_region(size_t size, long *huge_kb, const char **why);
@@ -35,6 +36,7 @@ struct high_va {
 };
 
 void *mmap_high(size_t size, struct high_va *hv, const char **why);
+unsigned int user_tag_shift(void);
 
 /* An anonymous THP size below the PMD size (mTHP) turned on for a test. */
 struct mthp_setting {
