@@ -71,10 +71,13 @@ static const struct mm_walk_ops find_leaf_ops[PTWALK_NR_LEVELS] = {
 	[PTWALK_PTE] = { .pte_entry = find_pte_leaf },
 };
 
-/* The first leaf of @f->level in the direct map, [PAGE_OFFSET, high_memory). */
+/*
+ * The first leaf of @f->level in the direct map, from its first address in
+ * use up to high_memory.
+ */
 static void find_direct_map_leaf(struct found_leaf *f)
 {
-	ptwalk_walk_kernel_tables(PAGE_OFFSET, (unsigned long)high_memory,
+	ptwalk_walk_kernel_tables(ptwalk_arch_direct_map_start(), (unsigned long)high_memory,
 				  &find_leaf_ops[f->level], f);
 }
 

@@ -68,15 +68,17 @@ const char *ptwalk_status_name(enum ptwalk_status status)
  * ptwalk_level_shift() - log2 of the bytes one entry of a level maps
  * @level: the level
  *
- * May be a run-time value (PGDIR_SHIFT on x86-64 with 5-level support).
+ * For the PGD, the shift of the top-level table in use, which may be chosen
+ * at boot (x86-64 5-level paging, riscv64, arm64 LPA2: ptwalk_arch.h).
  *
- * Return: PGDIR_SHIFT, P4D_SHIFT, PUD_SHIFT, PMD_SHIFT or PAGE_SHIFT.
+ * Return: the top table's shift, P4D_SHIFT, PUD_SHIFT, PMD_SHIFT or
+ * PAGE_SHIFT.
  */
 unsigned int ptwalk_level_shift(enum ptwalk_level level)
 {
 	switch (level) {
 	case PTWALK_PGD:
-		return PGDIR_SHIFT;
+		return ptwalk_arch_top_shift();
 	case PTWALK_P4D:
 		return P4D_SHIFT;
 	case PTWALK_PUD:
@@ -92,14 +94,15 @@ unsigned int ptwalk_level_shift(enum ptwalk_level level)
  * ptwalk_level_entries() - number of entries in one table of a level
  * @level: the level
  *
- * Return: PTRS_PER_PGD, PTRS_PER_P4D, ...; 1 for a level folded at build
- * time, and for the p4d of x86-64 booted with 4-level paging.
+ * Return: the entries of the top-level table in use, PTRS_PER_P4D, ...; 1
+ * for a level folded at build time, and for the p4d of x86-64 booted with
+ * 4-level paging.
  */
 unsigned int ptwalk_level_entries(enum ptwalk_level level)
 {
 	switch (level) {
 	case PTWALK_PGD:
-		return PTRS_PER_PGD;
+		return ptwalk_arch_top_entries();
 	case PTWALK_P4D:
 		return PTRS_PER_P4D;
 	case PTWALK_PUD:
@@ -304,7 +307,7 @@ enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 
 	pgdp = pgd_offset(mm, addr);
 	pgd = ptwalk_arch_read_pgd(pgdp);
-	record(res, PTWALK_PGD, pgd_val(pgd.pgd), pgd_index(addr));
+	record(res, PTWALK_PGD, pgd_val(pgd.pgd), ptwalk_arch_pgd_index(addr));
 	/*
 	 * No architecture ptwalk supports maps leaves at the PGD or P4D level;
 	 * a walker that cannot decode such a leaf must not follow it either.

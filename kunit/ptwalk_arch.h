@@ -254,6 +254,81 @@ static inline unsigned long ptwalk_arch_level_leaf_size(enum ptwalk_level level)
 }
 
 /**
+ * ptwalk_arch_top_shift() - log2 of the bytes one entry of the top-level
+ *	table in use maps
+ *
+ * arm64 folds levels at boot (a 52-bit VA kernel on hardware without LPA2
+ * or LVA, or booted arm64.nolva) but keeps PGDIR_SHIFT and PTRS_PER_PGD of
+ * the build: pgd_index() is then a slot the MMU never reads, and the offset
+ * helper of the first level in use (p4d_offset(), pud_offset()) finds the
+ * real entry in the same page at that level's index. The top table in use
+ * starts at the level the VA size in use needs. x86-64 and riscv64 change
+ * PGDIR_SHIFT itself at boot.
+ *
+ * Return: the shift of the top table the MMU walks.
+ */
+static inline unsigned int ptwalk_arch_top_shift(void)
+{
+#ifdef CONFIG_ARM64
+	return ARM64_HW_PGTABLE_LEVEL_SHIFT(4 - ptwalk_arch_levels_in_use());
+#else
+	return PGDIR_SHIFT;
+#endif
+}
+
+/**
+ * ptwalk_arch_top_entries() - entries of the top-level table in use
+ *
+ * Return: on arm64 those the VA size in use needs (see
+ * ptwalk_arch_top_shift()); elsewhere PTRS_PER_PGD.
+ */
+static inline unsigned int ptwalk_arch_top_entries(void)
+{
+#ifdef CONFIG_ARM64
+	return 1U << (vabits_actual - ptwalk_arch_top_shift());
+#else
+	return PTRS_PER_PGD;
+#endif
+}
+
+/**
+ * ptwalk_arch_direct_map_start() - the first address of the direct map in use
+ *
+ * arm64 places the linear map at PAGE_OFFSET of the VA size built in; with
+ * fewer VA bits in use (52-bit VA kernels, see ptwalk_arch_top_shift()) the
+ * kernel moves memory up into the part it can translate, from
+ * _PAGE_OFFSET(vabits_actual), where arm64's ptdump starts the linear map
+ * too. Below it no table translates: a walk of the kernel's tables there
+ * would read the entries of other addresses.
+ *
+ * Return: that address on arm64, elsewhere PAGE_OFFSET.
+ */
+static inline unsigned long ptwalk_arch_direct_map_start(void)
+{
+#ifdef CONFIG_ARM64
+	return _PAGE_OFFSET(vabits_actual);
+#else
+	return PAGE_OFFSET;
+#endif
+}
+
+/**
+ * ptwalk_arch_pgd_index() - the slot of @addr in the top-level table in use
+ * @addr: the address
+ *
+ * Return: on arm64 the index in the table the MMU walks (see
+ * ptwalk_arch_top_shift()); elsewhere pgd_index(@addr).
+ */
+static inline unsigned long ptwalk_arch_pgd_index(unsigned long addr)
+{
+#ifdef CONFIG_ARM64
+	return (addr >> ptwalk_arch_top_shift()) & (ptwalk_arch_top_entries() - 1);
+#else
+	return pgd_index(addr);
+#endif
+}
+
+/**
  * ptwalk_arch_p4d_index() - the slot of @addr in its p4d table
  * @addr: the address
  *
