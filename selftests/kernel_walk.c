@@ -30,6 +30,18 @@ const char *kwalk_level_name(enum kwalk_level level)
 	return level < KWALK_NR_LEVELS ? level_names[level] : "-";
 }
 
+/*
+ * The level whose entry holds @level's in @w: @level itself, or where it is
+ * folded the nearest level above that is not (a PMD leaf of a 2-level
+ * i386 kernel is an entry of the pgd).
+ */
+enum kwalk_level kwalk_holding_level(const struct kwalk *w, enum kwalk_level level)
+{
+	while (level > KWALK_PGD && w->entry[level].folded)
+		level--;
+	return level;
+}
+
 const char *kwalk_status_name(enum kwalk_status status)
 {
 	return status < KWALK_NR_STATUS ? status_names[status] : "?";

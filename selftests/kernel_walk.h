@@ -72,5 +72,6 @@ int kwalk_get(int fd, pid_t pid, const void *addr, struct kwalk *w);
 int kwalk_parse(const char *text, struct kwalk *w);
 const char *kwalk_level_name(enum kwalk_level level);
 const char *kwalk_status_name(enum kwalk_status status);
+enum kwalk_level kwalk_holding_level(const struct kwalk *w, enum kwalk_level level);
 
 #endif /* PTWALK_KERNEL_WALK_H */

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE	/* setresuid(); 6.1's harness does not define it */
 #endif
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,13 @@
 #include "kernel_walk.h"
 #include "pagemap.h"
 #include "vm_env.h"
+
+/* The kernel's largest unsigned long: these programs are built native. */
+#if ULONG_MAX > 0xffffffffUL
+#define TOP_ADDRESS	"0xffffffffffffffff"
+#else
+#define TOP_ADDRESS	"0xffffffff"
+#endif
 
 /* Requests the walk file refuses: the write fails, and no answer is left. */
 FIXTURE(bad_request) {
@@ -45,7 +53,7 @@ FIXTURE_VARIANT_ADD(bad_request, negative_pid) { "-1 0x1000\n", EINVAL };
 FIXTURE_VARIANT_ADD(bad_request, pid_not_decimal) { "0x1 0x1000\n", EINVAL };
 FIXTURE_VARIANT_ADD(bad_request, address_overflows) { "0 0x1ffffffffffffffff\n", EINVAL };
 FIXTURE_VARIANT_ADD(bad_request, negative_address) { "0 -1\n", EINVAL };
-FIXTURE_VARIANT_ADD(bad_request, past_task_size) { "0 0xffffffffffffffff\n", EFAULT };
+FIXTURE_VARIANT_ADD(bad_request, past_task_size) { "0 " TOP_ADDRESS "\n", EFAULT };
 FIXTURE_VARIANT_ADD(bad_request, no_such_pid) { "2147483647 0x1000\n", ESRCH };
 
 FIXTURE_SETUP(bad_request)

@@ -65,7 +65,7 @@ static void report_runs(const char *what, const uint64_t *pfn, size_t n)
 		       what, n, runs, longest);
 	for (i = 0; i < 24; i++)
 		if (hist[i])
-			pos += snprintf(line + pos, sizeof(line) - pos, " %zu-%zu:%zu",
+			pos += snprintf(line + pos, sizeof(line) - pos, " %lu-%lu:%zu",
 					1UL << i, (2UL << i) - 1, hist[i]);
 	if (pos)
 		ksft_print_msg("%s: run lengths (pages:runs)%s\n", what, line);
@@ -94,7 +94,7 @@ static ssize_t find_duplicate(const uint64_t *pfn, size_t n, uint64_t *dup)
 /* The /proc/self/maps line holding @addr must hold all of [addr, addr+len). */
 static bool one_mapping(const void *addr, size_t len)
 {
-	uintptr_t a = (uintptr_t)addr, start, end;
+	unsigned long a = (uintptr_t)addr, start, end;
 	char line[512];
 	bool ok = false;
 	FILE *f = fopen("/proc/self/maps", "re");

@@ -97,8 +97,11 @@ class Packages:
 			cmd = ['dpkg', '--add-architecture', debian_arch]
 			_need_root(f'{package}:{debian_arch} needs multiarch', cmd)
 			info(f'adding the {debian_arch} architecture to dpkg')
-			if subprocess.run(cmd).returncode or not _apt(APT + ['update', '-q']):
+			if subprocess.run(cmd).returncode:
 				raise PtwalkError(f'could not add the {debian_arch} architecture')
+			# One stale index (a mirror mid-sync) need not hide the package.
+			if not _apt(APT + ['update', '-q']):
+				info('apt-get update reported errors; trying the download')
 		os.makedirs(os.path.dirname(dest), exist_ok=True)
 		with tempfile.TemporaryDirectory(dir=os.path.dirname(dest)) as tmp:
 			if not _apt(APT + ['download', '-q', f'{package}:{debian_arch}'], cwd=tmp):
