@@ -6,6 +6,7 @@
 # Copyright (C) 2026 The ptwalk authors
 
 import ast
+import dataclasses
 import os
 import platform
 import re
@@ -175,8 +176,9 @@ _NAME_RE = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
 
 def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 	"""Check a parsed matrix.toml and turn it into records."""
-	_check_keys(doc, ('kernels', 'arch', 'build', 'geometry'), 'matrix')
+	_check_keys(doc, ('kernels', 'guest_must_pass', 'arch', 'build', 'geometry'), 'matrix')
 	kernels = _strs(doc, 'kernels', 'matrix')
+	guest_must_pass = _strs(doc, 'guest_must_pass', 'matrix')
 	if not kernels or any(not _KVER_RE.match(k) for k in kernels):
 		raise MatrixError('matrix: kernels must list versions like "6.12"')
 
@@ -237,6 +239,8 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 					  f'architecture of its user space (arch.{build.arch.name}.debian_arch)')
 		if g.must_pass and not g.guest:
 			raise MatrixError(f'{where}: must_pass without a guest')
+		if g.guest:
+			g = dataclasses.replace(g, must_pass=guest_must_pass + g.must_pass)
 		for kver in g.kernels + g.gate + tuple(g.absent):
 			if kver not in kernels:
 				raise MatrixError(f'{where}: kernel {kver} is not in kernels')

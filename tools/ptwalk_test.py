@@ -84,6 +84,16 @@ class MatrixTest(unittest.TestCase):
 		with self.assertRaisesRegex(pm.MatrixError, r'arch\.arm64\.debian_arch'):
 			self.parse(doc)
 
+	def test_guest_must_pass_is_every_guests(self) -> None:
+		# Each guest must pass the common list and its own additions; a
+		# geometry without a guest has nothing to pass.
+		m = pm.load_matrix()
+		common = tuple(self.doc['guest_must_pass'])
+		self.assertTrue(common)
+		for g in m.geometries.values():
+			own = tuple(self.doc['geometry'][g.name].get('must_pass', []))
+			self.assertEqual(g.must_pass, common + own if g.guest else ())
+
 	def test_user_space_prefix(self) -> None:
 		# i386 kernels build with the host's gcc -m32, user space with i686's.
 		arches = {g.build.arch.name: g.build.arch for g in pm.load_matrix().geometries.values()}
