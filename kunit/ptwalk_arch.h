@@ -35,19 +35,76 @@
 #endif
 
 /**
+ * ptwalk_arch_levels_in_use() - page-table levels in use, as the architecture
+ *	itself records its paging mode
+ *
+ * Independent of mm_p4d_folded() and friends, which the walker uses: x86-64
+ * (LA57), riscv64 (Sv57, Sv48, Sv39) and arm64 (the VA size, with LPA2 or
+ * 52-bit VA) choose at boot; elsewhere the levels are those built in.
+ *
+ * Return: 2 to 5.
+ */
+static inline unsigned int ptwalk_arch_levels_in_use(void)
+{
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
+	return pgtable_l5_enabled() ? 5 : 4;
+#elif defined(CONFIG_RISCV) && defined(CONFIG_64BIT)
+	return pgtable_l5_enabled ? 5 : pgtable_l4_enabled ? 4 : 3;
+#elif defined(CONFIG_ARM64)
+	return ARM64_HW_PGTABLE_LEVELS(vabits_actual);
+#else
+	return CONFIG_PGTABLE_LEVELS;
+#endif
+}
+
+/**
+ * ptwalk_arch_top_shift() - log2 of the bytes one entry of the top-level
+ *	table in use maps
+ *
+ * arm64 folds levels at boot (a 52-bit VA kernel on hardware without LPA2
+ * or LVA, or booted arm64.nolva) but keeps PGDIR_SHIFT and PTRS_PER_PGD of
+ * the build: pgd_index() is then a slot the MMU never reads, and the offset
+ * helper of the first level in use (p4d_offset(), pud_offset()) finds the
+ * real entry in the same page at that level's index. The top table in use
+ * starts at the level the VA size in use needs. x86-64 and riscv64 change
+ * PGDIR_SHIFT itself at boot.
+ *
+ * Return: the shift of the top table the MMU walks.
+ */
+static inline unsigned int ptwalk_arch_top_shift(void)
+{
+#ifdef CONFIG_ARM64
+	return ARM64_HW_PGTABLE_LEVEL_SHIFT(4 - (int)ptwalk_arch_levels_in_use());
+#else
+	return PGDIR_SHIFT;
+#endif
+}
+
+/**
+ * ptwalk_arch_top_entries() - entries of the top-level table in use
+ *
+ * Return: on arm64 those the VA size in use needs (see
+ * ptwalk_arch_top_shift()); elsewhere PTRS_PER_PGD.
+ */
+static inline unsigned int ptwalk_arch_top_entries(void)
+{
+#ifdef CONFIG_ARM64
+	return 1U << (vabits_actual - ptwalk_arch_top_shift());
+#else
+	return PTRS_PER_PGD;
+#endif
+}
+
+/**
  * ptwalk_arch_va_bits() - width of the addresses the top-level table spans
  *
- * Return: on arm64 the virtual address size in use (vabits_actual), which
- * may be less than the top table's span at build time; elsewhere
- * PGDIR_SHIFT plus the index bits of the top-level table.
+ * Return: the top table's shift plus its index bits, for the table in use
+ * (on arm64 the virtual address size in use, vabits_actual, which may be
+ * less than the top table's span at build time).
  */
 static inline unsigned int ptwalk_arch_va_bits(void)
 {
-#ifdef CONFIG_ARM64
-	return vabits_actual;
-#else
-	return PGDIR_SHIFT + ilog2(PTRS_PER_PGD);
-#endif
+	return ptwalk_arch_top_shift() + ilog2(ptwalk_arch_top_entries());
 }
 
 /**
@@ -104,29 +161,6 @@ static inline unsigned long ptwalk_arch_first_untranslatable(void)
 #else
 #define PTWALK_ARCH_USER_IN_INIT_MM	PTWALK_NONE
 #endif
-
-/**
- * ptwalk_arch_levels_in_use() - page-table levels in use, as the architecture
- *	itself records its paging mode
- *
- * Independent of mm_p4d_folded() and friends, which the walker uses: x86-64
- * (LA57), riscv64 (Sv57, Sv48, Sv39) and arm64 (the VA size, with LPA2 or
- * 52-bit VA) choose at boot; elsewhere the levels are those built in.
- *
- * Return: 2 to 5.
- */
-static inline unsigned int ptwalk_arch_levels_in_use(void)
-{
-#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
-	return pgtable_l5_enabled() ? 5 : 4;
-#elif defined(CONFIG_RISCV) && defined(CONFIG_64BIT)
-	return pgtable_l5_enabled ? 5 : pgtable_l4_enabled ? 4 : 3;
-#elif defined(CONFIG_ARM64)
-	return ARM64_HW_PGTABLE_LEVELS(vabits_actual);
-#else
-	return CONFIG_PGTABLE_LEVELS;
-#endif
-}
 
 /**
  * ptwalk_arch_pte_leaf_shift() - log2 of the bytes a present PTE maps
@@ -251,44 +285,6 @@ static inline unsigned long ptwalk_arch_level_leaf_size(enum ptwalk_level level)
 		return SECTION_SIZE;
 #endif
 	return 1UL << ptwalk_level_shift(level);
-}
-
-/**
- * ptwalk_arch_top_shift() - log2 of the bytes one entry of the top-level
- *	table in use maps
- *
- * arm64 folds levels at boot (a 52-bit VA kernel on hardware without LPA2
- * or LVA, or booted arm64.nolva) but keeps PGDIR_SHIFT and PTRS_PER_PGD of
- * the build: pgd_index() is then a slot the MMU never reads, and the offset
- * helper of the first level in use (p4d_offset(), pud_offset()) finds the
- * real entry in the same page at that level's index. The top table in use
- * starts at the level the VA size in use needs. x86-64 and riscv64 change
- * PGDIR_SHIFT itself at boot.
- *
- * Return: the shift of the top table the MMU walks.
- */
-static inline unsigned int ptwalk_arch_top_shift(void)
-{
-#ifdef CONFIG_ARM64
-	return ARM64_HW_PGTABLE_LEVEL_SHIFT(4 - ptwalk_arch_levels_in_use());
-#else
-	return PGDIR_SHIFT;
-#endif
-}
-
-/**
- * ptwalk_arch_top_entries() - entries of the top-level table in use
- *
- * Return: on arm64 those the VA size in use needs (see
- * ptwalk_arch_top_shift()); elsewhere PTRS_PER_PGD.
- */
-static inline unsigned int ptwalk_arch_top_entries(void)
-{
-#ifdef CONFIG_ARM64
-	return 1U << (vabits_actual - ptwalk_arch_top_shift());
-#else
-	return PTRS_PER_PGD;
-#endif
 }
 
 /**
