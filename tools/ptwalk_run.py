@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
-from ptwalk_matrix import Arch, Cell, Geometry, QemuParams
+from ptwalk_matrix import Arch, Build, Cell, Geometry, QemuParams
 from ptwalk_results import (PASS, FAIL, Case, Outcome, build_error, guest_outcome,
 			    kunit_outcome, selftests_outcome, tap_of_console)
 from ptwalk_tree import (PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, cache_dir,
@@ -30,6 +30,9 @@ KUNIT_QEMU_BASE = ['-nodefaults', '-m', '1024', '-no-reboot', '-nographic',
 # The guest boots straight to init: no KUnit suite matches this.
 GUEST_KERNEL_ARGS = ['rdinit=/init', 'panic=-1', 'loglevel=4',
 		     'kunit.filter_glob=ptwalk-guest-runs-no-kunit-suite']
+# kunit.py's UML boot (LinuxSourceTreeOperationsUml.start), less its
+# kunit_shutdown: the guest's init powers the kernel off.
+UML_KERNEL_ARGS = ['mem=1G', 'console=tty']
 GUEST_INIT = os.path.join(TOP, 'config', 'guest', 'init')
 SELFTESTS = os.path.join(TOP, 'selftests')
 
@@ -79,11 +82,25 @@ def _read(path: str) -> str:
 
 # ---- KUnit -----------------------------------------------------------------
 
+def kunitconfig_path(bdir: str, b: Build, rel: str) -> str:
+	"""Fragment @rel as kunit.py gets it for @b: a copy in the build
+	directory without the options @b's architecture cannot select."""
+	path = os.path.join(TOP, rel)
+	if not b.kconfig_unavailable:
+		return path
+	os.makedirs(bdir, exist_ok=True)
+	copy = os.path.join(bdir, 'ptwalk-' + rel.replace('/', '-'))
+	with open(path) as f, open(copy, 'w') as out:
+		out.write(b.fragment_lines(f.read()))
+	return copy
+
+
 def kunit_args(ctx: Context, tree: Tree, g: Geometry) -> List[str]:
 	b = g.build
-	args = [f'--build_dir={tree.build_dir(b.name)}',
+	bdir = tree.build_dir(b.name)
+	args = [f'--build_dir={bdir}',
 		f'--kunitconfig={os.path.join(tree.path, "mm", "ptwalk")}']
-	args += [f'--kunitconfig={os.path.join(TOP, k)}' for k in b.kconfig]
+	args += [f'--kunitconfig={kunitconfig_path(bdir, b, k)}' for k in b.kconfig]
 	if g.qemu:
 		args.append(f'--qemu_config={g.qemu.path}')
 	else:
@@ -213,15 +230,22 @@ def cpio_list(root: str, busybox: str) -> str:
 	return '\n'.join(lines) + '\n'
 
 
-def guest_command(q: QemuParams, kernel: str, initrd: str, args: Sequence[str]) -> List[str]:
-	append = ' '.join(list(GUEST_KERNEL_ARGS) + list(args) + [q.kernel_command_line])
+def guest_command(g: Geometry, bdir: str, initrd: str) -> List[str]:
+	"""The guest boot of @g's kernel in @bdir: under QEMU as kunit.py boots
+	it, or UML's own program as kunit.py starts it, with the initramfs."""
+	args = list(GUEST_KERNEL_ARGS) + list(g.kernel_args) + list(g.guest_kernel_args)
+	q = g.qemu
+	if q is None:
+		return [os.path.join(bdir, 'linux')] + UML_KERNEL_ARGS + [f'initrd={initrd}'] + args
+	append = ' '.join(args + [q.kernel_command_line])
 	return ['qemu-system-' + q.qemu_arch] + KUNIT_QEMU_BASE + \
-		['-kernel', kernel, '-initrd', initrd, '-append', append] + list(q.extra_qemu_params)
+		['-kernel', os.path.join(bdir, q.kernel_path), '-initrd', initrd,
+		 '-append', append] + list(q.extra_qemu_params)
 
 
 def guest(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
 	"""The selftests inside the kernel that @g's KUnit run built."""
-	assert g.qemu and g.guest
+	assert g.guest
 	cell = f'{tree.kver}:{g.name}'
 	name = f'selftests-{tree.kver}-{g.name}'
 	bdir = tree.build_dir(g.build.name)
@@ -239,9 +263,8 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
 		if subprocess.run([os.path.join(bdir, 'usr', 'gen_init_cpio'),
 				   os.path.join(stage, 'initramfs.list')], stdout=f).returncode:
 			raise PtwalkError(f'[{cell}] gen_init_cpio failed')
-	cmd = guest_command(g.qemu, os.path.join(bdir, g.qemu.kernel_path), cpio,
-			    list(g.kernel_args) + list(g.guest_kernel_args))
-	info(f'[{cell}] selftests in the guest: {" ".join(cmd[:1] + list(g.qemu.extra_qemu_params))}')
+	cmd = guest_command(g, bdir, cpio)
+	info(f'[{cell}] selftests in the guest: {os.path.basename(cmd[0])}')
 	log = ctx.path(name + '.log')
 	rc = _run_logged(cmd, log, timeout=ctx.guest_timeout)
 	console = _read(log)

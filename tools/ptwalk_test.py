@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ptwalk_matrix as pm
 import ptwalk_report as report
 import ptwalk_results as pr
+import ptwalk_run as run
 import ptwalk_tree as pt
 
 TESTDATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'testdata')
@@ -154,6 +155,36 @@ class MatrixTest(unittest.TestCase):
 		doc['build']['um']['kconfig'] = ['config/kunit/no-such.config']
 		with self.assertRaisesRegex(pm.MatrixError, 'no-such.config does not exist'):
 			self.parse(doc)
+
+	def test_unavailable_options_leave_the_fragments(self) -> None:
+		# kunit.py refuses a build whose .config lacks a fragment's option:
+		# UML cannot have THP, so its copy of selftests/config has none.
+		b = pm.load_matrix().geometries['um'].build
+		self.assertEqual(b.fragment_lines('CONFIG_PROC_FS=y\nCONFIG_TRANSPARENT_HUGEPAGE=y\n'
+						  '# CONFIG_HUGETLBFS is not set\n'),
+				 'CONFIG_PROC_FS=y\n# CONFIG_HUGETLBFS is not set\n')
+
+	def test_an_unavailable_option_is_one_a_fragment_sets(self) -> None:
+		doc = copy.deepcopy(self.doc)
+		doc['build']['um']['kconfig_unavailable']['CONFIG_NO_SUCH'] = 'typo'
+		with self.assertRaisesRegex(pm.MatrixError, 'names CONFIG_NO_SUCH'):
+			self.parse(doc)
+
+	def test_guest_boots_as_kunit_py_boots_its_kernel(self) -> None:
+		# UML: the program in the build directory, initrd= on its command
+		# line; QEMU: the qemu_config's kernel and parameters, -initrd.
+		m = pm.load_matrix()
+		uml = run.guest_command(m.geometries['um'], '/b', '/i.cpio')
+		self.assertEqual(uml[0], '/b/linux')
+		self.assertIn('initrd=/i.cpio', uml)
+		self.assertIn('rdinit=/init', uml)
+		g = m.geometries['x86_64-no5lvl']
+		assert g.qemu
+		qemu = run.guest_command(g, '/b', '/i.cpio')
+		self.assertEqual(qemu[0], 'qemu-system-x86_64')
+		self.assertEqual(qemu[qemu.index('-kernel') + 1], '/b/' + g.qemu.kernel_path)
+		self.assertEqual(qemu[qemu.index('-initrd') + 1], '/i.cpio')
+		self.assertIn('no5lvl', qemu[qemu.index('-append') + 1].split())
 
 	def test_asking_for_an_absent_cell_says_why(self) -> None:
 		with self.assertRaisesRegex(pm.MatrixError, 'needs LPA2'):
