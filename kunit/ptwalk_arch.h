@@ -23,9 +23,12 @@
  * translatable when it is sign-extended from the top table's span, whose
  * width follows the paging mode chosen at boot (PGDIR_SHIFT is a run-time
  * value there). arm64 has one table per half, selected by the top bits
- * (TTBR0 for user mms, TTBR1 for init_mm). Everywhere else the address is
- * zero-extended from the span, which on 32-bit architectures is the whole
- * address space.
+ * (TTBR0 for user mms, TTBR1 for init_mm). powerpc64 (Book3S) selects the
+ * table by the top two bits, the quadrant: user mms serve quadrant 0,
+ * init_mm quadrant 3 (0xc...), and pgd_index() drops the quadrant, so a
+ * user address walked in init_mm would read a kernel address's entries.
+ * Everywhere else the address is zero-extended from the span, which on
+ * 32-bit architectures is the whole address space.
  */
 #if (defined(CONFIG_X86_64) && !defined(CONFIG_UML)) || \
 	(defined(CONFIG_RISCV) && defined(CONFIG_64BIT))
@@ -127,6 +130,10 @@ static inline bool ptwalk_arch_translatable(struct mm_struct *mm,
 	if (mm == &init_mm)
 		return addr >> bits == ~0UL >> bits;
 	return !(addr >> bits);
+#elif defined(CONFIG_PPC_BOOK3S_64)
+	if (mm == &init_mm)
+		return addr >> 62 == 3 && !((addr << 2) >> (bits + 2));
+	return !(addr >> bits);
 #else
 	if (PTWALK_ARCH_SIGN_EXTENDED)
 		return ((long)(addr << (BITS_PER_LONG - bits)) >>
@@ -153,10 +160,10 @@ static inline unsigned long ptwalk_arch_first_untranslatable(void)
 
 /*
  * The status of a walk of a user address in init_mm: where one table serves
- * both halves, its user half is empty there; arm64's TTBR1 table cannot
- * translate user addresses at all.
+ * both halves, its user half is empty there; arm64's TTBR1 table and
+ * powerpc64's quadrant 3 table cannot translate user addresses at all.
  */
-#ifdef CONFIG_ARM64
+#if defined(CONFIG_ARM64) || defined(CONFIG_PPC_BOOK3S_64)
 #define PTWALK_ARCH_USER_IN_INIT_MM	PTWALK_BAD_ADDRESS
 #else
 #define PTWALK_ARCH_USER_IN_INIT_MM	PTWALK_NONE
@@ -371,16 +378,34 @@ static inline bool ptwalk_arch_ref_leaf_size(unsigned long addr,
 /*
  * Whether nothing is mapped just past VMALLOC_END. 32-bit arm leaves that
  * space to platforms' static mappings (Documentation/arch/arm/memory.rst;
- * seen: a section at 0xff800000 on QEMU's virt machine); riscv64 puts the
- * direct map there, which walker_kunit.c finds by itself.
+ * seen: a section at 0xff800000 on QEMU's virt machine); powerpc64 starts
+ * its I/O space there (KERN_IO_START, ISA_IO_BASE); riscv64 puts the direct
+ * map there, which walker_kunit.c finds by itself.
  */
-#define PTWALK_ARCH_HOLE_AFTER_VMALLOC	(!IS_ENABLED(CONFIG_ARM))
+#define PTWALK_ARCH_HOLE_AFTER_VMALLOC \
+	(!IS_ENABLED(CONFIG_ARM) && !IS_ENABLED(CONFIG_PPC_BOOK3S_64))
 
-/*
- * Whether init_mm's page tables hold the direct map: UML runs the kernel as
- * a host process, whose "physical" memory and image are host mappings; its
- * init_mm holds only vmalloc and fixmap addresses.
+/**
+ * ptwalk_arch_direct_map_missing() - why init_mm's page tables do not hold
+ *	the direct map
+ *
+ * UML runs the kernel as a host process, whose "physical" memory and image
+ * are host mappings: its init_mm holds only vmalloc and fixmap addresses.
+ * powerpc64's hash MMU (chosen at boot) translates the direct map, which
+ * holds the kernel image too, through bolted entries of the hash page table
+ * alone; init_mm's tables hold vmalloc, I/O and nothing else there.
+ *
+ * Return: the reason, or NULL where the direct map is in init_mm.
  */
-#define PTWALK_ARCH_DIRECT_MAP_IN_INIT_MM	(!IS_ENABLED(CONFIG_UML))
+static inline const char *ptwalk_arch_direct_map_missing(void)
+{
+#ifdef CONFIG_UML
+	return "UML: the direct map (kmalloc, alloc_pages and kernel image memory) is not in init_mm's page tables";
+#elif defined(CONFIG_PPC_BOOK3S_64)
+	if (!radix_enabled())
+		return "hash MMU: the direct map (kmalloc, alloc_pages and the kernel image) is bolted into the hash page table, not in init_mm's page tables";
+#endif
+	return NULL;
+}
 
 #endif /* _PTWALK_ARCH_H */

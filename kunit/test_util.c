@@ -29,11 +29,12 @@ phys_addr_t ptwalk_ref_vmalloc_to_pfn(const void *addr)
  * ptwalk_direct_map_walkable() - are direct-map addresses in init_mm?
  *
  * Return: false where the architecture keeps the direct map out of
- * init_mm's page tables (UML; see ptwalk_arch.h), true elsewhere.
+ * init_mm's page tables (UML, powerpc64's hash MMU; see ptwalk_arch.h),
+ * true elsewhere.
  */
 bool ptwalk_direct_map_walkable(void)
 {
-	return PTWALK_ARCH_DIRECT_MAP_IN_INIT_MM;
+	return !ptwalk_arch_direct_map_missing();
 }
 
 /* Check one address against the reference; report the first failure. */
@@ -62,9 +63,10 @@ static bool check_addr(struct kunit *test, unsigned long addr,
  */
 void ptwalk_require_direct_map(struct kunit *test)
 {
-	if (!ptwalk_direct_map_walkable())
-		ptwalk_skip(test,
-			    "UML: the direct map (kmalloc, alloc_pages and kernel image memory) is not in init_mm's page tables");
+	const char *why = ptwalk_arch_direct_map_missing();
+
+	if (why)
+		ptwalk_skip(test, "%s", why);
 }
 
 /**
