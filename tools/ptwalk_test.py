@@ -425,6 +425,17 @@ class GuestTest(unittest.TestCase):
 		self.assertFalse(o.ok)
 		self.assertEqual(len(o.problems), 9)
 
+	def test_uml_runs_the_same_init(self) -> None:
+		# UML's standard output is its console: its own start-up lines
+		# come first, then the same TAP as from QEMU's serial port.
+		m = pm.load_matrix()
+		o = pr.guest_outcome('guest-6.12-um', data('guest-6.12-um.log'),
+				     expect=PROGRAMS + ['pagemap_kernel_walk', 'kernel_walk_abi'],
+				     must_pass=m.geometries['um'].must_pass)
+		self.assertEqual(o.counts, pr.Counts(61, 0, 26))
+		self.assertTrue(o.ok, o.problems)
+		self.assertIn('THP is not built in', {c.reason for c in o.cases})
+
 	def test_panic_is_red(self) -> None:
 		# rdinit=/no-such-init: the kernel panics before any selftest.
 		o = guest('guest-6.12-panic')
