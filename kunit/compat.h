@@ -39,11 +39,12 @@
 
 /*
  * pud_pfn(): 6.12 has a generic fallback for every architecture; 6.1 has it
- * only where PUD leaves exist, on x86-64 as a plain function (no macro). 6.1
- * powerpc64 maps PUD leaves (the radix direct map) but its pud_pfn() is a
- * BUILD_BUG(); 6.12's is the PTE view of the entry, as here.
+ * only where PUD leaves exist, on x86-64 and s390 as a plain function (no
+ * macro). 6.1 powerpc64 maps PUD leaves (the radix direct map) but its
+ * pud_pfn() is a BUILD_BUG(); 6.12's is the PTE view of the entry, as here.
  */
-#if defined(pud_pfn) || (defined(CONFIG_X86_64) && !defined(CONFIG_UML))
+#if defined(pud_pfn) || (defined(CONFIG_X86_64) && !defined(CONFIG_UML)) || \
+	defined(CONFIG_S390)
 #define ptwalk_pud_pfn(pud)	pud_pfn(pud)
 #elif defined(CONFIG_PPC_BOOK3S_64)
 #define ptwalk_pud_pfn(pud)	pte_pfn(pud_pte(pud))

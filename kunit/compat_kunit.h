@@ -116,6 +116,15 @@ static inline unsigned long ptwalk_user_mmap(struct kunit *test,
 			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
 }
 
+/* Anonymous memory at @addr exactly, or an error value (not an address). */
+static inline unsigned long ptwalk_user_mmap_at(struct kunit *test,
+						unsigned long addr,
+						unsigned long len)
+{
+	return kunit_vm_mmap(test, NULL, addr, len, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED_NOREPLACE, 0);
+}
+
 /* get_user_pages() lost its vmas argument in 6.5. */
 static inline long ptwalk_get_user_page(unsigned long addr, struct page **page)
 {
@@ -127,6 +136,13 @@ static inline unsigned long ptwalk_user_mmap(struct kunit *test,
 					     unsigned long len)
 {
 	return 0;
+}
+
+static inline unsigned long ptwalk_user_mmap_at(struct kunit *test,
+						unsigned long addr,
+						unsigned long len)
+{
+	return -ENOMEM;
 }
 
 static inline long ptwalk_get_user_page(unsigned long addr, struct page **page)

@@ -159,7 +159,7 @@ static void ptwalk_test_direct_map_leaf(struct kunit *test)
 {
 	const enum ptwalk_level *level = test->param_value;
 	struct found_leaf f = { .level = *level };
-	unsigned long size = 1UL << ptwalk_level_shift(*level);
+	unsigned long size = 1UL << ptwalk_level_shift(&init_mm, *level);
 	unsigned long leaf_size = ptwalk_arch_level_leaf_size(*level);
 	unsigned long ref_size;
 

@@ -66,19 +66,21 @@ const char *ptwalk_status_name(enum ptwalk_status status)
 
 /**
  * ptwalk_level_shift() - log2 of the bytes one entry of a level maps
+ * @mm: the address space
  * @level: the level
  *
  * For the PGD, the shift of the top-level table in use, which may be chosen
- * at boot (x86-64 5-level paging, riscv64, arm64 LPA2: ptwalk_arch.h).
+ * at boot (x86-64 5-level paging, riscv64, arm64 LPA2) or per mm (s390):
+ * ptwalk_arch.h.
  *
  * Return: the top table's shift, P4D_SHIFT, PUD_SHIFT, PMD_SHIFT or
  * PAGE_SHIFT.
  */
-unsigned int ptwalk_level_shift(enum ptwalk_level level)
+unsigned int ptwalk_level_shift(struct mm_struct *mm, enum ptwalk_level level)
 {
 	switch (level) {
 	case PTWALK_PGD:
-		return ptwalk_arch_top_shift();
+		return ptwalk_arch_top_shift(mm);
 	case PTWALK_P4D:
 		return P4D_SHIFT;
 	case PTWALK_PUD:
@@ -92,17 +94,19 @@ unsigned int ptwalk_level_shift(enum ptwalk_level level)
 
 /**
  * ptwalk_level_entries() - number of entries in one table of a level
+ * @mm: the address space
  * @level: the level
  *
  * Return: the entries of the top-level table in use, PTRS_PER_P4D, ...; 1
  * for a level folded at build time, and for the p4d of x86-64 booted with
  * 4-level paging.
  */
-unsigned int ptwalk_level_entries(enum ptwalk_level level)
+unsigned int ptwalk_level_entries(struct mm_struct *mm,
+				  enum ptwalk_level level)
 {
 	switch (level) {
 	case PTWALK_PGD:
-		return ptwalk_arch_top_entries();
+		return ptwalk_arch_top_entries(mm);
 	case PTWALK_P4D:
 		return PTRS_PER_P4D;
 	case PTWALK_PUD:
@@ -118,24 +122,15 @@ unsigned int ptwalk_level_entries(enum ptwalk_level level)
  * ptwalk_folded_levels() - the levels folded away in an mm, now
  * @mm: the address space
  *
- * Uses mm_p4d_folded(), mm_pud_folded() and mm_pmd_folded(), which are
- * run-time tests where the architecture decides at boot (x86-64 5-level
- * paging, arm64 LPA2) and build-time constants elsewhere.
+ * Folded at build time or at boot (x86-64 5-level paging, arm64 LPA2,
+ * riscv64), or per mm (s390): see ptwalk_arch_folded_levels().
  *
  * Return: a mask of BIT(level) for each folded level. PGD and PTE are
  * never folded.
  */
 unsigned int ptwalk_folded_levels(struct mm_struct *mm)
 {
-	unsigned int folded = 0;
-
-	if (mm_p4d_folded(mm))
-		folded |= BIT(PTWALK_P4D);
-	if (mm_pud_folded(mm))
-		folded |= BIT(PTWALK_PUD);
-	if (mm_pmd_folded(mm))
-		folded |= BIT(PTWALK_PMD);
-	return folded;
+	return ptwalk_arch_folded_levels(mm);
 }
 
 /**
@@ -292,6 +287,7 @@ static enum ptwalk_status walk_pte(struct mm_struct *mm,
 enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 			  struct ptwalk_result *res)
 {
+	enum ptwalk_level level;
 	struct ptwalk_pgd pgd;
 	pgd_t *pgdp;
 	p4d_t *p4dp, p4d;
@@ -301,13 +297,15 @@ enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 	memset(res, 0, sizeof(*res));
 	res->addr = addr;
 	res->folded = ptwalk_folded_levels(mm);
+	for (level = PTWALK_PGD; level < PTWALK_NR_LEVELS; level++)
+		res->shift[level] = ptwalk_level_shift(mm, level);
 
 	if (!ptwalk_addr_translatable(mm, addr))
 		return stop(res, PTWALK_BAD_ADDRESS);
 
 	pgdp = pgd_offset(mm, addr);
 	pgd = ptwalk_arch_read_pgd(pgdp);
-	record(res, PTWALK_PGD, pgd_val(pgd.pgd), ptwalk_arch_pgd_index(addr));
+	record(res, PTWALK_PGD, pgd_val(pgd.pgd), ptwalk_arch_pgd_index(mm, addr));
 	/*
 	 * No architecture ptwalk supports maps leaves at the PGD or P4D level;
 	 * a walker that cannot decode such a leaf must not follow it either.

@@ -79,6 +79,8 @@ enum ptwalk_leaf_bit {
  * @entry: raw value of the entry read at each visited level
  * @index: for each visited level, the slot of the entry the walk read,
  *	counted from the first entry of its table
+ * @shift: for every level, log2 of the bytes one entry maps in the walked
+ *	mm (ptwalk_level_shift())
  * @leaf_size: bytes mapped by the leaf (PAGE_SIZE, PMD_SIZE, PUD_SIZE,
  *	...), 0 unless @status is %PTWALK_MAPPED
  * @pfn: page frame number of the page that holds @addr (the leaf's first
@@ -96,6 +98,7 @@ struct ptwalk_result {
 	unsigned int folded;
 	u64 entry[PTWALK_NR_LEVELS];
 	unsigned int index[PTWALK_NR_LEVELS];
+	unsigned int shift[PTWALK_NR_LEVELS];
 	unsigned long leaf_size;
 	unsigned long pfn;
 	phys_addr_t phys;
@@ -106,8 +109,9 @@ struct ptwalk_result {
 enum ptwalk_status ptwalk(struct mm_struct *mm, unsigned long addr,
 			  struct ptwalk_result *res);
 unsigned int ptwalk_folded_levels(struct mm_struct *mm);
-unsigned int ptwalk_level_shift(enum ptwalk_level level);
-unsigned int ptwalk_level_entries(enum ptwalk_level level);
+unsigned int ptwalk_level_shift(struct mm_struct *mm, enum ptwalk_level level);
+unsigned int ptwalk_level_entries(struct mm_struct *mm,
+				  enum ptwalk_level level);
 bool ptwalk_addr_translatable(struct mm_struct *mm, unsigned long addr);
 const char *ptwalk_level_name(enum ptwalk_level level);
 const char *ptwalk_status_name(enum ptwalk_status status);

@@ -37,17 +37,40 @@
 #define PTWALK_ARCH_SIGN_EXTENDED	0
 #endif
 
+#ifdef CONFIG_S390
+/*
+ * s390 gives each mm its own depth: the ASCE names the type of the top
+ * table (region-first: 5 levels, region-second: 4, region-third: 3,
+ * segment: 2), a user mm starts at 3 and grows as something is mapped
+ * higher (crst_table_upgrade()), and every entry of a region or segment
+ * table carries the same type in its bits 2-3, which pgd_offset() reads
+ * from the first entry to find the top table's shift.
+ */
+static inline unsigned int ptwalk_s390_asce_levels(struct mm_struct *mm)
+{
+	return ((mm->context.asce & _ASCE_TYPE_MASK) >> 2) + 2;
+}
+
+static inline unsigned int ptwalk_s390_table_levels(struct mm_struct *mm)
+{
+	return ((pgd_val(READ_ONCE(*mm->pgd)) & _REGION_ENTRY_TYPE_MASK) >> 2) + 2;
+}
+#endif
+
 /**
- * ptwalk_arch_levels_in_use() - page-table levels in use, as the architecture
- *	itself records its paging mode
+ * ptwalk_arch_levels_in_use() - page-table levels in use in @mm, as the
+ *	architecture itself records its paging mode
+ * @mm: the address space
  *
- * Independent of mm_p4d_folded() and friends, which the walker uses: x86-64
- * (LA57), riscv64 (Sv57, Sv48, Sv39) and arm64 (the VA size, with LPA2 or
- * 52-bit VA) choose at boot; elsewhere the levels are those built in.
+ * Independent of the folds the walker uses (ptwalk_arch_folded_levels()):
+ * x86-64 (LA57), riscv64 (Sv57, Sv48, Sv39) and arm64 (the VA size, with
+ * LPA2 or 52-bit VA) choose at boot for every mm; s390 per mm, read here
+ * from the type of the top table's first entry; elsewhere the levels are
+ * those built in.
  *
  * Return: 2 to 5.
  */
-static inline unsigned int ptwalk_arch_levels_in_use(void)
+static inline unsigned int ptwalk_arch_levels_in_use(struct mm_struct *mm)
 {
 #if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
 	return pgtable_l5_enabled() ? 5 : 4;
@@ -55,14 +78,45 @@ static inline unsigned int ptwalk_arch_levels_in_use(void)
 	return pgtable_l5_enabled ? 5 : pgtable_l4_enabled ? 4 : 3;
 #elif defined(CONFIG_ARM64)
 	return ARM64_HW_PGTABLE_LEVELS(vabits_actual);
+#elif defined(CONFIG_S390)
+	return ptwalk_s390_table_levels(mm);
 #else
 	return CONFIG_PGTABLE_LEVELS;
 #endif
 }
 
 /**
+ * ptwalk_arch_folded_levels() - the levels folded away in @mm, now
+ * @mm: the address space
+ *
+ * mm_p4d_folded(), mm_pud_folded() and mm_pmd_folded() are run-time tests
+ * where the architecture decides at boot (x86-64 5-level paging, arm64
+ * LPA2, riscv64) and build-time constants elsewhere. s390's answer from
+ * context.asce_limit, which is set for user mms only: for init_mm, whose
+ * limit stays 0, all three say "folded" while the kernel's ASCE uses 3 or
+ * 4 levels. The ASCE's table type is the truth for every mm.
+ *
+ * Return: a mask of BIT(level) for each folded level. PGD and PTE are
+ * never folded.
+ */
+static inline unsigned int ptwalk_arch_folded_levels(struct mm_struct *mm)
+{
+#ifdef CONFIG_S390
+	/* The levels in use are the lowest ones: fold from the p4d down. */
+	unsigned int nr_folded = PTWALK_NR_LEVELS - ptwalk_s390_asce_levels(mm);
+
+	return nr_folded ? GENMASK(PTWALK_P4D + nr_folded - 1, PTWALK_P4D) : 0;
+#else
+	return (mm_p4d_folded(mm) ? BIT(PTWALK_P4D) : 0) |
+	       (mm_pud_folded(mm) ? BIT(PTWALK_PUD) : 0) |
+	       (mm_pmd_folded(mm) ? BIT(PTWALK_PMD) : 0);
+#endif
+}
+
+/**
  * ptwalk_arch_top_shift() - log2 of the bytes one entry of the top-level
  *	table in use maps
+ * @mm: the address space
  *
  * arm64 folds levels at boot (a 52-bit VA kernel on hardware without LPA2
  * or LVA, or booted arm64.nolva) but keeps PGDIR_SHIFT and PTRS_PER_PGD of
@@ -70,14 +124,21 @@ static inline unsigned int ptwalk_arch_levels_in_use(void)
  * helper of the first level in use (p4d_offset(), pud_offset()) finds the
  * real entry in the same page at that level's index. The top table in use
  * starts at the level the VA size in use needs. x86-64 and riscv64 change
- * PGDIR_SHIFT itself at boot.
+ * PGDIR_SHIFT itself at boot. s390's pgd_offset() takes the shift from the
+ * type of the top table of @mm, which PGDIR_SHIFT does not follow.
  *
  * Return: the shift of the top table the MMU walks.
  */
-static inline unsigned int ptwalk_arch_top_shift(void)
+static inline unsigned int ptwalk_arch_top_shift(struct mm_struct *mm)
 {
 #ifdef CONFIG_ARM64
-	return ARM64_HW_PGTABLE_LEVEL_SHIFT(4 - (int)ptwalk_arch_levels_in_use());
+	return ARM64_HW_PGTABLE_LEVEL_SHIFT(4 - (int)ptwalk_arch_levels_in_use(mm));
+#elif defined(CONFIG_S390)
+	static const unsigned int shift[] = {
+		_SEGMENT_SHIFT, _REGION3_SHIFT, _REGION2_SHIFT, _REGION1_SHIFT,
+	};
+
+	return shift[ptwalk_s390_table_levels(mm) - 2];
 #else
 	return PGDIR_SHIFT;
 #endif
@@ -85,14 +146,16 @@ static inline unsigned int ptwalk_arch_top_shift(void)
 
 /**
  * ptwalk_arch_top_entries() - entries of the top-level table in use
+ * @mm: the address space
  *
  * Return: on arm64 those the VA size in use needs (see
- * ptwalk_arch_top_shift()); elsewhere PTRS_PER_PGD.
+ * ptwalk_arch_top_shift()); elsewhere PTRS_PER_PGD (s390's region and
+ * segment tables all have as many).
  */
-static inline unsigned int ptwalk_arch_top_entries(void)
+static inline unsigned int ptwalk_arch_top_entries(struct mm_struct *mm)
 {
 #ifdef CONFIG_ARM64
-	return 1U << (vabits_actual - ptwalk_arch_top_shift());
+	return 1U << (vabits_actual - ptwalk_arch_top_shift(mm));
 #else
 	return PTRS_PER_PGD;
 #endif
@@ -100,14 +163,15 @@ static inline unsigned int ptwalk_arch_top_entries(void)
 
 /**
  * ptwalk_arch_va_bits() - width of the addresses the top-level table spans
+ * @mm: the address space
  *
  * Return: the top table's shift plus its index bits, for the table in use
  * (on arm64 the virtual address size in use, vabits_actual, which may be
  * less than the top table's span at build time).
  */
-static inline unsigned int ptwalk_arch_va_bits(void)
+static inline unsigned int ptwalk_arch_va_bits(struct mm_struct *mm)
 {
-	return ptwalk_arch_top_shift() + ilog2(ptwalk_arch_top_entries());
+	return ptwalk_arch_top_shift(mm) + ilog2(ptwalk_arch_top_entries(mm));
 }
 
 /**
@@ -122,7 +186,7 @@ static inline unsigned int ptwalk_arch_va_bits(void)
 static inline bool ptwalk_arch_translatable(struct mm_struct *mm,
 					    unsigned long addr)
 {
-	unsigned int bits = ptwalk_arch_va_bits();
+	unsigned int bits = ptwalk_arch_va_bits(mm);
 
 	if (bits >= BITS_PER_LONG)
 		return true;
@@ -143,14 +207,16 @@ static inline bool ptwalk_arch_translatable(struct mm_struct *mm,
 }
 
 /**
- * ptwalk_arch_first_untranslatable() - the lowest address no table translates
+ * ptwalk_arch_first_untranslatable() - the lowest address the tables of
+ *	@mm do not translate
+ * @mm: the address space
  *
  * Return: that address, or 0 where every address is translatable (the top
  * table of a 32-bit architecture spans all of them).
  */
-static inline unsigned long ptwalk_arch_first_untranslatable(void)
+static inline unsigned long ptwalk_arch_first_untranslatable(struct mm_struct *mm)
 {
-	unsigned int bits = ptwalk_arch_va_bits();
+	unsigned int bits = ptwalk_arch_va_bits(mm);
 
 	if (bits >= BITS_PER_LONG)
 		return 0;
@@ -159,15 +225,43 @@ static inline unsigned long ptwalk_arch_first_untranslatable(void)
 }
 
 /*
- * The status of a walk of a user address in init_mm: where one table serves
- * both halves, its user half is empty there; arm64's TTBR1 table and
- * powerpc64's quadrant 3 table cannot translate user addresses at all.
+ * The statuses (a mask of BIT(status)) a walk of a low user address in
+ * init_mm may end with: where one table serves both halves, its user half
+ * is empty there; arm64's TTBR1 table and powerpc64's quadrant 3 table
+ * cannot translate user addresses at all. s390 runs the kernel in an
+ * address space of its own, which maps the lowcore at 0 and, where the
+ * identity map is not moved up (CONFIG_RANDOMIZE_IDENTITY_BASE, 6.7+),
+ * all memory from 0.
  */
 #if defined(CONFIG_ARM64) || defined(CONFIG_PPC_BOOK3S_64)
-#define PTWALK_ARCH_USER_IN_INIT_MM	PTWALK_BAD_ADDRESS
+#define PTWALK_ARCH_USER_IN_INIT_MM	BIT(PTWALK_BAD_ADDRESS)
+#elif defined(CONFIG_S390)
+#define PTWALK_ARCH_USER_IN_INIT_MM	(BIT(PTWALK_NONE) | BIT(PTWALK_MAPPED))
 #else
-#define PTWALK_ARCH_USER_IN_INIT_MM	PTWALK_NONE
+#define PTWALK_ARCH_USER_IN_INIT_MM	BIT(PTWALK_NONE)
 #endif
+
+/**
+ * ptwalk_arch_user_grow_addr() - where a user mm needs one level more
+ * @levels: the levels the mm uses now
+ *
+ * s390 starts each user mm with 3 levels (4 TiB, _REGION2_SIZE) and adds
+ * a level when something is mapped at or above the limit
+ * (crst_table_upgrade()): 4 levels up to 8 PiB (_REGION1_SIZE), 5 above.
+ * Elsewhere every mm has the levels chosen at boot.
+ *
+ * Return: the lowest address that needs @levels + 1 levels, or 0.
+ */
+static inline unsigned long ptwalk_arch_user_grow_addr(unsigned int levels)
+{
+#ifdef CONFIG_S390
+	if (levels == 3)
+		return _REGION2_SIZE;
+	if (levels == 4)
+		return _REGION1_SIZE;
+#endif
+	return 0;
+}
 
 /**
  * ptwalk_arch_pte_leaf_shift() - log2 of the bytes a present PTE maps
@@ -281,8 +375,10 @@ static inline unsigned long ptwalk_arch_pmd_leaf_pfn(pmd_t pmd)
  * ptwalk_arch_level_leaf_size() - the bytes an ordinary leaf of a level maps
  * @level: the level, as the kernel's generic page walker or ptwalk names it
  *
- * Return: 1 << ptwalk_level_shift(@level); a section (1 MiB) for the PMD of
- * 32-bit arm without LPAE, and for the levels above it into which it folds.
+ * Return: 1 << ptwalk_level_shift(@level) of the kernel's tables (leaves
+ * of the levels below the top, whose shifts alone depend on the mm, are
+ * the same size in every mm); a section (1 MiB) for the PMD of 32-bit arm
+ * without LPAE, and for the levels above it into which it folds.
  */
 static inline unsigned long ptwalk_arch_level_leaf_size(enum ptwalk_level level)
 {
@@ -291,7 +387,7 @@ static inline unsigned long ptwalk_arch_level_leaf_size(enum ptwalk_level level)
 	if (level <= PTWALK_PMD)
 		return SECTION_SIZE;
 #endif
-	return 1UL << ptwalk_level_shift(level);
+	return 1UL << ptwalk_level_shift(&init_mm, level);
 }
 
 /**
@@ -317,15 +413,18 @@ static inline unsigned long ptwalk_arch_direct_map_start(void)
 
 /**
  * ptwalk_arch_pgd_index() - the slot of @addr in the top-level table in use
+ * @mm: the address space
  * @addr: the address
  *
- * Return: on arm64 the index in the table the MMU walks (see
+ * Return: on arm64 and s390 the index in the table the MMU walks (see
  * ptwalk_arch_top_shift()); elsewhere pgd_index(@addr).
  */
-static inline unsigned long ptwalk_arch_pgd_index(unsigned long addr)
+static inline unsigned long ptwalk_arch_pgd_index(struct mm_struct *mm,
+						  unsigned long addr)
 {
-#ifdef CONFIG_ARM64
-	return (addr >> ptwalk_arch_top_shift()) & (ptwalk_arch_top_entries() - 1);
+#if defined(CONFIG_ARM64) || defined(CONFIG_S390)
+	return (addr >> ptwalk_arch_top_shift(mm)) &
+	       (ptwalk_arch_top_entries(mm) - 1);
 #else
 	return pgd_index(addr);
 #endif

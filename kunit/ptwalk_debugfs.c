@@ -154,7 +154,7 @@ static size_t print_walk(char *buf, size_t size, pid_t pid,
 		       access_bit(res, PTWALK_LEAF_YOUNG));
 	seq_buf_puts(&s, "shift");
 	for (level = PTWALK_PGD; level < PTWALK_NR_LEVELS; level++)
-		seq_buf_printf(&s, " %u", ptwalk_level_shift(level));
+		seq_buf_printf(&s, " %u", res->shift[level]);
 	seq_buf_putc(&s, '\n');
 	for (level = PTWALK_PGD; level < PTWALK_NR_LEVELS; level++)
 		print_level(&s, res, level);

@@ -64,7 +64,7 @@ static void ptwalk_test_geometry(struct kunit *test)
 	KUNIT_EXPECT_LE(test, in_use, CONFIG_PGTABLE_LEVELS);
 	KUNIT_EXPECT_GE(test, in_use, 2);
 	/* The paging mode as the architecture itself records it. */
-	KUNIT_EXPECT_EQ(test, in_use, ptwalk_arch_levels_in_use());
+	KUNIT_EXPECT_EQ(test, in_use, ptwalk_arch_levels_in_use(&init_mm));
 
 	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, pte_mapped_page(test), &r),
 			PTWALK_MAPPED);
@@ -95,7 +95,7 @@ static void ptwalk_test_five_levels(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, addr, &r), PTWALK_MAPPED);
 	KUNIT_EXPECT_TRUE(test, r.visited & BIT(PTWALK_P4D));
 	KUNIT_EXPECT_TRUE(test, r.visited & BIT(PTWALK_PUD));
-	KUNIT_EXPECT_GT(test, ptwalk_level_entries(PTWALK_P4D), 1);
+	KUNIT_EXPECT_GT(test, ptwalk_level_entries(&init_mm, PTWALK_P4D), 1);
 	KUNIT_EXPECT_NE(test, r.entry[PTWALK_P4D], r.entry[PTWALK_PGD]);
 #if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
 	KUNIT_EXPECT_TRUE(test, pgtable_l5_enabled());
@@ -250,15 +250,15 @@ static void ptwalk_test_indices_recombine(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, addr, &r), PTWALK_MAPPED);
 
 	for (lvl = 0; lvl <= r.level; lvl++) {
-		unsigned int shift = ptwalk_level_shift(lvl);
+		unsigned int shift = ptwalk_level_shift(&init_mm, lvl);
 
 		if (!(r.visited & BIT(lvl)))
 			continue;
-		KUNIT_EXPECT_LT(test, r.index[lvl], ptwalk_level_entries(lvl));
+		KUNIT_EXPECT_LT(test, r.index[lvl], ptwalk_level_entries(&init_mm, lvl));
 		rebuilt |= (unsigned long)r.index[lvl] << shift;
-		span = max(span, shift + ilog2(ptwalk_level_entries(lvl)));
+		span = max(span, shift + ilog2(ptwalk_level_entries(&init_mm, lvl)));
 	}
-	mask = GENMASK(span - 1, ptwalk_level_shift(r.level));
+	mask = GENMASK(span - 1, ptwalk_level_shift(&init_mm, r.level));
 	KUNIT_EXPECT_EQ_MSG(test, rebuilt, addr & mask,
 			    "address %#lx, %u address bits", addr, span);
 }
@@ -283,7 +283,7 @@ static unsigned long get_user_addr(struct kunit *test)
 /* The lowest address past what the top-level table can translate. */
 static unsigned long get_past_span(struct kunit *test)
 {
-	unsigned long addr = ptwalk_arch_first_untranslatable();
+	unsigned long addr = ptwalk_arch_first_untranslatable(&init_mm);
 
 	if (!addr)
 		ptwalk_skip(test, "the top-level table spans the whole address space");
@@ -316,7 +316,7 @@ static unsigned long get_top(struct kunit *test)
 #define UNMAPPED	(BIT(PTWALK_NONE) | BIT(PTWALK_BAD_ADDRESS))
 
 /* A user address in init_mm (see ptwalk_arch.h). */
-#define USER_IN_INIT_MM	BIT(PTWALK_ARCH_USER_IN_INIT_MM)
+#define USER_IN_INIT_MM	PTWALK_ARCH_USER_IN_INIT_MM
 
 static const struct bad_addr bad_addrs[] = {
 	{ "NULL", get_null, USER_IN_INIT_MM },
@@ -390,6 +390,72 @@ static void ptwalk_test_user_mm(struct kunit *test)
 	put_page(page);
 }
 
+/* Map and touch a page at @addr of the test's user mm, then walk it. */
+static void touch_and_walk(struct kunit *test, unsigned long addr,
+			   struct ptwalk_result *r)
+{
+	KUNIT_ASSERT_EQ_MSG(test, ptwalk_user_mmap_at(test, addr, PAGE_SIZE), addr,
+			    "no mapping at %#lx", addr);
+	KUNIT_ASSERT_EQ(test, put_user(0x42, (u8 __user *)addr), 0);
+	mmap_read_lock(current->mm);
+	ptwalk(current->mm, addr, r);
+	mmap_read_unlock(current->mm);
+}
+
+/*
+ * Where a user mm grows levels at run time (s390), each mapping above the
+ * mm's limit must add one: the architecture's account, the folds and the
+ * levels the walk reads must all grow together, and the earlier mappings
+ * must stay where they were.
+ */
+static void ptwalk_test_user_mm_grows(struct kunit *test)
+{
+	struct ptwalk_result first, r;
+	unsigned long low, addr;
+	unsigned int levels;
+
+	if (!PTWALK_HAVE_USER_MM)
+		ptwalk_skip(test,
+			    "this kernel's KUnit cannot give a test a user mm (kunit_vm_mmap() is 6.10+)");
+	low = ptwalk_user_mmap(test, PAGE_SIZE);
+	KUNIT_ASSERT_NE_MSG(test, low, 0, "kunit_vm_mmap() failed");
+	KUNIT_ASSERT_EQ(test, put_user(0x42, (u8 __user *)low), 0);
+	mmap_read_lock(current->mm);
+	ptwalk(current->mm, low, &first);
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_EQ(test, first.status, PTWALK_MAPPED);
+
+	levels = ptwalk_arch_levels_in_use(current->mm);
+	if (!ptwalk_arch_user_grow_addr(levels))
+		ptwalk_skip(test, "a user mm keeps the %u levels chosen at boot here",
+			    levels);
+	kunit_info(test, "user mm: %u levels, folded %#x\n", levels, first.folded);
+	KUNIT_EXPECT_EQ(test, hweight32(first.visited), levels);
+
+	while ((addr = ptwalk_arch_user_grow_addr(levels))) {
+		touch_and_walk(test, addr, &r);
+		levels++;
+		kunit_info(test, "after %#lx: %u levels, folded %#x\n", addr,
+			   ptwalk_arch_levels_in_use(current->mm), r.folded);
+		KUNIT_EXPECT_EQ(test, r.status, PTWALK_MAPPED);
+		KUNIT_EXPECT_EQ(test, ptwalk_arch_levels_in_use(current->mm), levels);
+		KUNIT_EXPECT_EQ(test, hweight32(r.visited), levels);
+		KUNIT_EXPECT_EQ(test, r.visited & r.folded, 0);
+		KUNIT_EXPECT_EQ(test, r.visited | r.folded,
+				(unsigned int)GENMASK(PTWALK_PTE, PTWALK_PGD));
+		KUNIT_EXPECT_TRUE(test, ptwalk_addr_translatable(current->mm, addr));
+		KUNIT_EXPECT_EQ(test, r.index[PTWALK_PGD],
+				(addr >> r.shift[PTWALK_PGD]) &
+				(ptwalk_level_entries(current->mm, PTWALK_PGD) - 1));
+
+		mmap_read_lock(current->mm);
+		ptwalk(current->mm, low, &r);
+		mmap_read_unlock(current->mm);
+		KUNIT_EXPECT_EQ(test, r.status, PTWALK_MAPPED);
+		KUNIT_EXPECT_EQ(test, r.pfn, first.pfn);
+	}
+}
+
 static struct kunit_case ptwalk_walker_cases[] = {
 	KUNIT_CASE(ptwalk_test_geometry),
 	KUNIT_CASE(ptwalk_test_five_levels),
@@ -398,6 +464,7 @@ static struct kunit_case ptwalk_walker_cases[] = {
 	KUNIT_CASE_PARAM(ptwalk_test_leaf_write_bit, known_addr_gen_params),
 	KUNIT_CASE_PARAM(ptwalk_test_bad_address, bad_addr_gen_params),
 	KUNIT_CASE(ptwalk_test_user_mm),
+	KUNIT_CASE(ptwalk_test_user_mm_grows),
 	{}
 };
 
