@@ -499,10 +499,10 @@ static inline bool ptwalk_arch_ref_leaf_size(unsigned long addr,
 static inline const char *ptwalk_arch_direct_map_missing(void)
 {
 #ifdef CONFIG_UML
-	return "UML: the direct map (kmalloc, alloc_pages and kernel image memory) is not in init_mm's page tables";
+	return "UML: init_mm's tables hold no direct map (kmalloc, pages, kernel image)";
 #elif defined(CONFIG_PPC_BOOK3S_64)
 	if (!radix_enabled())
-		return "hash MMU: the direct map (kmalloc, alloc_pages and the kernel image) is bolted into the hash page table, not in init_mm's page tables";
+		return "hash MMU: the direct map is bolted into the hash table, not in init_mm";
 #endif
 	return NULL;
 }
