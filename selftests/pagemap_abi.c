@@ -79,9 +79,8 @@ static uint64_t end_of_entries(int fd)
 
 	if (width > 8 * sizeof(void *))
 		width = 8 * sizeof(void *);
-	if (width > 63)
-		width = 63;
-	hi = (1ULL << width) / page_size();
+	/* s390's user space reaches up to the last page below 2^64. */
+	hi = width < 64 ? (1ULL << width) / page_size() : UINT64_MAX / page_size() + 1;
 
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
@@ -97,7 +96,8 @@ static uint64_t end_of_entries(int fd)
 /*
  * The end must be the top of the user address space (TASK_SIZE): mmap()
  * can place a page just below it (unless something is there already) and
- * none at it. On x86-64 that is 2^47 - one page, on i386 the 3 GiB split.
+ * none at it. On x86-64 that is 2^47 - one page, on i386 the 3 GiB split,
+ * on s390 the last page below 2^64.
  */
 TEST_F(abi, ends_at_task_size)
 {
