@@ -176,7 +176,8 @@ def _file(top: str, rel: str, where: str) -> str:
 
 
 # What a kernel must carry to boot the selftests guest: initramfs and /dev
-# (config/guest/boot.config), and the selftests' own options.
+# (config/guest/boot.config), and the selftests' own options; also
+# config/guest/<debian_arch>.config where the user space needs more.
 GUEST_KCONFIG = ('config/guest/boot.config', 'selftests/config')
 
 _KVER_RE = re.compile(r'^\d+\.\d+$')
@@ -245,7 +246,10 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 			     kunit_must_pass=_strs(t, 'kunit_must_pass', where),
 			     kernels=_strs(t, 'kernels', where), gate=_strs(t, 'gate', where),
 			     absent=dict(t.get('absent', {})))
-		missing = [k for k in GUEST_KCONFIG if g.guest and k not in build.kconfig]
+		# What the guest's user space needs of the kernel (VFP for armhf, ...).
+		user = f'config/guest/{build.arch.debian_arch}.config'
+		needs = GUEST_KCONFIG + ((user,) if os.path.isfile(os.path.join(top, user)) else ())
+		missing = [k for k in needs if g.guest and k not in build.kconfig]
 		if missing:
 			raise MatrixError(f'{where}: the guest boots build {build.name}, whose kconfig '
 					  f'lacks {" ".join(missing)}')

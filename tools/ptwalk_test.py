@@ -78,6 +78,13 @@ class MatrixTest(unittest.TestCase):
 		with self.assertRaisesRegex(pm.MatrixError, 'lacks config/guest/boot.config'):
 			self.parse(doc)
 
+	def test_a_guest_carries_what_its_user_space_needs(self) -> None:
+		# Debian's armhf programs die of SIGILL on a kernel without VFP.
+		doc = copy.deepcopy(self.doc)
+		doc['build']['arm-lpae']['kconfig'].remove('config/guest/armhf.config')
+		with self.assertRaisesRegex(pm.MatrixError, 'lacks config/guest/armhf.config'):
+			self.parse(doc)
+
 	def test_a_foreign_guest_names_its_user_space(self) -> None:
 		# An arm64 guest with the host's busybox and programs would not boot.
 		doc = copy.deepcopy(self.doc)
