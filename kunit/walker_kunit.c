@@ -89,7 +89,7 @@ static void ptwalk_test_five_levels(struct kunit *test)
 			    CONFIG_PGTABLE_LEVELS);
 	if (mm_p4d_folded(&init_mm))
 		ptwalk_skip(test,
-			    "5-level paging built in but not in use: the CPU lacks it (x86: LA57) or it was disabled at boot");
+			    "5-level paging built in, not in use by the kernel's tables (x86: no LA57 or no5lvl; s390: chosen by the memory size)");
 
 	addr = pte_mapped_page(test);
 	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, addr, &r), PTWALK_MAPPED);
