@@ -269,8 +269,9 @@ TEST_F(contig, thp_region)
 			continue;
 		thps++;
 		ASSERT_EQ(0ULL, (unsigned long long)(pfn[i] % pmd_pages));
-		for (j = 1; j < pmd_pages; j++)
+		for (j = 1; j < pmd_pages; j++) {
 			ASSERT_EQ(pfn[i] + j, pfn[i + j]);
+		}
 	}
 	ksft_print_msg("thp: %zu of %d %zu kB chunks are THPs (AnonHugePages %ld kB)\n",
 		       thps, THP_PMDS, thp_pmd_size() >> 10, kb);

@@ -124,10 +124,11 @@ TEST_F(demand, absent_before_touch)
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
 	ASSERT_EQ((size_t)0, read_present(_metadata, self));
-	for (i = 0; i < self->npages; i++)
+	for (i = 0; i < self->npages; i++) {
 		ASSERT_EQ(0ULL, self->raw[i] & PM_HOLE_MUST_BE_CLEAR)
 			TH_LOG("page %zu: entry %#llx", i,
 			       (unsigned long long)self->raw[i]);
+	}
 }
 
 /*
@@ -198,9 +199,10 @@ TEST_F(demand, write_fault_maps_own_pages)
 		SKIP(return, "flags checked; PFNs need CAP_SYS_ADMIN");
 	}
 	qsort(pfns, n, sizeof(*pfns), cmp_u64);
-	for (i = 1; i < n; i++)
+	for (i = 1; i < n; i++) {
 		ASSERT_NE(pfns[i - 1], pfns[i]) TH_LOG("PFN %#llx twice",
 						      (unsigned long long)pfns[i]);
+	}
 	ASSERT_NE(0ULL, (unsigned long long)pfns[0]);
 	free(pfns);
 }
@@ -309,10 +311,11 @@ TEST(soft_dirty_tracks_writes)
 	 * architecture whose pte_mkdirty() sets the bit anyway (powerpc64)
 	 * reports every page ever written as soft-dirty.
 	 */
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(i == 1, pagemap_decode(raw[i]).soft_dirty)
 			TH_LOG("page %zu %s", i, i == 1 ? "written after clear_refs 4 is not soft-dirty" :
 			       "still soft-dirty after clear_refs 4: pte_soft_dirty() set, clear_soft_dirty() did not clear it");
+	}
 	munmap(p, 4 * ps);
 	close(fd);
 }

@@ -352,8 +352,9 @@ TEST_F(kernel_walk, thp_and_split)
 	ASSERT_NE(NULL, pfn);
 	ASSERT_TRUE(pages_match(_metadata, self, thp, self->pmd_size,
 				KWALK_PMD, pfn));
-	for (i = 1; i < npages; i++)
+	for (i = 1; i < npages; i++) {
 		ASSERT_EQ(pfn[0] + i, pfn[i]);
+	}
 
 	ASSERT_EQ(0, mprotect(thp + half, half, PROT_READ));
 	ASSERT_TRUE(pages_match(_metadata, self, thp, self->pmd_size,
@@ -402,8 +403,9 @@ TEST_F(kernel_walk, mthp)
 		SKIP(goto out, "no %lu kB folio: the fault fell back to base pages",
 		     mthp.size_kb);
 	ASSERT_EQ(0ULL, (unsigned long long)(pfn[0] % npages));
-	for (i = 1; i < npages; i++)
+	for (i = 1; i < npages; i++) {
 		ASSERT_EQ(pfn[0] + i, pfn[i]);
+	}
 out:
 	free(pfn);
 	munmap(guarded, 3 * size);
