@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "pagemap.h"
@@ -117,6 +118,17 @@ enum pm_read_fault pagemap_read_fault(const struct pm_entry *e)
 		return e->exclusive ? PM_READ_FAULT_CONTRADICTS : PM_READ_FAULT_ZERO_PAGE;
 	}
 	return e->exclusive ? PM_READ_FAULT_PRIVATE : PM_READ_FAULT_ZERO_PAGE;
+}
+
+/*
+ * Why kpageflags_get() failed. -ERANGE: the file ends before @pfn, which
+ * for a PFN pagemap reported means the kernel's max_pfn is below it.
+ */
+const char *kpageflags_strerror(int err)
+{
+	if (err == -ERANGE)
+		return "/proc/kpageflags ends before it (the file stops at max_pfn)";
+	return strerror(-err);
 }
 
 /* The /proc/kpageflags word of @pfn. Returns 0 or -errno. */

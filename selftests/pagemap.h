@@ -71,6 +71,7 @@ struct pm_entry pagemap_decode(uint64_t raw);
 int pagemap_get(int fd, const void *addr, struct pm_entry *e);
 bool pagemap_pfns_visible(int fd);
 int kpageflags_get(uint64_t pfn, uint64_t *flags);
+const char *kpageflags_strerror(int err);
 enum pm_read_fault pagemap_read_fault(const struct pm_entry *e);
 size_t page_size(void);
 

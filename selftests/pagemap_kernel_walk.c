@@ -227,6 +227,7 @@ TEST_F(kernel_walk, untouched_page)
 TEST_F(kernel_walk, zero_page)
 {
 	uint64_t flags;
+	int err;
 	struct sides s;
 	char *p;
 
@@ -239,7 +240,9 @@ TEST_F(kernel_walk, zero_page)
 		SKIP(goto out, "read faults map private pages here, not the zero page");
 	ASSERT_LEAF(&s, KWALK_PTE, self->ps);
 	ASSERT_BIT(&s, write, KWALK_BIT_CLEAR);
-	ASSERT_EQ(0, kpageflags_get(s.walk.pfn, &flags));
+	err = kpageflags_get(s.walk.pfn, &flags);
+	ASSERT_EQ(0, err) TH_LOG("PFN %#llx from pagemap: %s",
+				   (unsigned long long)(s.walk.pfn), kpageflags_strerror(err));
 	ASSERT_TRUE(kpf_test(flags, KPF_ZERO_PAGE));
 out:
 	munmap(p, self->ps);
@@ -250,6 +253,7 @@ TEST_F(kernel_walk, huge_zero_page)
 {
 	size_t size = 2 * self->pmd_size;
 	uint64_t flags;
+	int err;
 	struct sides s;
 	char *p;
 
@@ -264,7 +268,9 @@ TEST_F(kernel_walk, huge_zero_page)
 	ASSERT_EQ(0, *(volatile char *)p);
 	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
 	/* Which page it is, by the kernel's flags of pagemap's frame. */
-	ASSERT_EQ(0, kpageflags_get(s.pm.pfn, &flags));
+	err = kpageflags_get(s.pm.pfn, &flags);
+	ASSERT_EQ(0, err) TH_LOG("PFN %#llx from pagemap: %s",
+				   (unsigned long long)(s.pm.pfn), kpageflags_strerror(err));
 	if (!kpf_test(flags, KPF_ZERO_PAGE) || !kpf_test(flags, KPF_THP))
 		SKIP(goto out, "the read fault did not map the huge zero page");
 	ASSERT_LEAF(&s, KWALK_PMD, self->pmd_size);
@@ -376,6 +382,7 @@ TEST_F(kernel_walk, mthp)
 	struct mthp_setting mthp;
 	size_t size, npages, i;
 	uint64_t *pfn, flags;
+	int err;
 	char *p, *guarded;
 	int ret;
 
@@ -398,7 +405,9 @@ TEST_F(kernel_walk, mthp)
 	pfn = calloc(npages, sizeof(*pfn));
 	ASSERT_NE(NULL, pfn);
 	ASSERT_TRUE(pages_match(_metadata, self, p, size, KWALK_PTE, pfn));
-	ASSERT_EQ(0, kpageflags_get(pfn[0], &flags));
+	err = kpageflags_get(pfn[0], &flags);
+	ASSERT_EQ(0, err) TH_LOG("PFN %#llx from pagemap: %s",
+				   (unsigned long long)(pfn[0]), kpageflags_strerror(err));
 	if (!kpf_test(flags, KPF_COMPOUND_HEAD))
 		SKIP(goto out, "no %lu kB folio: the fault fell back to base pages",
 		     mthp.size_kb);

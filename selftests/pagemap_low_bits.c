@@ -82,6 +82,7 @@ TEST_F(base_page, frame_of_touched_page)
 	const size_t offsets[] = { 0, 1, ps / 2 + 3, ps - 1 };
 	char *base, *page;
 	uint64_t pfn = 0, flags;
+	int err;
 	unsigned int i;
 
 	switch (variant->region) {
@@ -128,7 +129,9 @@ TEST_F(base_page, frame_of_touched_page)
 	}
 
 	ASSERT_NE(0ULL, pfn);
-	ASSERT_EQ(0, kpageflags_get(pfn, &flags));
+	err = kpageflags_get(pfn, &flags);
+	ASSERT_EQ(0, err) TH_LOG("PFN %#llx from pagemap: %s",
+				   (unsigned long long)(pfn), kpageflags_strerror(err));
 	ASSERT_TRUE(kpf_test(flags, KPF_ANON))
 		TH_LOG("kpageflags %#llx", (unsigned long long)flags);
 	ASSERT_TRUE(kpf_test(flags, KPF_MMAP));
@@ -168,6 +171,7 @@ TEST(thp_pmd_low_bits)
 	int fd = pagemap_open(0);
 	size_t chunk, huge = 0;
 	uint64_t *raw, flags;
+	int err;
 	const char *why;
 	long kb;
 	char *p;
@@ -185,7 +189,9 @@ TEST(thp_pmd_low_bits)
 	for (chunk = 0; chunk < 2; chunk++) {
 		struct pm_entry head = pagemap_decode(raw[chunk * n]);
 
-		ASSERT_EQ(0, kpageflags_get(head.pfn, &flags));
+		err = kpageflags_get(head.pfn, &flags);
+		ASSERT_EQ(0, err) TH_LOG("PFN %#llx from pagemap: %s",
+					   (unsigned long long)(head.pfn), kpageflags_strerror(err));
 		if (!kpf_test(flags, KPF_THP))
 			continue;
 		huge++;

@@ -181,7 +181,7 @@ class MatrixTest(unittest.TestCase):
 		# UML: the program in the build directory, initrd= on its command
 		# line; QEMU: the qemu_config's kernel and parameters, -initrd.
 		m = pm.load_matrix()
-		uml = run.guest_command(m.geometries['um'], '/b', '/i.cpio')
+		uml = run.guest_command(m.geometries['um-user'], '/b', '/i.cpio')
 		self.assertEqual(uml[0], '/b/linux')
 		self.assertIn('initrd=/i.cpio', uml)
 		self.assertIn('rdinit=/init', uml)
@@ -438,7 +438,7 @@ class GuestTest(unittest.TestCase):
 		m = pm.load_matrix()
 		o = pr.guest_outcome('guest-6.12-um', data('guest-6.12-um.log'),
 				     expect=PROGRAMS + ['pagemap_kernel_walk', 'kernel_walk_abi'],
-				     must_pass=m.geometries['um'].must_pass)
+				     must_pass=m.geometries['um-user'].must_pass)
 		self.assertEqual(o.counts, pr.Counts(61, 0, 26))
 		self.assertTrue(o.ok, o.problems)
 		self.assertIn('THP is not built in', {c.reason for c in o.cases})
