@@ -2,7 +2,8 @@
 #
 # kunit.py --qemu_config for the little-endian powerpc64 build on QEMU's
 # pseries machine: kunit.py's own powerpc settings with the hypervisor
-# console, booted on a POWER9: the radix MMU, whose tables hold the direct map.
+# console, on a POWER9, which has both MMUs: the kernel uses radix unless
+# booted with disable_radix (config/matrix.toml).
 
 from ..qemu_config import QemuArchParams
 
