@@ -25,18 +25,6 @@ phys_addr_t ptwalk_ref_vmalloc_to_pfn(const void *addr)
 	return PFN_PHYS(vmalloc_to_pfn(addr)) + offset_in_page(addr);
 }
 
-/**
- * ptwalk_direct_map_walkable() - are direct-map addresses in init_mm?
- *
- * Return: false where the architecture keeps the direct map out of
- * init_mm's page tables (UML, powerpc64's hash MMU; see ptwalk_arch.h),
- * true elsewhere.
- */
-bool ptwalk_direct_map_walkable(void)
-{
-	return !ptwalk_arch_direct_map_missing();
-}
-
 /* Check one address against the reference; report the first failure. */
 static bool check_addr(struct kunit *test, unsigned long addr,
 		       ptwalk_ref_phys_t ref, struct ptwalk_result *r)

@@ -35,7 +35,6 @@ bool ptwalk_test_range(struct kunit *test, const void *start, size_t size,
 		       ptwalk_ref_phys_t ref, struct ptwalk_range_stats *st);
 void ptwalk_test_report(struct kunit *test, const char *what,
 			const struct ptwalk_range_stats *st);
-bool ptwalk_direct_map_walkable(void);
 void ptwalk_require_direct_map(struct kunit *test);
 void *ptwalk_test_own_vmalloc(struct kunit *test, void *p);
 
