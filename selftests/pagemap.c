@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "pagemap.h"
+#include "vm_env.h"
 
 size_t page_size(void)
 {
@@ -57,6 +58,33 @@ ssize_t pagemap_read(int fd, uintptr_t va, size_t npages, uint64_t *raw)
 		got += n;
 	}
 	return got / sizeof(*raw);
+}
+
+/*
+ * The first page index whose entry cannot be read: the end of the user
+ * address space. Entries below it read 8 bytes, entries from it on read 0,
+ * up to the first tag bit (above it, offsets alias untagged addresses) and
+ * the width of a pointer (no address of a 32-bit process is above 2^32).
+ */
+uint64_t pagemap_end_page(int fd)
+{
+	unsigned int width = user_tag_shift();
+	uint64_t lo = 0, hi, e;
+
+	if (width > 8 * sizeof(void *))
+		width = 8 * sizeof(void *);
+	/* s390's user space reaches up to the last page below 2^64. */
+	hi = width < 64 ? (1ULL << width) / page_size() : UINT64_MAX / page_size() + 1;
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (pread(fd, &e, sizeof(e), (off_t)(mid * sizeof(e))) == (ssize_t)sizeof(e))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 struct pm_entry pagemap_decode(uint64_t raw)
@@ -131,6 +159,38 @@ const char *kpageflags_strerror(int err)
 	return strerror(-err);
 }
 
+/* Open /proc/kpageflags (root only). Returns an fd or -errno. */
+int kpageflags_open(void)
+{
+	int fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Read the flags words of the @n frames from @pfn. Returns the number read,
+ * short where the file ends (at max_pfn), or -errno.
+ */
+ssize_t kpageflags_read(int fd, uint64_t pfn, size_t n, uint64_t *flags)
+{
+	size_t want = n * sizeof(*flags), got = 0;
+	off_t off = (off_t)(pfn * sizeof(*flags));
+
+	while (got < want) {
+		ssize_t r = pread(fd, (char *)flags + got, want - got, off + got);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		got += r;
+	}
+	return got / sizeof(*flags);
+}
+
 /* The /proc/kpageflags word of @pfn. Returns 0 or -errno. */
 int kpageflags_get(uint64_t pfn, uint64_t *flags)
 {
@@ -138,12 +198,12 @@ int kpageflags_get(uint64_t pfn, uint64_t *flags)
 	ssize_t n;
 
 	if (fd < 0) {
-		fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+		fd = kpageflags_open();
 		if (fd < 0)
-			return -errno;
+			return fd;
 	}
-	n = pread(fd, flags, sizeof(*flags), (off_t)(pfn * sizeof(*flags)));
+	n = kpageflags_read(fd, pfn, 1, flags);
 	if (n < 0)
-		return -errno;
-	return n == sizeof(*flags) ? 0 : -ERANGE;
+		return n;
+	return n == 1 ? 0 : -ERANGE;
 }

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/fs.h>
 #include <linux/kernel-page-flags.h>
+#include <linux/types.h>
 
 #define PM_PFN_MASK		((1ULL << 55) - 1)
 #define PM_SOFT_DIRTY		(1ULL << 55)
@@ -29,6 +31,39 @@
  * These are the bits that must be clear for such an address.
  */
 #define PM_HOLE_MUST_BE_CLEAR	(~PM_SOFT_DIRTY)
+
+/*
+ * The PAGEMAP_SCAN ioctl (Linux 6.7+), not in the UAPI headers of older
+ * kernels (Debian 12's are 6.1).
+ */
+#ifndef PAGEMAP_SCAN
+#define PAGEMAP_SCAN		_IOWR('f', 16, struct pm_scan_arg)
+#define PAGE_IS_PRESENT		(1 << 3)
+#define PAGE_IS_SWAPPED		(1 << 4)
+#define PAGE_IS_PFNZERO		(1 << 5)
+#define PAGE_IS_HUGE		(1 << 6)
+
+struct page_region {
+	__u64 start;
+	__u64 end;
+	__u64 categories;
+};
+
+struct pm_scan_arg {
+	__u64 size;
+	__u64 flags;
+	__u64 start;
+	__u64 end;
+	__u64 walk_end;
+	__u64 vec;
+	__u64 vec_len;
+	__u64 max_pages;
+	__u64 category_inverted;
+	__u64 category_mask;
+	__u64 category_anyof_mask;
+	__u64 return_mask;
+};
+#endif
 
 /* Missing from older UAPI headers. */
 #ifndef KPF_ZERO_PAGE
@@ -67,10 +102,13 @@ enum pm_read_fault {
 
 int pagemap_open(pid_t pid);
 ssize_t pagemap_read(int fd, uintptr_t va, size_t npages, uint64_t *raw);
+uint64_t pagemap_end_page(int fd);
 struct pm_entry pagemap_decode(uint64_t raw);
 int pagemap_get(int fd, const void *addr, struct pm_entry *e);
 bool pagemap_pfns_visible(int fd);
 int kpageflags_get(uint64_t pfn, uint64_t *flags);
+int kpageflags_open(void);
+ssize_t kpageflags_read(int fd, uint64_t pfn, size_t n, uint64_t *flags);
 const char *kpageflags_strerror(int err);
 enum pm_read_fault pagemap_read_fault(const struct pm_entry *e);
 size_t page_size(void);

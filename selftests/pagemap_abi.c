@@ -67,33 +67,6 @@ TEST_F(abi, aligned_read_is_whole)
 }
 
 /*
- * The first page index whose entry cannot be read: the end of the user
- * address space. Entries below it read 8 bytes, entries from it on read 0,
- * up to the first tag bit (above it, offsets alias untagged addresses) and
- * the width of a pointer (no address of a 32-bit process is above 2^32).
- */
-static uint64_t end_of_entries(int fd)
-{
-	unsigned int width = user_tag_shift();
-	uint64_t lo = 0, hi, e;
-
-	if (width > 8 * sizeof(void *))
-		width = 8 * sizeof(void *);
-	/* s390's user space reaches up to the last page below 2^64. */
-	hi = width < 64 ? (1ULL << width) / page_size() : UINT64_MAX / page_size() + 1;
-
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		if (pread(fd, &e, ENTRY, (off_t)(mid * ENTRY)) == ENTRY)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/*
  * The end must be the top of the user address space (TASK_SIZE): mmap()
  * can place a page just below it (unless something is there already) and
  * none at it. On x86-64 that is 2^47 - one page, on i386 the 3 GiB split,
@@ -102,7 +75,7 @@ static uint64_t end_of_entries(int fd)
 TEST_F(abi, ends_at_task_size)
 {
 	const size_t ps = page_size();
-	uint64_t end = end_of_entries(self->fd) * ps;
+	uint64_t end = pagemap_end_page(self->fd) * ps;
 	void *below, *at;
 
 	TH_LOG("pagemap ends at %#llx", (unsigned long long)end);
@@ -141,7 +114,7 @@ TEST_F(abi, tagged_offset_reads_untagged_entry)
 
 TEST_F(abi, reads_at_or_past_end_return_nothing)
 {
-	uint64_t end = end_of_entries(self->fd);
+	uint64_t end = pagemap_end_page(self->fd);
 
 	ASSERT_EQ(0, pread(self->fd, self->buf, ENTRY, (off_t)(end * ENTRY)));
 	ASSERT_EQ(0, pread(self->fd, self->buf, sizeof(self->buf),
@@ -156,7 +129,7 @@ TEST_F(abi, reads_at_or_past_end_return_nothing)
 
 TEST_F(abi, read_across_end_is_short)
 {
-	uint64_t end = end_of_entries(self->fd);
+	uint64_t end = pagemap_end_page(self->fd);
 
 	ASSERT_EQ((ssize_t)(2 * ENTRY),
 		  pread(self->fd, self->buf, 4 * ENTRY,

@@ -11,40 +11,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <linux/fs.h>
 
 #include "kselftest_harness.h"
 #include "pagemap.h"
 #include "vm_env.h"
-
-/* Not in the UAPI headers of Linux < 6.7 (Debian 12's are 6.1). */
-#ifndef PAGEMAP_SCAN
-#define PAGEMAP_SCAN		_IOWR('f', 16, struct pm_scan_arg)
-#define PAGE_IS_PRESENT		(1 << 3)
-#define PAGE_IS_PFNZERO		(1 << 5)
-#define PAGE_IS_HUGE		(1 << 6)
-
-struct page_region {
-	__u64 start;
-	__u64 end;
-	__u64 categories;
-};
-
-struct pm_scan_arg {
-	__u64 size;
-	__u64 flags;
-	__u64 start;
-	__u64 end;
-	__u64 walk_end;
-	__u64 vec;
-	__u64 vec_len;
-	__u64 max_pages;
-	__u64 category_inverted;
-	__u64 category_mask;
-	__u64 category_anyof_mask;
-	__u64 return_mask;
-};
-#endif
 
 #define CATEGORIES	(PAGE_IS_PRESENT | PAGE_IS_PFNZERO | PAGE_IS_HUGE)
 #define NPAGES		16

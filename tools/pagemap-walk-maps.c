@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mappings of a process, from /proc/PID/maps (not smaps, which walks
+ * every page table of the process to count its pages), and sets of ranges.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pagemap-walk.h"
+
+/* Make room for one more element of @size bytes in *@v. */
+static int grow(void **v, size_t n, size_t *cap, size_t size)
+{
+	size_t cap2 = *cap ? *cap * 2 : 64;
+	void *v2;
+
+	if (n < *cap)
+		return 0;
+	v2 = realloc(*v, cap2 * size);
+	if (!v2)
+		return -ENOMEM;
+	*v = v2;
+	*cap = cap2;
+	return 0;
+}
+
+/*
+ * One maps line, "start-end perms offset dev inode   name", any length.
+ * Returns 0, -EINVAL if it is not one, or -ENOMEM.
+ */
+int pw_maps_parse_line(const char *line, struct pw_mapping *m)
+{
+	unsigned long start, end, off, inode;
+	unsigned int major, minor;
+	char perms[8];
+	int pos = -1;
+
+	if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu%n", &start, &end, perms,
+		   &off, &major, &minor, &inode, &pos) != 7 || pos < 0 ||
+	    start >= end)
+		return -EINVAL;
+	line += pos;
+	line += strspn(line, " ");
+	m->start = start;
+	m->end = end;
+	m->name = strndup(line, strcspn(line, "\n"));
+	return m->name ? 0 : -ENOMEM;
+}
+
+/* Read the mappings of @pid in address order. Returns 0 or -errno. */
+int pw_maps_load(pid_t pid, struct pw_maps *maps)
+{
+	char path[64], *line = NULL;
+	size_t len = 0;
+	int ret = 0;
+	FILE *f;
+
+	memset(maps, 0, sizeof(*maps));
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (!ret && getline(&line, &len, f) >= 0) {
+		ret = grow((void **)&maps->v, maps->n, &maps->cap,
+			   sizeof(*maps->v));
+		if (!ret)
+			ret = pw_maps_parse_line(line, &maps->v[maps->n]);
+		if (!ret)
+			maps->n++;
+	}
+	if (!ret && ferror(f))
+		ret = -EIO;
+	free(line);
+	fclose(f);
+	if (ret)
+		pw_maps_free(maps);
+	return ret;
+}
+
+void pw_maps_free(struct pw_maps *maps)
+{
+	size_t i;
+
+	for (i = 0; i < maps->n; i++)
+		free(maps->v[i].name);
+	free(maps->v);
+	memset(maps, 0, sizeof(*maps));
+}
+
+/* Is @m called @name, as maps shows it or by the base name of its file? */
+bool pw_mapping_named(const struct pw_mapping *m, const char *name)
+{
+	const char *base = strrchr(m->name, '/');
+
+	return !strcmp(m->name, name) || (base && !strcmp(base + 1, name));
+}
+
+int pw_ranges_add(struct pw_ranges *r, uintptr_t start, uintptr_t end)
+{
+	int ret = grow((void **)&r->v, r->n, &r->cap, sizeof(*r->v));
+
+	if (ret)
+		return ret;
+	r->v[r->n].start = start;
+	r->v[r->n].end = end;
+	r->n++;
+	return 0;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct pw_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Sort @r and join ranges that overlap or touch: each page once. */
+void pw_ranges_merge(struct pw_ranges *r)
+{
+	size_t i, n = 0;
+
+	qsort(r->v, r->n, sizeof(*r->v), cmp_range);
+	for (i = 0; i < r->n; i++) {
+		if (n && r->v[i].start <= r->v[n - 1].end) {
+			if (r->v[i].end > r->v[n - 1].end)
+				r->v[n - 1].end = r->v[i].end;
+			continue;
+		}
+		r->v[n++] = r->v[i];
+	}
+	r->n = n;
+}

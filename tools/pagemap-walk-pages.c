@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the kernel says of each page of a range of a process: its pagemap
+ * entry and, where the opener may read /proc/kpageflags, its page's flags.
+ *
+ * Where PAGEMAP_SCAN exists (Linux 6.7+), one ioctl finds the pages that
+ * are present or swapped and only those are read: a hole costs the walk of
+ * the empty page-table entries above it, not 8 bytes per page. Consecutive
+ * frames share one read of /proc/kpageflags.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../selftests/pagemap.h"
+#include "pagemap-walk.h"
+
+#define BATCH_PAGES	(1UL << 16)	/* entries per pread */
+#define SCAN_REGIONS	1024		/* regions per PAGEMAP_SCAN */
+#define POPULATED	(PAGE_IS_PRESENT | PAGE_IS_SWAPPED)
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * Are PFNs visible to this opener? The kernel decides at open time from
+ * CAP_SYS_ADMIN, the same for every process: ask our own pagemap.
+ */
+static bool pfns_visible(void)
+{
+	int fd = pagemap_open(0);
+	bool visible;
+
+	if (fd < 0)
+		return false;
+	visible = pagemap_pfns_visible(fd);
+	close(fd);
+	return visible;
+}
+
+static bool scan_works(int fd)
+{
+	struct pm_scan_arg arg = { .size = sizeof(arg) };
+
+	return ioctl(fd, PAGEMAP_SCAN, &arg) >= 0;
+}
+
+/* Open the pagemap of @pid (0: this process). Returns 0 or -errno. */
+int pw_source_open(struct pw_source *src, pid_t pid)
+{
+	memset(src, 0, sizeof(*src));
+	src->pid = pid ? pid : getpid();
+	src->kpageflags_fd = -1;
+	src->page_size = page_size();
+	src->page_shift = __builtin_ctzl(src->page_size);
+	src->pagemap_fd = pagemap_open(pid);
+	if (src->pagemap_fd < 0)
+		return src->pagemap_fd;
+	src->pfns_visible = pfns_visible();
+	if (src->pfns_visible) {
+		src->kpageflags_fd = kpageflags_open();
+		if (src->kpageflags_fd < 0)
+			src->kpageflags_fd = -1;
+	}
+	src->scan = scan_works(src->pagemap_fd);
+	src->end_page = pagemap_end_page(src->pagemap_fd);
+	src->raw = malloc(BATCH_PAGES * sizeof(*src->raw));
+	src->kpf = malloc(BATCH_PAGES * sizeof(*src->kpf));
+	src->pages = malloc(BATCH_PAGES * sizeof(*src->pages));
+	if (!src->raw || !src->kpf || !src->pages) {
+		pw_source_close(src);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void pw_source_close(struct pw_source *src)
+{
+	if (src->kpageflags_fd >= 0)
+		close(src->kpageflags_fd);
+	if (src->pagemap_fd >= 0)
+		close(src->pagemap_fd);
+	free(src->raw);
+	free(src->kpf);
+	free(src->pages);
+	src->raw = src->kpf = NULL;
+	src->pages = NULL;
+	src->pagemap_fd = src->kpageflags_fd = -1;
+}
+
+/*
+ * Does pagemap have an entry for @va? Not above the process's TASK_SIZE,
+ * where x86-64 keeps [vsyscall].
+ */
+bool pw_in_pagemap(const struct pw_source *src, uintptr_t va)
+{
+	return (va >> src->page_shift) < src->end_page;
+}
+
+/* Add the flags of each page's frame, one read per run of frames. */
+static int add_kpageflags(const struct pw_source *src, struct pw_page *pages,
+			  size_t n)
+{
+	size_t i = 0, j, k;
+	ssize_t got;
+
+	while (i < n) {
+		if (!pages[i].pfn) {
+			i++;
+			continue;
+		}
+		for (j = i + 1; j < n && pages[j].pfn == pages[j - 1].pfn + 1; j++)
+			;
+		got = kpageflags_read(src->kpageflags_fd, pages[i].pfn, j - i,
+				      src->kpf);
+		if (got < 0)
+			return got;
+		for (k = i; k < j; k++) {
+			uint64_t f = src->kpf[k - i];
+
+			if ((ssize_t)(k - i) >= got) {
+				pages[k].flags_unknown = true;
+				continue;
+			}
+			pages[k].zero = kpf_test(f, KPF_ZERO_PAGE);
+			pages[k].thp = kpf_test(f, KPF_THP);
+			pages[k].hugetlb = kpf_test(f, KPF_HUGE);
+		}
+		i = j;
+	}
+	return 0;
+}
+
+static void decode(const struct pw_source *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct pm_entry e = pagemap_decode(src->raw[i]);
+
+		src->pages[i] = (struct pw_page){
+			.pfn = e.pfn,
+			.present = e.present,
+			.swapped = e.swapped,
+			.exclusive = e.exclusive,
+			.file = e.file,
+		};
+	}
+}
+
+/*
+ * Read and report every page of [start, end). A short read below the end
+ * of pagemap means the process has gone: its mm reads as empty.
+ */
+static int read_pages(struct pw_source *src, uintptr_t start, uintptr_t end,
+		      struct pw_report *rep)
+{
+	uintptr_t va = start;
+	int ret;
+
+	while (va < end) {
+		size_t n = (end - va) >> src->page_shift;
+		ssize_t got;
+
+		if (n > BATCH_PAGES)
+			n = BATCH_PAGES;
+		got = pagemap_read(src->pagemap_fd, va, n, src->raw);
+		if (got < 0)
+			return got;
+		if ((size_t)got < n)
+			return -ESRCH;
+		decode(src, n);
+		if (src->kpageflags_fd >= 0) {
+			ret = add_kpageflags(src, src->pages, n);
+			if (ret)
+				return ret;
+		}
+		pw_report_pages(rep, va, src->pages, n);
+		va += n << src->page_shift;
+	}
+	return 0;
+}
+
+/* Report [start, end) from the populated regions PAGEMAP_SCAN finds. */
+static int scan_pages(struct pw_source *src, uintptr_t start, uintptr_t end,
+		      struct pw_report *rep)
+{
+	struct page_region vec[SCAN_REGIONS];
+	uintptr_t at = start;
+	long n, i;
+	int ret;
+
+	while (at < end) {
+		struct pm_scan_arg arg = {
+			.size = sizeof(arg),
+			.start = at,
+			.end = end,
+			.vec = (uintptr_t)vec,
+			.vec_len = SCAN_REGIONS,
+			.category_anyof_mask = POPULATED,
+			.return_mask = POPULATED,
+		};
+
+		n = ioctl(src->pagemap_fd, PAGEMAP_SCAN, &arg);
+		if (n < 0)
+			return -errno;
+		for (i = 0; i < n; i++) {
+			if (vec[i].start > at)
+				pw_report_absent(rep, at, (vec[i].start - at) >> src->page_shift);
+			ret = read_pages(src, vec[i].start, vec[i].end, rep);
+			if (ret)
+				return ret;
+			at = vec[i].end;
+		}
+		if (arg.walk_end <= at && !n)
+			return -EIO;	/* no progress: never loop */
+		if (arg.walk_end > at) {
+			pw_report_absent(rep, at, (arg.walk_end - at) >> src->page_shift);
+			at = arg.walk_end;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Report every page of [start, end), which lies in pagemap. Returns 0,
+ * -ESRCH if the process exits during the walk, or another -errno.
+ */
+int pw_walk_range(struct pw_source *src, uintptr_t start, uintptr_t end,
+		  struct pw_report *rep)
+{
+	double t0 = now_ms();
+	int ret;
+
+	if (src->scan)
+		ret = scan_pages(src, start, end, rep);
+	else
+		ret = read_pages(src, start, end, rep);
+	pw_report_end_range(rep);
+	rep->s.walk_ms += now_ms() - t0;
+	return ret;
+}

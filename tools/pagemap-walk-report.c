@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What pagemap-walk prints: one table line (or JSON object) per run of
+ * pages consecutive in VA and in PA with the same flags, then a summary.
+ * Everything goes to one FILE, which the caller writes out only when the
+ * whole walk has succeeded.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../selftests/kernel_walk.h"
+#include "../selftests/vm_env.h"
+#include "pagemap-walk.h"
+
+void pw_report_init(struct pw_report *rep, FILE *out, const struct pw_source *src)
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->out = out;
+	rep->walk_fd = -1;
+	rep->pid = src->pid;
+	rep->page_size = src->page_size;
+	rep->pmd_size = thp_pmd_size();
+	rep->json_first = true;
+}
+
+static bool same_kind(const struct pw_page *a, const struct pw_page *b)
+{
+	return a->present == b->present && a->swapped == b->swapped &&
+	       a->exclusive == b->exclusive && a->file == b->file &&
+	       a->zero == b->zero && a->thp == b->thp &&
+	       a->hugetlb == b->hugetlb && a->flags_unknown == b->flags_unknown;
+}
+
+static void flags_text(const struct pw_page *pi, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s%s%s%s",
+		 pi->present ? "present" : pi->swapped ? "swapped" : "absent",
+		 pi->exclusive ? " exclusive" : "", pi->file ? " file/shared" : "",
+		 pi->zero ? " zero-page" : "", pi->thp ? " thp" : "",
+		 pi->hugetlb ? " hugetlb" : "",
+		 pi->flags_unknown ? " no-kpageflags" : "");
+}
+
+/*
+ * The kernel's walk of @va, as "pgd[1] -> pud[3] -> pmd[7] -> pte[9]: leaf
+ * 4 KiB, entries 0x... 0x...": the slot read at each level that is not
+ * folded, how the walk ended, the raw entries.
+ */
+static void levels_text(const struct pw_report *rep, uintptr_t va, char *buf,
+			size_t len)
+{
+	struct kwalk w;
+	size_t pos = 0;
+	int l, ret;
+
+	ret = kwalk_get(rep->walk_fd, rep->pid, (const void *)va, &w);
+	if (ret) {
+		snprintf(buf, len, "kernel walk failed: %s", strerror(-ret));
+		return;
+	}
+	for (l = KWALK_PGD; l < KWALK_NR_LEVELS && pos < len; l++)
+		if (w.entry[l].visited)
+			pos += snprintf(buf + pos, len - pos, "%s%s[%u]",
+					pos ? " -> " : "", kwalk_level_name(l),
+					w.entry[l].slot);
+	if (pos < len && w.status == KWALK_MAPPED)
+		pos += snprintf(buf + pos, len - pos, ": leaf %llu KiB, entries",
+				(unsigned long long)w.size >> 10);
+	else if (pos < len)
+		pos += snprintf(buf + pos, len - pos, ": %s, entries",
+				kwalk_status_name(w.status));
+	for (l = KWALK_PGD; l < KWALK_NR_LEVELS && pos < len; l++)
+		if (w.entry[l].visited)
+			pos += snprintf(buf + pos, len - pos, " %#llx",
+					(unsigned long long)w.entry[l].raw);
+}
+
+static void run_print(struct pw_report *rep)
+{
+	const struct pw_run *r = &rep->run;
+	uintptr_t last = r->va + r->pages * rep->page_size - 1;
+	char flags[128], levels[256] = "";
+
+	if (!r->open || rep->quiet)
+		return;
+	flags_text(&r->first, flags, sizeof(flags));
+	if (rep->walk_fd >= 0)
+		levels_text(rep, r->va, levels, sizeof(levels));
+	if (rep->json) {
+		char pa[32] = "null";
+
+		if (r->first.pfn)
+			snprintf(pa, sizeof(pa), "\"%#llx\"",
+				 (unsigned long long)(r->first.pfn * rep->page_size));
+		fprintf(rep->out, "%s\n    {\"va\": \"%#lx\", \"pages\": %zu, \"pa\": %s, \"flags\": \"%s\"",
+			rep->json_first ? "" : ",", (unsigned long)r->va,
+			r->pages, pa, flags);
+		if (levels[0])
+			fprintf(rep->out, ", \"levels\": \"%s\"", levels);
+		fputc('}', rep->out);
+		rep->json_first = false;
+		return;
+	}
+	if (r->first.pfn)
+		fprintf(rep->out, "%#14lx-%#14lx %8zu  %#14llx  %s\n",
+			(unsigned long)r->va, (unsigned long)last, r->pages,
+			(unsigned long long)(r->first.pfn * rep->page_size), flags);
+	else
+		fprintf(rep->out, "%#14lx-%#14lx %8zu  %14s  %s\n",
+			(unsigned long)r->va, (unsigned long)last, r->pages, "-",
+			flags);
+	if (levels[0])
+		fprintf(rep->out, "%33s %s\n", "", levels);
+}
+
+/* Close the physical run in the histogram. */
+static void end_physical_run(struct pw_summary *s)
+{
+	if (s->run_len)
+		s->hist[63 - __builtin_clzll(s->run_len)]++;
+	s->run_len = 0;
+}
+
+static void count_page(struct pw_report *rep, uintptr_t va,
+		       const struct pw_page *pi)
+{
+	struct pw_summary *s = &rep->s;
+
+	s->pages++;
+	s->present += pi->present;
+	s->swapped += pi->swapped;
+	s->zero += pi->zero;
+	s->thp += pi->thp;
+	s->hugetlb += pi->hugetlb;
+	s->flags_unknown += pi->flags_unknown;
+	if (!pi->pfn)
+		return;
+	if (!s->run_len || pi->pfn != s->last_pfn + 1) {
+		end_physical_run(s);
+		s->runs++;
+	}
+	s->run_len++;
+	if (s->run_len > s->longest)
+		s->longest = s->run_len;
+	s->last_pfn = pi->pfn;
+	if (rep->pmd_size) {
+		uint64_t pa = pi->pfn * rep->page_size;
+
+		s->pmd_offset_checked++;
+		s->pmd_offset_agree += (pa & (rep->pmd_size - 1)) ==
+				       (va & (rep->pmd_size - 1));
+	}
+}
+
+/* Does @pi continue the table line at @va? */
+static bool extends_run(const struct pw_report *rep, uintptr_t va,
+			const struct pw_page *pi)
+{
+	const struct pw_run *r = &rep->run;
+
+	return r->open && same_kind(&r->first, pi) &&
+	       va == r->va + r->pages * rep->page_size &&
+	       (!pi->pfn || pi->pfn == r->first.pfn + r->pages);
+}
+
+static void add_to_run(struct pw_report *rep, uintptr_t va,
+		       const struct pw_page *pi, size_t n)
+{
+	if (!extends_run(rep, va, pi)) {
+		run_print(rep);
+		rep->run.va = va;
+		rep->run.pages = 0;
+		rep->run.first = *pi;
+		rep->run.open = true;
+	}
+	rep->run.pages += n;
+}
+
+void pw_report_pages(struct pw_report *rep, uintptr_t va,
+		     const struct pw_page *pages, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++, va += rep->page_size) {
+		count_page(rep, va, &pages[i]);
+		add_to_run(rep, va, &pages[i], 1);
+	}
+}
+
+/* @n pages from @va with nothing mapped: counted at once. */
+void pw_report_absent(struct pw_report *rep, uintptr_t va, size_t n)
+{
+	static const struct pw_page absent;
+
+	if (!n)
+		return;
+	rep->s.pages += n;
+	add_to_run(rep, va, &absent, n);
+}
+
+/* The end of a walked range: its last line is printed. */
+void pw_report_end_range(struct pw_report *rep)
+{
+	run_print(rep);
+	rep->run.open = false;
+}
+
+void pw_report_begin(struct pw_report *rep)
+{
+	if (rep->json)
+		fprintf(rep->out, "{\n  \"pid\": %d,\n  \"runs\": [", (int)rep->pid);
+	else if (!rep->quiet)
+		fprintf(rep->out, "%16s %16s %8s  %14s  %s\n", "VA start",
+			"VA end", "pages", "PA start", "flags");
+}
+
+void pw_report_mapping(struct pw_report *rep, const struct pw_mapping *m)
+{
+	if (!rep->json && !rep->quiet)
+		fprintf(rep->out, "# %lx-%lx %s\n", (unsigned long)m->start,
+			(unsigned long)m->end, m->name);
+}
+
+/* @str as a JSON string: mapping names may hold quotes and controls. */
+static void json_string(FILE *out, const char *str)
+{
+	fputc('"', out);
+	for (; *str; str++) {
+		unsigned char c = *str;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void summary_json(struct pw_report *rep, const struct pw_source *src,
+			 const char *not_walked)
+{
+	const struct pw_summary *s = &rep->s;
+	const char *sep = "";
+	size_t i;
+
+	fprintf(rep->out, "\n  ],\n  \"summary\": {\"pages\": %zu, \"present\": %zu, \"swapped\": %zu, \"zero_page\": %zu, \"thp\": %zu, \"hugetlb\": %zu, \"no_kpageflags\": %zu, \"pfns_visible\": %s, \"kpageflags\": %s, \"physical_runs\": %zu, \"longest_run\": %zu, \"pmd_bytes\": %zu, \"pmd_offset_agree\": %zu, \"checked\": %zu, \"walk_ms\": %.2f, \"not_walked\": ",
+		s->pages, s->present, s->swapped, s->zero, s->thp, s->hugetlb,
+		s->flags_unknown, src->pfns_visible ? "true" : "false",
+		src->kpageflags_fd >= 0 ? "true" : "false", s->runs, s->longest,
+		rep->pmd_size, s->pmd_offset_agree, s->pmd_offset_checked,
+		s->walk_ms);
+	json_string(rep->out, not_walked);
+	fprintf(rep->out, ", \"run_histogram\": {");
+	for (i = 0; i < PW_HIST_BUCKETS; i++)
+		if (s->hist[i]) {
+			fprintf(rep->out, "%s\"%zu\": %zu", sep, (size_t)1 << i,
+				s->hist[i]);
+			sep = ", ";
+		}
+	fprintf(rep->out, "}}\n}\n");
+}
+
+static void summary_text(struct pw_report *rep, const struct pw_source *src,
+			 const char *not_walked)
+{
+	const struct pw_summary *s = &rep->s;
+	size_t i;
+
+	fprintf(rep->out, "\n%zu pages: %zu present, %zu swapped, %zu absent; walked in %.1f ms\n",
+		s->pages, s->present, s->swapped,
+		s->pages - s->present - s->swapped, s->walk_ms);
+	if (not_walked[0])
+		fprintf(rep->out, "not walked (above the end of pagemap): %s\n",
+			not_walked);
+	if (src->kpageflags_fd >= 0)
+		fprintf(rep->out, "from /proc/kpageflags: %zu zero-page, %zu THP, %zu hugetlb; %zu frames beyond its end\n",
+			s->zero, s->thp, s->hugetlb, s->flags_unknown);
+	else
+		fprintf(rep->out, "zero-page, THP and hugetlb: not shown (/proc/kpageflags %s)\n",
+			src->pfns_visible ? "cannot be read" : "needs CAP_SYS_ADMIN");
+	if (!src->pfns_visible) {
+		fprintf(rep->out, "PFNs are hidden: reading them needs CAP_SYS_ADMIN; the flags above are still right\n");
+		return;
+	}
+	fprintf(rep->out, "physical runs: %zu, longest %zu pages; run lengths:",
+		s->runs, s->longest);
+	for (i = 0; i < PW_HIST_BUCKETS; i++)
+		if (s->hist[i])
+			fprintf(rep->out, " %zu-%zu:%zu", (size_t)1 << i,
+				((size_t)2 << i) - 1, s->hist[i]);
+	fputc('\n', rep->out);
+	if (rep->pmd_size)
+		fprintf(rep->out, "VA and PA agree in their offset within a PMD (%zu KiB) for %zu of %zu present pages\n",
+			rep->pmd_size >> 10, s->pmd_offset_agree,
+			s->pmd_offset_checked);
+}
+
+/* The counts are final: the last physical run is in the histogram. */
+void pw_report_finish(struct pw_report *rep)
+{
+	end_physical_run(&rep->s);
+}
+
+/* The summary; @not_walked names mappings pagemap does not cover. */
+void pw_report_summary(struct pw_report *rep, const struct pw_source *src,
+		       const char *not_walked)
+{
+	pw_report_finish(rep);
+	if (rep->json)
+		summary_json(rep, src, not_walked);
+	else
+		summary_text(rep, src, not_walked);
+}

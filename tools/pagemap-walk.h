@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pagemap-walk's parts, one file each:
+ *
+ *   pagemap-walk-maps.c    the mappings of a process (/proc/PID/maps)
+ *   pagemap-walk-pages.c   what the kernel says of each page of a range
+ *                          (pagemap, PAGEMAP_SCAN, /proc/kpageflags)
+ *   pagemap-walk-report.c  runs, summary, table, JSON
+ *   pagemap-walk-demo.c    --demo 4k|1g
+ *   pagemap-walk.c         options and arguments
+ *
+ * Functions return errors as negative errno values; only pagemap-walk.c
+ * prints an error and exits.
+ */
+#ifndef PAGEMAP_WALK_H
+#define PAGEMAP_WALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* One line of /proc/PID/maps. */
+struct pw_mapping {
+	uintptr_t start, end;
+	char *name;		/* "" for an anonymous mapping */
+};
+
+struct pw_maps {
+	struct pw_mapping *v;
+	size_t n, cap;
+};
+
+int pw_maps_load(pid_t pid, struct pw_maps *maps);
+int pw_maps_parse_line(const char *line, struct pw_mapping *m);
+void pw_maps_free(struct pw_maps *maps);
+bool pw_mapping_named(const struct pw_mapping *m, const char *name);
+
+/* A set of address ranges, sorted and without overlaps. */
+struct pw_ranges {
+	struct pw_range {
+		uintptr_t start, end;
+	} *v;
+	size_t n, cap;
+};
+
+int pw_ranges_add(struct pw_ranges *r, uintptr_t start, uintptr_t end);
+void pw_ranges_merge(struct pw_ranges *r);
+
+/* Where the per-page truth of one process comes from. */
+struct pw_source {
+	pid_t pid;
+	int pagemap_fd;
+	int kpageflags_fd;	/* -1: zero-page, thp and hugetlb unknown */
+	size_t page_size;
+	unsigned int page_shift;
+	bool pfns_visible;	/* the opener had CAP_SYS_ADMIN */
+	bool scan;		/* PAGEMAP_SCAN: holes are skipped unread */
+	uint64_t end_page;	/* pagemap has no entry from this page on */
+	uint64_t *raw, *kpf;	/* one batch of entries and of flags words */
+	struct pw_page *pages;
+};
+
+/*
+ * One page as the kernel reports it: pagemap's bits, and the page's own
+ * flags from /proc/kpageflags (KPF_ZERO_PAGE, KPF_THP, KPF_HUGE), which are
+ * false where that file cannot be read.
+ */
+struct pw_page {
+	uint64_t pfn;		/* 0 unless present and visible */
+	bool present, swapped, exclusive, file;
+	bool zero, thp, hugetlb;
+	bool flags_unknown;	/* present, but kpageflags ends before its PFN */
+};
+
+int pw_source_open(struct pw_source *src, pid_t pid);
+void pw_source_close(struct pw_source *src);
+bool pw_in_pagemap(const struct pw_source *src, uintptr_t va);
+
+struct pw_report;
+int pw_walk_range(struct pw_source *src, uintptr_t start, uintptr_t end,
+		  struct pw_report *rep);
+
+/* Physical runs: how many, how long. */
+#define PW_HIST_BUCKETS	40
+
+struct pw_summary {
+	size_t pages, present, swapped, zero, thp, hugetlb, flags_unknown;
+	size_t runs, longest, run_len;
+	size_t hist[PW_HIST_BUCKETS];
+	size_t pmd_offset_checked, pmd_offset_agree;
+	uint64_t last_pfn;
+	double walk_ms;		/* reading and decoding */
+};
+
+/* A table line: pages consecutive in VA and PA with the same flags. */
+struct pw_run {
+	uintptr_t va;
+	size_t pages;
+	struct pw_page first;
+	bool open;
+};
+
+struct pw_report {
+	FILE *out;
+	bool json, quiet;	/* quiet: the summary only */
+	int walk_fd;		/* --levels: the kernel walk file, or -1 */
+	pid_t pid;
+	size_t page_size, pmd_size;
+	bool json_first;
+	struct pw_run run;
+	struct pw_summary s;
+};
+
+void pw_report_init(struct pw_report *rep, FILE *out, const struct pw_source *src);
+void pw_report_mapping(struct pw_report *rep, const struct pw_mapping *m);
+void pw_report_pages(struct pw_report *rep, uintptr_t va,
+		     const struct pw_page *pages, size_t n);
+void pw_report_absent(struct pw_report *rep, uintptr_t va, size_t n);
+void pw_report_end_range(struct pw_report *rep);
+void pw_report_begin(struct pw_report *rep);
+void pw_report_finish(struct pw_report *rep);
+void pw_report_summary(struct pw_report *rep, const struct pw_source *src,
+		       const char *not_walked);
+
+int pw_demo(const char *mode, bool json, FILE *out);
+
+#endif /* PAGEMAP_WALK_H */
