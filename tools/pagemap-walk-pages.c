@@ -73,6 +73,11 @@ int pw_source_open(struct pw_source *src, pid_t pid)
 	}
 	src->scan = scan_works(src->pagemap_fd);
 	src->end_page = pagemap_end_page(src->pagemap_fd);
+	if (!src->end_page) {
+		/* Not even page 0 reads: an exited process or a kernel thread. */
+		pw_source_close(src);
+		return -ESRCH;
+	}
 	src->raw = malloc(BATCH_PAGES * sizeof(*src->raw));
 	src->kpf = malloc(BATCH_PAGES * sizeof(*src->kpf));
 	src->pages = malloc(BATCH_PAGES * sizeof(*src->pages));
@@ -104,6 +109,17 @@ void pw_source_close(struct pw_source *src)
 bool pw_in_pagemap(const struct pw_source *src, uintptr_t va)
 {
 	return (va >> src->page_shift) < src->end_page;
+}
+
+/*
+ * Does the process still have its mm? Page 0 always has an entry while it
+ * does. Checked after a walk: if it still has one, every read before saw it.
+ */
+bool pw_source_alive(const struct pw_source *src)
+{
+	uint64_t e;
+
+	return pagemap_read(src->pagemap_fd, 0, 1, &e) == 1;
 }
 
 /* Add the flags of each page's frame, one read per run of frames. */

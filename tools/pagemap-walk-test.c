@@ -8,12 +8,15 @@
  * PAGEMAP_WALK names the binary under test (default: ./tools/pagemap-walk).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -78,7 +81,12 @@ static long json_num(const char *json, const char *key)
 /* The child's regions, reported to the parent through a pipe. */
 struct layout {
 	uintptr_t untouched, zero, thp;
+	uintptr_t reserve;	/* RESERVE_BYTES of PROT_NONE, or 0 */
+	int reserve_errno;
 };
+
+/* A reservation of address space as large as a sanitizer's shadow. */
+#define RESERVE_BYTES	(64ULL << 40)
 
 static void child(int out)
 {
@@ -102,6 +110,10 @@ static void child(int out)
 		memset(p, 1, THP_BYTES);
 	}
 	l.thp = (uintptr_t)p;
+	p = mmap(NULL, RESERVE_BYTES, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	l.reserve = p == MAP_FAILED ? 0 : (uintptr_t)p;
+	l.reserve_errno = errno;
 	if (write(out, &l, sizeof(l)) != sizeof(l))
 		_exit(1);
 	pause();
@@ -334,6 +346,368 @@ TEST_F(known_child, whole_process_table)
 	ASSERT_NE(NULL, strstr(self->out, "pages:"));
 }
 
+/* START+LENGTH in decimal with a leading 0: decimal still, not octal. */
+TEST_F(known_child, leading_zero_is_decimal)
+{
+	snprintf(self->args, sizeof(self->args), "-p %d --json --summary 0%lu+%zu",
+		 (int)self->pid, (unsigned long)self->l.untouched, page_size());
+	ASSERT_EQ(0, run_tool(self->args, self->out, sizeof(self->out),
+			      self->err, sizeof(self->err))) TH_LOG("%s", self->err);
+	ASSERT_EQ(1, json_num(self->out, "pages")) TH_LOG("%s", self->out);
+}
+
+/* A page asked for twice, by two ranges, is walked and counted once. */
+TEST_F(known_child, overlapping_ranges_walked_once)
+{
+	const size_t ps = page_size();
+
+	snprintf(self->args, sizeof(self->args),
+		 "-p %d --json --summary %#lx+%zu %#lx+%zu", (int)self->pid,
+		 (unsigned long)self->l.untouched, 2 * ps,
+		 (unsigned long)self->l.untouched + ps, 2 * ps);
+	ASSERT_EQ(0, run_tool(self->args, self->out, sizeof(self->out),
+			      self->err, sizeof(self->err))) TH_LOG("%s", self->err);
+	ASSERT_EQ(3, json_num(self->out, "pages")) TH_LOG("%s", self->out);
+}
+
+/* Visibility is the opener's privilege, not whether anything is present. */
+TEST_F(known_child, pfns_visible_with_nothing_present)
+{
+	int fd = pagemap_open(0);
+	bool visible = pagemap_pfns_visible(fd);
+
+	close(fd);
+	ASSERT_EQ(0, walk_child(self, self->l.untouched, SMALL_PAGES * page_size()))
+		TH_LOG("%s", self->err);
+	ASSERT_EQ(0, json_num(self->out, "present"));
+	ASSERT_NE(NULL, strstr(self->out, visible ? "\"pfns_visible\": true" :
+					       "\"pfns_visible\": false"))
+		TH_LOG("PFNs %s to this process: %s", visible ? "visible" : "hidden",
+		       self->out);
+}
+
+/*
+ * A mapping above the end of pagemap (x86-64's [vsyscall], above
+ * TASK_SIZE) asked for by name: an error that says so, not "no mapping".
+ */
+TEST_F(known_child, mapping_above_pagemap)
+{
+	char maps[64];
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)self->pid);
+	f = fopen(maps, "r");
+	ASSERT_NE(NULL, f);
+	self->out[fread(self->out, 1, sizeof(self->out) - 1, f)] = '\0';
+	fclose(f);
+	if (!strstr(self->out, "[vsyscall]"))
+		SKIP(return, "no [vsyscall] mapping on this machine");
+	snprintf(self->args, sizeof(self->args), "-p %d [vsyscall]", (int)self->pid);
+	ASSERT_EQ(2, run_tool(self->args, self->out, sizeof(self->out),
+			      self->err, sizeof(self->err)));
+	ASSERT_NE(NULL, strstr(self->err, "lies above the end of")) TH_LOG("%s", self->err);
+	/* In a walk of everything it is named as not walked. */
+	snprintf(self->args, sizeof(self->args), "-p %d --summary", (int)self->pid);
+	ASSERT_EQ(0, run_tool(self->args, self->out, sizeof(self->out),
+			      self->err, sizeof(self->err)));
+	ASSERT_NE(NULL, strstr(self->out, "not walked (above the end of pagemap): [vsyscall]"))
+		TH_LOG("%s", self->out);
+}
+
+/* Output that cannot be written is an error: status 1, one line. */
+TEST_F(known_child, write_error_is_an_error)
+{
+	snprintf(self->args, sizeof(self->args), "-p %d >/dev/full", (int)self->pid);
+	ASSERT_EQ(1, run_tool(self->args, self->out, sizeof(self->out),
+			      self->err, sizeof(self->err)));
+	ASSERT_NE(NULL, strstr(self->err, "writing the output failed")) TH_LOG("%s", self->err);
+	ASSERT_EQ(strlen(self->err) - 1, strcspn(self->err, "\n"));
+}
+
+/*
+ * 64 TiB with nothing mapped is counted without reading 2^34 entries
+ * (PAGEMAP_SCAN skips the empty tables); every page is still counted.
+ */
+TEST_F(known_child, huge_reservation)
+{
+	if (!self->l.reserve)
+		SKIP(return, "cannot reserve 64 TiB of address space: %s",
+		     strerror(self->l.reserve_errno));
+	ASSERT_EQ(0, walk_child(self, self->l.reserve, RESERVE_BYTES))
+		TH_LOG("%s", self->err);
+	ASSERT_EQ((long)(RESERVE_BYTES / page_size()), json_num(self->out, "pages"));
+	ASSERT_EQ(0, json_num(self->out, "present"));
+}
+
+/* A process that has exited (a zombie: no mm) is not an empty process. */
+TEST(exited_process)
+{
+	char out[4096], err[4096], args[64];
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		_exit(0);
+	/* Wait until it is a zombie, without reaping it. */
+	ASSERT_EQ(0, waitid(P_PID, pid, NULL, WEXITED | WNOWAIT));
+	snprintf(args, sizeof(args), "-p %d", (int)pid);
+	status = run_tool(args, out, sizeof(out), err, sizeof(err));
+	waitpid(pid, NULL, 0);
+	ASSERT_EQ(2, status) TH_LOG("%s", out);
+	ASSERT_NE(NULL, strstr(err, "has no address space")) TH_LOG("%s", err);
+	ASSERT_EQ(0, strlen(out));
+}
+
+/* The text a line of maps would hold, planted in a file's path. */
+#define FAKE_LINE	"10000-20000 rw-p 00000000 00:00 0 fake"
+#define MAPS_NAME_COLUMN 74	/* show_map_vma() pads the fields to 73 */
+#define LINE_SPLIT	4095	/* where fgets() into 4096 bytes cut a line */
+
+/* Append "/@name" to @path and make that directory. Returns 0 or -errno. */
+static int add_dir(char *path, size_t len, const char *name, int n)
+{
+	size_t used = strlen(path);
+
+	snprintf(path + used, len - used, "/%.*s", n, name);
+	return mkdir(path, 0700) ? -errno : 0;
+}
+
+/*
+ * Make a file whose path puts FAKE_LINE at column LINE_SPLIT of its maps
+ * line, under a new directory of /tmp: @path receives the file's path,
+ * @base_len the length of that directory's. Returns 0 or -errno.
+ */
+static int make_long_path(char *path, size_t len, size_t *base_len)
+{
+	static const char dir[] = "d0123456789abcdef0123456789abcdef0123456789abcdef";
+	const size_t want = LINE_SPLIT - MAPS_NAME_COLUMN;
+	size_t used;
+	int fd, ret = 0;
+
+	snprintf(path, len, "/tmp/pagemap-walk-test.XXXXXX");
+	if (!mkdtemp(path))
+		return -errno;
+	*base_len = strlen(path);
+	while (!ret && (used = strlen(path)) + 1 < want) {
+		size_t n = want - used - 1;
+
+		ret = add_dir(path, len, dir, n < sizeof(dir) - 1 ? n : sizeof(dir) - 1);
+	}
+	if (!ret)
+		ret = add_dir(path, len, FAKE_LINE, sizeof(FAKE_LINE));
+	if (ret)
+		return ret;
+	used = strlen(path);
+	snprintf(path + used, len - used, "/file");
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	if (fd < 0)
+		return -errno;
+	ret = ftruncate(fd, page_size()) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Remove the file and the directories make_long_path() made. */
+static void remove_long_path(char *path, size_t base_len)
+{
+	char *slash;
+
+	unlink(path);
+	while (strlen(path) >= base_len && (slash = strrchr(path, '/'))) {
+		*slash = '\0';
+		if (strlen(path) < base_len || rmdir(path))
+			break;
+	}
+}
+
+/*
+ * A mapping whose maps line is longer than 4 KiB, with the text of another
+ * line inside it: one mapping, not two.
+ */
+TEST(long_mapping_name)
+{
+	static char out[1 << 16], err[4096], path[4200];
+	char args[64], *p;
+	size_t base_len;
+	int fd, ret;
+	pid_t pid;
+
+	ret = make_long_path(path, sizeof(path), &base_len);
+	if (ret)
+		SKIP(return, "cannot make a file with a 4 KiB path in /tmp: %s",
+		     strerror(-ret));
+	fd = open(path, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	p = mmap(NULL, page_size(), PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	ASSERT_NE(MAP_FAILED, p);
+	pid = getpid();
+	snprintf(args, sizeof(args), "-p %d", (int)pid);
+	ret = run_tool(args, out, sizeof(out), err, sizeof(err));
+	munmap(p, page_size());
+	remove_long_path(path, base_len);
+	ASSERT_EQ(0, ret) TH_LOG("%s", err);
+	ASSERT_NE(NULL, strstr(out, FAKE_LINE "/file\n"));
+	ASSERT_EQ(NULL, strstr(out, "# 10000-20000")) TH_LOG("a mapping made of a file name");
+}
+
+#define MANY_MAPPINGS	20000
+#define KILL_TRIALS	24
+
+/* Many one-page mappings, each present, told apart by their protection. */
+static void many_mappings_child(int out)
+{
+	size_t ps = page_size(), i;
+	char *base, ready = 1;
+
+	base = mmap(NULL, 2 * MANY_MAPPINGS * ps, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		_exit(1);
+	for (i = 0; i < MANY_MAPPINGS; i++) {
+		char *p = base + 2 * i * ps;
+
+		if (mprotect(p, ps, PROT_READ | PROT_WRITE))
+			_exit(1);
+		*p = 1;
+	}
+	if (write(out, &ready, 1) != 1)
+		_exit(1);
+	pause();
+	_exit(0);
+}
+
+static pid_t start_many_mappings(void)
+{
+	char ready;
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		close(p[0]);
+		many_mappings_child(p[1]);
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], &ready, 1) != 1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(p[0]);
+	return pid;
+}
+
+/* Pages of the mappings of @pid that pagemap covers (all but [vsyscall]). */
+static long mapped_pages(pid_t pid)
+{
+	unsigned long start, end;
+	char path[64], line[512];
+	long pages = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strstr(line, "[vsyscall]") &&
+		    sscanf(line, "%lx-%lx", &start, &end) == 2)
+			pages += (end - start) / page_size();
+	fclose(f);
+	return pages;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+FIXTURE(dying_child) {
+	char out[4096], err[4096], args[64];
+};
+
+FIXTURE_SETUP(dying_child) {}
+FIXTURE_TEARDOWN(dying_child) {}
+
+/*
+ * Run the tool on a child killed after @delay_us. Returns the tool's
+ * status; 0 only with every page of the child counted.
+ */
+static int walk_dying_child(FIXTURE_DATA(dying_child) *self,
+			    struct __test_metadata *_metadata, long delay_us,
+			    double *walk_ms)
+{
+	pid_t child = start_many_mappings(), killer;
+	long pages = mapped_pages(child);
+	double t0 = now_ms();
+	int status;
+
+	EXPECT_GT(child, 0);
+	killer = fork();
+	if (!killer) {
+		usleep(delay_us);
+		kill(child, SIGKILL);
+		_exit(0);
+	}
+	snprintf(self->args, sizeof(self->args), "-p %d --json --summary", (int)child);
+	status = run_tool(self->args, self->out, sizeof(self->out), self->err,
+			  sizeof(self->err));
+	*walk_ms = now_ms() - t0;
+	kill(killer, SIGKILL);
+	waitpid(killer, NULL, 0);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	if (!status) {
+		EXPECT_EQ(pages, json_num(self->out, "pages"))
+			TH_LOG("exit 0 with a part of the child (%ld pages mapped)", pages);
+	} else {
+		EXPECT_EQ(0, strlen(self->out)) TH_LOG("status %d and %s", status, self->out);
+	}
+	return status;
+}
+
+/*
+ * A process killed while it is walked: the walk fails, one line, nothing on
+ * stdout; it never ends early with status 0 and a part of the process.
+ * Kills are spread over the time one walk takes.
+ */
+TEST_F_TIMEOUT(dying_child, never_a_partial_walk, 300)
+{
+	int trial, status, mid_walk = 0, before = 0, after = 0;
+	double walk_ms, ms;
+	long walk_us;
+
+	ASSERT_EQ(0, walk_dying_child(self, _metadata, 60 * 1000 * 1000L, &walk_ms));
+	walk_us = (long)(walk_ms * 1000);
+	for (trial = 0; trial < KILL_TRIALS; trial++) {
+		status = walk_dying_child(self, _metadata,
+					  walk_us * trial / KILL_TRIALS, &ms);
+		if (status == 1) {
+			ASSERT_NE(NULL, strstr(self->err, "exited during the walk"))
+				TH_LOG("%s", self->err);
+			mid_walk++;
+		} else if (status == 2) {
+			ASSERT_NE(NULL, strstr(self->err, "has no address space"))
+				TH_LOG("%s", self->err);
+			before++;
+		} else {
+			ASSERT_EQ(0, status) TH_LOG("%s", self->err);
+			after++;
+		}
+	}
+	TH_LOG("one walk %ld us; kills before the walk %d, during %d, after %d",
+	       walk_us, before, mid_walk, after);
+	if (!mid_walk)
+		SKIP(return, "no kill landed during a walk in %d trials", KILL_TRIALS);
+}
+
 FIXTURE(bad_input) {
 	char out[4096], err[4096];
 };
@@ -361,16 +735,39 @@ FIXTURE_VARIANT_ADD(bad_input, no_such_mapping) {
 FIXTURE_VARIANT_ADD(bad_input, bad_demo) {
 	.args = "--demo 2k", .message = "--demo takes 4k or 1g",
 };
+/* 2^32 + 1 must not become PID 1. */
+FIXTURE_VARIANT_ADD(bad_input, pid_beyond_32_bits) {
+	.args = "-p 4294967297", .message = "is not a process ID",
+};
+FIXTURE_VARIANT_ADD(bad_input, unknown_option) {
+	.args = "--no-such-option", .message = "unknown option",
+};
+FIXTURE_VARIANT_ADD(bad_input, missing_argument) {
+	.args = "-p", .message = "needs an argument",
+};
+FIXTURE_VARIANT_ADD(bad_input, demo_with_pid) {
+	.args = "--demo 4k -p 1", .message = "--demo walks itself",
+};
+FIXTURE_VARIANT_ADD(bad_input, demo_with_range) {
+	.args = "--demo 1g 0x1000+4K", .message = "--demo walks itself",
+};
+/* Found after the table header was due: still nothing on stdout. */
+FIXTURE_VARIANT_ADD(bad_input, second_mapping_missing) {
+	.args = "[stack] [nosuchmapping]", .message = "no mapping named",
+};
 
 FIXTURE_SETUP(bad_input) {}
 FIXTURE_TEARDOWN(bad_input) {}
 
+/* Status 2, one line on stderr saying why, nothing on stdout. */
 TEST_F(bad_input, one_clear_line_and_status_2)
 {
 	ASSERT_EQ(2, run_tool(variant->args, self->out, sizeof(self->out),
 			      self->err, sizeof(self->err)));
 	ASSERT_NE(NULL, strstr(self->err, variant->message)) TH_LOG("%s", self->err);
-	ASSERT_EQ(strlen(self->err) - 1, strcspn(self->err, "\n"));
+	ASSERT_EQ(strlen(self->err) - 1, strcspn(self->err, "\n"))
+		TH_LOG("not one line: %s", self->err);
+	ASSERT_EQ(0, strlen(self->out)) TH_LOG("stdout: %s", self->out);
 }
 
 /* Another user's process: a permission error, not a crash (root only). */

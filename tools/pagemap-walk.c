@@ -288,6 +288,9 @@ static void open_source(struct pw_source *src, pid_t pid, struct pw_maps *maps)
 
 	if (ret == -ENOENT)
 		die(2, "no process with ID %d", (int)pid);
+	if (ret == -ESRCH)
+		die(2, "process %d has no address space (it has exited, or is a kernel thread)",
+		    (int)pid);
 	if (ret == -EACCES || ret == -EPERM)
 		die(2, "no permission to read /proc/%d/pagemap (another user's process needs ptrace access)",
 		    (int)pid);
@@ -334,7 +337,7 @@ int main(int argc, char **argv)
 	pw_report_begin(&rep);
 	ret = walk_wanted(&src, &maps, &wanted, &rep, not_walked,
 			  sizeof(not_walked));
-	if (ret == -ESRCH)
+	if (ret == -ESRCH || (!ret && !pw_source_alive(&src)))
 		die(1, "process %d exited during the walk", (int)src.pid);
 	if (ret)
 		die(1, "reading /proc/%d/pagemap failed: %s", (int)src.pid,

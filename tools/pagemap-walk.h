@@ -77,6 +77,7 @@ struct pw_page {
 int pw_source_open(struct pw_source *src, pid_t pid);
 void pw_source_close(struct pw_source *src);
 bool pw_in_pagemap(const struct pw_source *src, uintptr_t va);
+bool pw_source_alive(const struct pw_source *src);
 
 struct pw_report;
 int pw_walk_range(struct pw_source *src, uintptr_t start, uintptr_t end,
