@@ -25,7 +25,6 @@
 #include "../selftests/vm_env.h"
 
 #define SMALL_PAGES	16
-#define THP_BYTES	(4UL << 20)
 
 static const char *tool(void)
 {
@@ -103,11 +102,12 @@ static void child(int out)
 	for (i = 0; i < SMALL_PAGES; i++)
 		(void)((volatile char *)p)[i * ps];
 	l.zero = (uintptr_t)p;
-	p = mmap_aligned(THP_BYTES, 2UL << 20, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS);
+	p = thp_pmd_size() ? mmap_aligned(2 * thp_pmd_size(), thp_pmd_size(),
+					  PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS) : NULL;
 	if (p) {
-		madvise(p, THP_BYTES, MADV_HUGEPAGE);
-		memset(p, 1, THP_BYTES);
+		madvise(p, 2 * thp_pmd_size(), MADV_HUGEPAGE);
+		memset(p, 1, 2 * thp_pmd_size());
 	}
 	l.thp = (uintptr_t)p;
 	p = mmap(NULL, RESERVE_BYTES, PROT_NONE,
@@ -169,13 +169,15 @@ static int walk_child(FIXTURE_DATA(known_child) *self, uintptr_t start,
 static bool helper_counts(int fd, uintptr_t start, size_t n, long *present,
 			  long *runs)
 {
-	uint64_t raw[THP_BYTES / 4096], prev = 0;
+	uint64_t *raw = calloc(n, sizeof(*raw)), prev = 0;
 	bool visible = false;
 	size_t i;
 
 	*present = *runs = 0;
-	if (pagemap_read(fd, start, n, raw) != (ssize_t)n)
+	if (!raw || pagemap_read(fd, start, n, raw) != (ssize_t)n) {
+		free(raw);
 		return false;
+	}
 	for (i = 0; i < n; i++) {
 		struct pm_entry e = pagemap_decode(raw[i]);
 
@@ -185,6 +187,7 @@ static bool helper_counts(int fd, uintptr_t start, size_t n, long *present,
 			(*runs)++;
 		prev = e.pfn;
 	}
+	free(raw);
 	return visible;
 }
 
@@ -318,13 +321,14 @@ TEST_F(known_child, levels)
 
 TEST_F(known_child, thp_region)
 {
-	const size_t n = THP_BYTES / page_size();
+	const size_t pmd_pages = thp_pmd_size() / page_size();
+	const size_t n = 2 * pmd_pages;
 	long present, runs;
 	bool visible;
 
 	if (!self->l.thp)
 		SKIP(return, "could not map a THP-aligned region");
-	ASSERT_EQ(0, walk_child(self, self->l.thp, THP_BYTES)) TH_LOG("%s", self->err);
+	ASSERT_EQ(0, walk_child(self, self->l.thp, n * page_size())) TH_LOG("%s", self->err);
 	visible = helper_counts(self->fd, self->l.thp, n, &present, &runs);
 	ASSERT_EQ((long)n, present);
 	ASSERT_EQ(present, json_num(self->out, "present"));
@@ -333,7 +337,7 @@ TEST_F(known_child, thp_region)
 	ASSERT_EQ(runs, json_num(self->out, "physical_runs"));
 	if (json_num(self->out, "thp") == 0)
 		SKIP(return, "no THP materialised in the child");
-	ASSERT_EQ(0, json_num(self->out, "thp") % 512);
+	ASSERT_EQ(0, json_num(self->out, "thp") % (long)pmd_pages);
 }
 
 /* The whole child, table and all: every mapping, no error. */
