@@ -121,6 +121,8 @@ void pw_ranges_merge(struct pw_ranges *r)
 {
 	size_t i, n = 0;
 
+	if (!r->n)
+		return;		/* qsort() wants an array, even of none */
 	qsort(r->v, r->n, sizeof(*r->v), cmp_range);
 	for (i = 0; i < r->n; i++) {
 		if (n && r->v[i].start <= r->v[n - 1].end) {

@@ -311,30 +311,39 @@ def host_selftests(ctx: Context, tree: Tree) -> Outcome:
 
 
 TOOL_BINARIES = ('pagemap-walk', 'pagemap-walk-asan')
+TOOL_TESTS = ('pagemap-walk-test', 'pagemap-walk-oracle', 'page-types')
+
+
+def _tool_test(ctx: Context, name: str, program: str, env: Dict[str, str]) -> Outcome:
+	"""One kselftest program of tools/, run with @env, as an outcome."""
+	tap = ctx.path(name + '.tap')
+	start = time.monotonic()
+	_run_logged([os.path.join(TOP, 'tools', program)], tap, env=dict(os.environ, **env))
+	out = selftests_outcome(name, _read(tap), kind='tool', program=program)
+	out.seconds = time.monotonic() - start
+	info(f'[host] {name}: {out.counts}')
+	return out
 
 
 def tool_tests(ctx: Context, tree: Tree) -> List[Outcome]:
-	"""tools/pagemap-walk-test against the plain and the sanitized tool."""
+	"""tools/pagemap-walk-test against the plain and the sanitized tool; the
+	plain tool against the tree's own page-types (pagemap-walk-oracle)."""
 	ctx.packages.ensure(PACKAGE_GROUPS['selftests'])
 	tools = os.path.join(TOP, 'tools')
 	log = ctx.path('tool-build.log')
-	if _run_logged(['make', '-C', tools, f'KSFT={tree.selftests}', 'pagemap-walk-test']
+	if _run_logged(['make', '-C', tools, f'KSFT={tree.selftests}'] + list(TOOL_TESTS)
 		       + list(TOOL_BINARIES), log) != 0:
 		out = Outcome('tool-build', 'tool')
 		out.problems.append(f'building tools/ failed ({log})')
 		return [out]
 	outcomes = []
 	for binary in TOOL_BINARIES:
-		name = f'tool-{binary}'
-		tap = ctx.path(name + '.tap')
-		env = dict(os.environ, PAGEMAP_WALK=os.path.join(tools, binary),
-			   ASAN_OPTIONS='detect_leaks=1')
-		start = time.monotonic()
-		_run_logged([os.path.join(tools, 'pagemap-walk-test')], tap, env=env)
-		out = selftests_outcome(name, _read(tap), kind='tool', program='pagemap-walk-test')
-		out.seconds = time.monotonic() - start
-		info(f'[host] {name}: {out.counts}')
-		outcomes.append(out)
+		outcomes.append(_tool_test(ctx, f'tool-{binary}', 'pagemap-walk-test', {
+			'PAGEMAP_WALK': os.path.join(tools, binary),
+			'ASAN_OPTIONS': 'detect_leaks=1'}))
+	outcomes.append(_tool_test(ctx, 'tool-oracle', 'pagemap-walk-oracle', {
+		'PAGEMAP_WALK': os.path.join(tools, TOOL_BINARIES[0]),
+		'PAGE_TYPES': os.path.join(tools, 'page-types')}))
 	return outcomes
 
 
