@@ -35,6 +35,31 @@ int pagemap_open(pid_t pid)
 }
 
 /*
+ * Read the @n 8-byte words of @fd from word @index with as few preads as
+ * the kernel allows. Returns the number read, short at the end of the
+ * file, or -errno.
+ */
+static ssize_t read_words(int fd, uint64_t index, size_t n, uint64_t *words)
+{
+	size_t want = n * sizeof(*words), got = 0;
+	off_t off = (off_t)(index * sizeof(*words));
+
+	while (got < want) {
+		ssize_t r = pread(fd, (char *)words + got, want - got, off + got);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		got += r;
+	}
+	return got / sizeof(*words);
+}
+
+/*
  * Read the raw entries of @npages pages from @va (rounded down to a page)
  * with as few preads as the kernel allows: one, normally. Returns the
  * number of entries read, which is short only at the end of the user
@@ -42,22 +67,7 @@ int pagemap_open(pid_t pid)
  */
 ssize_t pagemap_read(int fd, uintptr_t va, size_t npages, uint64_t *raw)
 {
-	size_t want = npages * sizeof(*raw), got = 0;
-	off_t off = (off_t)(va / page_size()) * sizeof(*raw);
-
-	while (got < want) {
-		ssize_t n = pread(fd, (char *)raw + got, want - got, off + got);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		got += n;
-	}
-	return got / sizeof(*raw);
+	return read_words(fd, va / page_size(), npages, raw);
 }
 
 /*
@@ -173,22 +183,7 @@ int kpageflags_open(void)
  */
 ssize_t kpageflags_read(int fd, uint64_t pfn, size_t n, uint64_t *flags)
 {
-	size_t want = n * sizeof(*flags), got = 0;
-	off_t off = (off_t)(pfn * sizeof(*flags));
-
-	while (got < want) {
-		ssize_t r = pread(fd, (char *)flags + got, want - got, off + got);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			break;
-		got += r;
-	}
-	return got / sizeof(*flags);
+	return read_words(fd, pfn, n, flags);
 }
 
 /* The /proc/kpageflags word of @pfn. Returns 0 or -errno. */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "../selftests/child.h"
 #include "../selftests/pagemap.h"
 #include "../selftests/vm_env.h"
 
@@ -242,7 +243,8 @@ static const char *make_shared_anon(struct region *r)
 }
 
 FIXTURE(oracle) {
-	pid_t pid;
+	struct child child;
+	pid_t pid;		/* the child's, once it runs */
 	struct region r;
 	struct mthp_setting mthp;
 	struct hugetlb_pool pool;
@@ -303,33 +305,19 @@ static int run(const char *cmd, char *out, size_t len)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Make the variant's region in a child that then waits to be walked. */
-static pid_t start_child(const FIXTURE_VARIANT(oracle) *variant,
-			 struct region *r)
+/* The child: make the variant's region, report it, wait to be ended. */
+static int region_body(int in, int out, void *arg)
 {
-	int p[2];
-	pid_t pid;
+	const FIXTURE_VARIANT(oracle) *variant = arg;
+	struct region r = { 0 };
+	char c;
 
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		close(p[0]);
-		memset(r, 0, sizeof(*r));
-		r->why = variant->make(r);
-		if (write(p[1], r, sizeof(*r)) != sizeof(*r))
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	close(p[1]);
-	if (pid > 0 && read(p[0], r, sizeof(*r)) != sizeof(*r)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		pid = -1;
-	}
-	close(p[0]);
-	return pid;
+	r.why = variant->make(&r);
+	if (write(out, &r, sizeof(r)) != sizeof(r))
+		return 1;
+	while (read(in, &c, 1) > 0)
+		;
+	return 0;
 }
 
 FIXTURE_SETUP(oracle)
@@ -352,8 +340,10 @@ FIXTURE_SETUP(oracle)
 	}
 	if (variant->hugetlb_rank >= 0)
 		hugetlb_reserve(&self->pool, hugetlb_size_kb(variant->hugetlb_rank), 1);
-	self->pid = start_child(variant, &self->r);
-	ASSERT_GT(self->pid, 0);
+	ASSERT_EQ(0, child_start(&self->child, region_body, (void *)variant));
+	self->pid = self->child.pid;
+	ASSERT_EQ((ssize_t)sizeof(self->r),
+		  read(self->child.from, &self->r, sizeof(self->r)));
 	self->skip = self->r.why;
 	self->npages = self->r.len / page_size();
 	self->out = malloc(OUT_BYTES);
@@ -364,10 +354,8 @@ FIXTURE_SETUP(oracle)
 
 FIXTURE_TEARDOWN(oracle)
 {
-	if (self->pid > 0) {
-		kill(self->pid, SIGKILL);
-		waitpid(self->pid, NULL, 0);
-	}
+	if (self->pid > 0)
+		child_end(&self->child);
 	hugetlb_restore(&self->pool);
 	if (self->mthp.size_kb)
 		mthp_restore(&self->mthp);

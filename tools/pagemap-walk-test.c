@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "../selftests/child.h"
 #include "../selftests/kernel_walk.h"
 #include "../selftests/pagemap.h"
 #include "../selftests/vm_env.h"
@@ -560,49 +561,28 @@ TEST(long_mapping_name)
 #define KILL_TRIALS	24
 
 /* Many one-page mappings, each present, told apart by their protection. */
-static void many_mappings_child(int out)
+static int many_mappings_body(int in, int out, void *arg)
 {
 	size_t ps = page_size(), i;
-	char *base, ready = 1;
+	char *base, c = 1;
 
+	(void)arg;
 	base = mmap(NULL, 2 * MANY_MAPPINGS * ps, PROT_NONE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
-		_exit(1);
+		return 1;
 	for (i = 0; i < MANY_MAPPINGS; i++) {
 		char *p = base + 2 * i * ps;
 
 		if (mprotect(p, ps, PROT_READ | PROT_WRITE))
-			_exit(1);
+			return 1;
 		*p = 1;
 	}
-	if (write(out, &ready, 1) != 1)
-		_exit(1);
-	pause();
-	_exit(0);
-}
-
-static pid_t start_many_mappings(void)
-{
-	char ready;
-	int p[2];
-	pid_t pid;
-
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		close(p[0]);
-		many_mappings_child(p[1]);
-	}
-	close(p[1]);
-	if (pid > 0 && read(p[0], &ready, 1) != 1) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		pid = -1;
-	}
-	close(p[0]);
-	return pid;
+	if (write(out, &c, 1) != 1)
+		return 1;
+	while (read(in, &c, 1) > 0)
+		;
+	return 0;
 }
 
 /* Pages of the mappings of @pid that pagemap covers (all but [vsyscall]). */
@@ -648,26 +628,30 @@ static int walk_dying_child(FIXTURE_DATA(dying_child) *self,
 			    struct __test_metadata *_metadata, long delay_us,
 			    double *walk_ms)
 {
-	pid_t child = start_many_mappings(), killer;
-	long pages = mapped_pages(child);
-	double t0 = now_ms();
+	struct child c;
+	double t0;
+	long pages;
 	int status;
+	pid_t killer;
+	char ready;
 
-	EXPECT_GT(child, 0);
+	ASSERT_EQ(0, child_start(&c, many_mappings_body, NULL));
+	ASSERT_EQ(1, read(c.from, &ready, 1));
+	pages = mapped_pages(c.pid);
+	t0 = now_ms();
 	killer = fork();
 	if (!killer) {
 		usleep(delay_us);
-		kill(child, SIGKILL);
+		kill(c.pid, SIGKILL);
 		_exit(0);
 	}
-	snprintf(self->args, sizeof(self->args), "-p %d --json --summary", (int)child);
+	snprintf(self->args, sizeof(self->args), "-p %d --json --summary", (int)c.pid);
 	status = run_tool(self->args, self->out, sizeof(self->out), self->err,
 			  sizeof(self->err));
 	*walk_ms = now_ms() - t0;
 	kill(killer, SIGKILL);
 	waitpid(killer, NULL, 0);
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
+	child_end(&c);		/* killed or not, it is reaped */
 	if (!status) {
 		EXPECT_EQ(pages, json_num(self->out, "pages"))
 			TH_LOG("exit 0 with a part of the child (%ld pages mapped)", pages);
