@@ -315,10 +315,10 @@ int main(int argc, char **argv)
 	FILE *out;
 
 	first = parse_options(argc, argv, &o);
-	if (o.demo)
+	if (o.demo) {
 		run_demo(&o, argc - first);
-	if (o.demo)
 		return 0;
+	}
 	open_source(&src, o.pid, &maps);
 	wanted_ranges(argv + first, argc - first, &maps, src.page_size, src.pid,
 		      &wanted);
