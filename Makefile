@@ -31,7 +31,7 @@ help:
 	@echo '  tool             build tools/pagemap-walk (the user-space walker)'
 	@echo '  tool-test        its tests, also under ASan/UBSan'
 	@echo '  tools-test       tests of tools/ptwalk over captured logs (python3 -m unittest)'
-	@echo '  bench            the 4 KiB and 1 GiB modes (--demo 4k, --demo 1g) and pagemap read speed'
+	@echo '  bench            pagemap-walk against the kernel page-types (ratios); --demo 4k, 1g'
 	@echo '  docs             Documentation/ as HTML (Sphinx, warnings are errors)'
 	@echo '  docs-check       Documentation/tests.rst names exactly the tests of the last run'
 	@echo '  checkpatch       checkpatch.pl --strict and kernel-doc on the kernel C files'
@@ -105,9 +105,8 @@ uninstall-kunit:
 tool:
 	@$(MAKE) --no-print-directory -C tools pagemap-walk
 
-bench: tool
-	tools/pagemap-walk --demo 4k
-	tools/pagemap-walk --demo 1g
+bench:
+	@$(PTWALK) bench
 
 # Nothing here needs a tree, the network or the cache.
 clean:

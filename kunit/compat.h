@@ -48,8 +48,18 @@
 #define ptwalk_pud_pfn(pud)	pud_pfn(pud)
 #elif defined(CONFIG_PPC_BOOK3S_64)
 #define ptwalk_pud_pfn(pud)	pte_pfn(pud_pte(pud))
+#endif
+
+/*
+ * The same, of an entry's raw value. Where there are no PUD leaves the
+ * value is not made into a pud_t at all: 6.1's classic 32-bit arm has no
+ * __pgd() for __pud() to expand to.
+ */
+#ifdef ptwalk_pud_pfn
+#define ptwalk_pud_val_pfn(val)	ptwalk_pud_pfn(__pud(val))
 #else
 #define ptwalk_pud_pfn(pud)	((void)(pud), 0UL)	/* no PUD leaves here */
+#define ptwalk_pud_val_pfn(val)	((void)(val), 0UL)
 #endif
 
 static inline unsigned int ptwalk_access_bits(bool write, bool dirty,

@@ -101,7 +101,7 @@ static unsigned long kernel_leaf_pfn(enum ptwalk_level level, u64 entry)
 {
 	switch (level) {
 	case PTWALK_PUD:
-		return ptwalk_pud_pfn(__pud(entry));
+		return ptwalk_pud_val_pfn(entry);
 	case PTWALK_PMD:
 		return pmd_pfn(__pmd(entry));
 	default:

@@ -3,6 +3,8 @@
  * A forked child driven over two pipes.
  */
 #include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +26,8 @@ int child_start(struct child *c, child_body body, void *arg)
 	if (c->pid < 0)
 		return -errno;
 	if (c->pid == 0) {
+		/* A test that fails before its teardown leaves no child behind. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(to[1]);
 		close(from[0]);
 		_exit(body(to[0], from[1], arg));

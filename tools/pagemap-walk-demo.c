@@ -52,7 +52,7 @@ static int demo_walk(struct pw_source *src, const struct demo *d,
 
 	pw_report_init(&rep, NULL, src);
 	rep.quiet = true;
-	ret = pw_walk_range(src, d->lo, d->hi, &rep);
+	ret = pw_walk_range(src, d->lo, d->hi, d->hi, &rep);
 	pw_report_finish(&rep);
 	*s = rep.s;
 	return ret;

@@ -27,25 +27,54 @@ static int grow(void **v, size_t n, size_t *cap, size_t size)
 }
 
 /*
+ * A number in @base at *@p; moves *@p past it. No sign, no leading space:
+ * strtoul() would take either.
+ */
+static bool number(const char **p, int base, unsigned long *v)
+{
+	const char *digits = base == 16 ? "0123456789abcdefABCDEF" : "0123456789";
+	char *stop;
+
+	if (!**p || !strchr(digits, **p))
+		return false;
+	errno = 0;
+	*v = strtoul(*p, &stop, base);
+	*p = stop;
+	return !errno;
+}
+
+/* Is *@p the character @c? Moves *@p past it if so. */
+static bool next(const char **p, char c)
+{
+	if (**p != c)
+		return false;
+	(*p)++;
+	return true;
+}
+
+/*
  * One maps line, "start-end perms offset dev inode   name", any length.
  * Returns 0, -EINVAL if it is not one, or -ENOMEM.
  */
 int pw_maps_parse_line(const char *line, struct pw_mapping *m)
 {
-	unsigned long start, end, off, inode;
-	unsigned int major, minor;
-	char perms[8];
-	int pos = -1;
+	unsigned long start, end, off, major, minor, inode;
+	const char *p = line;
 
-	if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu%n", &start, &end, perms,
-		   &off, &major, &minor, &inode, &pos) != 7 || pos < 0 ||
-	    start >= end)
+	if (!number(&p, 16, &start) || !next(&p, '-') ||
+	    !number(&p, 16, &end) || !next(&p, ' ') || start >= end ||
+	    strnlen(p, 5) < 5 || p[4] != ' ')
 		return -EINVAL;
-	line += pos;
-	line += strspn(line, " ");
+	p += 5;		/* the permissions, as rwxp */
+	if (!number(&p, 16, &off) || !next(&p, ' ') ||
+	    !number(&p, 16, &major) || !next(&p, ':') ||
+	    !number(&p, 16, &minor) || !next(&p, ' ') ||
+	    !number(&p, 10, &inode) || (*p && *p != ' ' && *p != '\n'))
+		return -EINVAL;
+	p += strspn(p, " ");
 	m->start = start;
 	m->end = end;
-	m->name = strndup(line, strcspn(line, "\n"));
+	m->name = strndup(p, strcspn(p, "\n"));
 	return m->name ? 0 : -ENOMEM;
 }
 

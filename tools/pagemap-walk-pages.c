@@ -5,8 +5,14 @@
  *
  * Where PAGEMAP_SCAN exists (Linux 6.7+), one ioctl finds the pages that
  * are present or swapped and only those are read: a hole costs the walk of
- * the empty page-table entries above it, not 8 bytes per page. Consecutive
- * frames share one read of /proc/kpageflags.
+ * the empty page-table entries above it, not 8 bytes per page.
+ *
+ * Reads run ahead of the range asked for, to the end of the run of adjacent
+ * mappings the caller names: the scan and the pagemap entries of many small
+ * mappings come in one call each, and consecutive frames share one read of
+ * /proc/kpageflags across mapping boundaries. What was read ahead is kept
+ * (the scan's regions, one window of decoded pages) for the next range;
+ * a walk that goes back to a lower address reads everything again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -81,7 +87,8 @@ int pw_source_open(struct pw_source *src, pid_t pid)
 	src->raw = malloc(BATCH_PAGES * sizeof(*src->raw));
 	src->kpf = malloc(BATCH_PAGES * sizeof(*src->kpf));
 	src->pages = malloc(BATCH_PAGES * sizeof(*src->pages));
-	if (!src->raw || !src->kpf || !src->pages) {
+	src->regions = malloc(SCAN_REGIONS * sizeof(*src->regions));
+	if (!src->raw || !src->kpf || !src->pages || !src->regions) {
 		pw_source_close(src);
 		return -ENOMEM;
 	}
@@ -97,8 +104,10 @@ void pw_source_close(struct pw_source *src)
 	free(src->raw);
 	free(src->kpf);
 	free(src->pages);
+	free(src->regions);
 	src->raw = src->kpf = NULL;
 	src->pages = NULL;
+	src->regions = NULL;
 	src->pagemap_fd = src->kpageflags_fd = -1;
 }
 
@@ -174,93 +183,151 @@ static void decode(const struct pw_source *src, size_t n)
 }
 
 /*
- * Read and report every page of [start, end). A short read below the end
- * of pagemap means the process has gone: its mm reads as empty.
+ * Read the entries of @n pages from @va into the window. A short read below
+ * the end of pagemap means the process has gone: its mm reads as empty.
  */
+static int fill_window(struct pw_source *src, uintptr_t va, size_t n)
+{
+	ssize_t got;
+	int ret;
+
+	src->win_n = 0;
+	got = pagemap_read(src->pagemap_fd, va, n, src->raw);
+	if (got < 0)
+		return got;
+	if ((size_t)got < n)
+		return -ESRCH;
+	decode(src, n);
+	if (src->kpageflags_fd >= 0) {
+		ret = add_kpageflags(src, src->pages, n);
+		if (ret)
+			return ret;
+	}
+	src->win_va = va;
+	src->win_n = n;
+	return 0;
+}
+
+static bool in_window(const struct pw_source *src, uintptr_t va)
+{
+	return va >= src->win_va &&
+	       ((va - src->win_va) >> src->page_shift) < src->win_n;
+}
+
+/* Report every page of [start, end), reading ahead up to @ahead. */
 static int read_pages(struct pw_source *src, uintptr_t start, uintptr_t end,
-		      struct pw_report *rep)
+		      uintptr_t ahead, struct pw_report *rep)
 {
 	uintptr_t va = start;
+	size_t off, n;
 	int ret;
 
 	while (va < end) {
-		size_t n = (end - va) >> src->page_shift;
-		ssize_t got;
-
-		if (n > BATCH_PAGES)
-			n = BATCH_PAGES;
-		got = pagemap_read(src->pagemap_fd, va, n, src->raw);
-		if (got < 0)
-			return got;
-		if ((size_t)got < n)
-			return -ESRCH;
-		decode(src, n);
-		if (src->kpageflags_fd >= 0) {
-			ret = add_kpageflags(src, src->pages, n);
+		if (!in_window(src, va)) {
+			n = (ahead - va) >> src->page_shift;
+			ret = fill_window(src, va, n < BATCH_PAGES ? n : BATCH_PAGES);
 			if (ret)
 				return ret;
 		}
-		pw_report_pages(rep, va, src->pages, n);
+		off = (va - src->win_va) >> src->page_shift;
+		n = src->win_n - off;
+		if (n > (end - va) >> src->page_shift)
+			n = (end - va) >> src->page_shift;
+		pw_report_pages(rep, va, src->pages + off, n);
 		va += n << src->page_shift;
 	}
 	return 0;
 }
 
-/* Report [start, end) from the populated regions PAGEMAP_SCAN finds. */
-static int scan_pages(struct pw_source *src, uintptr_t start, uintptr_t end,
-		      struct pw_report *rep)
+/* Scan [at, ahead) for populated regions, keeping them. Returns 0 or -errno. */
+static int scan_ahead(struct pw_source *src, uintptr_t at, uintptr_t ahead)
 {
-	struct page_region vec[SCAN_REGIONS];
-	uintptr_t at = start;
-	long n, i;
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = at,
+		.end = ahead,
+		.vec = (uintptr_t)src->regions,
+		.vec_len = SCAN_REGIONS,
+		.category_anyof_mask = POPULATED,
+		.return_mask = POPULATED,
+	};
+	long n = ioctl(src->pagemap_fd, PAGEMAP_SCAN, &arg);
+
+	if (n < 0)
+		return -errno;
+	if (arg.walk_end <= at)
+		return -EIO;	/* no progress: never loop */
+	src->scan_from = at;
+	src->scanned_to = arg.walk_end;
+	src->nr_regions = n;
+	src->region = 0;
+	return 0;
+}
+
+/*
+ * Report [start, end) from the populated regions PAGEMAP_SCAN finds in
+ * [start, ahead): the pages between them are absent, unread.
+ */
+static int scan_pages(struct pw_source *src, uintptr_t start, uintptr_t end,
+		      uintptr_t ahead, struct pw_report *rep)
+{
+	const struct page_region *r;
+	uintptr_t at = start, stop;
 	int ret;
 
 	while (at < end) {
-		struct pm_scan_arg arg = {
-			.size = sizeof(arg),
-			.start = at,
-			.end = end,
-			.vec = (uintptr_t)vec,
-			.vec_len = SCAN_REGIONS,
-			.category_anyof_mask = POPULATED,
-			.return_mask = POPULATED,
-		};
-
-		n = ioctl(src->pagemap_fd, PAGEMAP_SCAN, &arg);
-		if (n < 0)
-			return -errno;
-		for (i = 0; i < n; i++) {
-			if (vec[i].start > at)
-				pw_report_absent(rep, at, (vec[i].start - at) >> src->page_shift);
-			ret = read_pages(src, vec[i].start, vec[i].end, rep);
+		if (at < src->scan_from || at >= src->scanned_to) {
+			ret = scan_ahead(src, at, ahead);
 			if (ret)
 				return ret;
-			at = vec[i].end;
 		}
-		if (arg.walk_end <= at && !n)
-			return -EIO;	/* no progress: never loop */
-		if (arg.walk_end > at) {
-			pw_report_absent(rep, at, (arg.walk_end - at) >> src->page_shift);
-			at = arg.walk_end;
+		while (src->region < src->nr_regions &&
+		       src->regions[src->region].end <= at)
+			src->region++;
+		r = src->region < src->nr_regions ? &src->regions[src->region] : NULL;
+		if (r && r->start <= at) {
+			stop = r->end < end ? r->end : end;
+			ret = read_pages(src, at, stop, r->end, rep);
+			if (ret)
+				return ret;
+		} else {
+			stop = r ? r->start : src->scanned_to;
+			if (stop > end)
+				stop = end;
+			pw_report_absent(rep, at, (stop - at) >> src->page_shift);
 		}
+		at = stop;
 	}
 	return 0;
 }
 
 /*
- * Report every page of [start, end), which lies in pagemap. Returns 0,
- * -ESRCH if the process exits during the walk, or another -errno.
+ * Report every page of [start, end), which lies in pagemap; the pages up to
+ * @ahead (the end of the adjacent mappings the walk goes on to) may be read
+ * now and kept for the next call. Returns 0, -ESRCH if the process exits
+ * during the walk, or another -errno.
  */
 int pw_walk_range(struct pw_source *src, uintptr_t start, uintptr_t end,
-		  struct pw_report *rep)
+		  uintptr_t ahead, struct pw_report *rep)
 {
+	uint64_t room = (src->end_page << src->page_shift) - start;
 	double t0 = now_ms();
 	int ret;
 
+	if (start < src->walked_to) {
+		/* Walking again: what was read ahead may be stale. */
+		src->win_n = 0;
+		src->scan_from = src->scanned_to = 0;
+	}
+	if (ahead - start > room)
+		ahead = start + room;
+	if (ahead < end)
+		ahead = end;
 	if (src->scan)
-		ret = scan_pages(src, start, end, rep);
+		ret = scan_pages(src, start, end, ahead, rep);
 	else
-		ret = read_pages(src, start, end, rep);
+		ret = read_pages(src, start, end, ahead, rep);
+	src->walked_to = end;
 	pw_report_end_range(rep);
 	rep->s.walk_ms += now_ms() - t0;
 	return ret;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,6 +27,7 @@
 #include "../selftests/vm_env.h"
 
 #define SMALL_PAGES	16
+#define SPLIT_PAGES	96	/* one mapping each, every third page absent */
 
 static const char *tool(void)
 {
@@ -81,6 +83,7 @@ static long json_num(const char *json, const char *key)
 /* The child's regions, reported to the parent through a pipe. */
 struct layout {
 	uintptr_t untouched, zero, thp;
+	uintptr_t split;	/* SPLIT_PAGES adjacent one-page mappings */
 	uintptr_t reserve;	/* RESERVE_BYTES of PROT_NONE, or 0 */
 	int reserve_errno;
 };
@@ -111,6 +114,16 @@ static void child(int out)
 		memset(p, 1, 2 * thp_pmd_size());
 	}
 	l.thp = (uintptr_t)p;
+	p = mmap(NULL, SPLIT_PAGES * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	madvise(p, SPLIT_PAGES * ps, MADV_NOHUGEPAGE);
+	for (i = 0; i < SPLIT_PAGES; i++) {
+		if (i % 3 != 2)
+			p[i * ps] = 1;
+		if (i % 2)
+			mprotect(p + i * ps, ps, PROT_READ);
+	}
+	l.split = (uintptr_t)p;
 	p = mmap(NULL, RESERVE_BYTES, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	l.reserve = p == MAP_FAILED ? 0 : (uintptr_t)p;
@@ -136,6 +149,7 @@ FIXTURE_SETUP(known_child)
 	self->pid = fork();
 	ASSERT_GE(self->pid, 0);
 	if (!self->pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(p[0]);
 		child(p[1]);
 	}
@@ -442,6 +456,61 @@ TEST_F(known_child, huge_reservation)
 		TH_LOG("%s", self->err);
 	ASSERT_EQ((long)(RESERVE_BYTES / page_size()), json_num(self->out, "pages"));
 	ASSERT_EQ(0, json_num(self->out, "present"));
+}
+
+/*
+ * The pages of the tool's JSON table for [start, +n pages): present and
+ * PFN of each. Returns the pages the table covers, or -1.
+ */
+static long table_pages(const char *out, uintptr_t start, size_t n,
+			bool *present, uint64_t *pfn)
+{
+	const size_t ps = page_size();
+	const char *line;
+	long covered = 0;
+
+	for (line = strstr(out, "{\"va\""); line; line = strstr(line + 1, "{\"va\"")) {
+		unsigned long long va, pa = 0;
+		size_t pages, i;
+
+		if (sscanf(line, "{\"va\": \"%llx\", \"pages\": %zu, \"pa\": \"%llx\"",
+			   &va, &pages, &pa) < 2 || va < start ||
+		    (va - start) / ps + pages > n)
+			return -1;
+		for (i = 0; i < pages; i++) {
+			present[(va - start) / ps + i] = strstr(line, "\"present") < strchr(line, '}');
+			pfn[(va - start) / ps + i] = pa ? pa / ps + i : 0;
+		}
+		covered += pages;
+	}
+	return covered;
+}
+
+/*
+ * Many small adjacent mappings, a range starting and ending inside runs:
+ * the tool reads ahead across mappings; every page must still be its own.
+ */
+TEST_F(known_child, split_mappings_page_by_page)
+{
+	const size_t ps = page_size(), first = 5, n = SPLIT_PAGES - 10;
+	bool present[SPLIT_PAGES] = { false };
+	uint64_t pfn[SPLIT_PAGES] = { 0 }, raw[SPLIT_PAGES];
+	uintptr_t start = self->l.split + first * ps;
+	size_t i;
+
+	snprintf(self->args, sizeof(self->args), "-p %d --json %#lx+%zu",
+		 (int)self->pid, (unsigned long)start, n * ps);
+	ASSERT_EQ(0, run_tool(self->args, self->out, sizeof(self->out),
+			      self->err, sizeof(self->err))) TH_LOG("%s", self->err);
+	ASSERT_EQ((long)n, table_pages(self->out, start, n, present, pfn))
+		TH_LOG("%.400s", self->out);
+	ASSERT_EQ((ssize_t)n, pagemap_read(self->fd, start, n, raw));
+	for (i = 0; i < n; i++) {
+		struct pm_entry e = pagemap_decode(raw[i]);
+
+		ASSERT_EQ(e.present, present[i]) TH_LOG("page %zu", first + i);
+		ASSERT_EQ(e.pfn, pfn[i]) TH_LOG("page %zu", first + i);
+	}
 }
 
 /* A process that has exited (a zombie: no mm) is not an empty process. */

@@ -20,6 +20,7 @@
  * file that cannot be read, 1 on anything else (a process that exits during
  * the walk, a failed write).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -217,20 +218,33 @@ static void note_not_walked(char *buf, size_t len, const char *name)
 		snprintf(buf + used, len - used, "%s%s", used ? ", " : "", name);
 }
 
+/* The end of the run of adjacent mappings that mapping @i starts. */
+static uintptr_t adjacent_end(const struct pw_maps *maps, size_t i)
+{
+	while (i + 1 < maps->n && maps->v[i + 1].start == maps->v[i].end)
+		i++;
+	return maps->v[i].end;
+}
+
 /*
  * Walk the parts of the mappings that @wanted covers, in address order
- * (both are sorted: one pass over each). Returns 0 or -errno.
+ * (both are sorted: one pass over each). Each walk may read ahead to the
+ * end of the wanted part of the adjacent mappings. Returns 0 or -errno.
  */
 static int walk_wanted(struct pw_source *src, const struct pw_maps *maps,
 		       const struct pw_ranges *wanted, struct pw_report *rep,
 		       char *not_walked, size_t len)
 {
+	uintptr_t run_end = 0;
 	size_t i, j = 0, k;
 	int ret;
 
 	for (i = 0; i < maps->n; i++) {
 		const struct pw_mapping *m = &maps->v[i];
 		bool header = false;
+
+		if (m->start >= run_end)
+			run_end = adjacent_end(maps, i);
 
 		while (j < wanted->n && wanted->v[j].end <= m->start)
 			j++;
@@ -245,7 +259,9 @@ static int walk_wanted(struct pw_source *src, const struct pw_maps *maps,
 			if (!header)
 				pw_report_mapping(rep, m);
 			header = true;
-			ret = pw_walk_range(src, a, b, rep);
+			ret = pw_walk_range(src, a, b,
+					    wanted->v[k].end < run_end ? wanted->v[k].end : run_end,
+					    rep);
 			if (ret)
 				return ret;
 		}
@@ -253,33 +269,75 @@ static int walk_wanted(struct pw_source *src, const struct pw_maps *maps,
 	return 0;
 }
 
-/* Write what was gathered in @buf to stdout, or fail with nothing there. */
-static void emit(const char *buf, size_t len)
+/*
+ * The output, held in memory until the walk has succeeded: a stream whose
+ * buffer grows by doubling (open_memstream() zeroes all it grows by).
+ */
+struct held {
+	char *buf;
+	size_t len, cap;
+};
+
+static ssize_t held_write(void *cookie, const char *data, size_t n)
 {
-	if (fwrite(buf, 1, len, stdout) != len || fflush(stdout))
+	struct held *h = cookie;
+	size_t cap = h->cap ? h->cap : 1 << 16;
+	char *buf;
+
+	while (cap - h->len < n)
+		cap *= 2;
+	if (cap != h->cap) {
+		buf = realloc(h->buf, cap);
+		if (!buf) {
+			errno = ENOMEM;
+			return -1;
+		}
+		h->buf = buf;
+		h->cap = cap;
+	}
+	memcpy(h->buf + h->len, data, n);
+	h->len += n;
+	return n;
+}
+
+static FILE *held_open(struct held *h)
+{
+	static const cookie_io_functions_t io = { .write = held_write };
+	FILE *f;
+
+	memset(h, 0, sizeof(*h));
+	f = fopencookie(h, "w", io);
+	if (!f)
+		die(1, "%s", strerror(errno));
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
+	return f;
+}
+
+/* Write what @out held to stdout, or fail with nothing there. */
+static void emit(FILE *out, struct held *h)
+{
+	if (fclose(out))
+		die(1, "holding the output failed: %s", strerror(errno));
+	if (fwrite(h->buf, 1, h->len, stdout) != h->len || fflush(stdout))
 		die(1, "writing the output failed: %s", strerror(errno));
+	free(h->buf);
 }
 
 static void run_demo(const struct options *o, int nargs)
 {
-	char *buf = NULL;
-	size_t len = 0;
+	struct held held;
 	FILE *out;
 	int ret;
 
 	if (o->pid || nargs || o->quiet || o->levels)
 		die(2, "--demo walks itself: it takes no -p, --summary, --levels, range or mapping");
-	out = open_memstream(&buf, &len);
-	if (!out)
-		die(1, "%s", strerror(errno));
+	out = held_open(&held);
 	ret = pw_demo(o->demo, o->json, out);
 	if (ret == -EINVAL)
 		die(2, "--demo takes 4k or 1g, not '%s'", o->demo);
 	if (ret)
 		die(1, "--demo %s failed: %s", o->demo, strerror(-ret));
-	fclose(out);
-	emit(buf, len);
-	free(buf);
+	emit(out, &held);
 }
 
 static void open_source(struct pw_source *src, pid_t pid, struct pw_maps *maps)
@@ -309,8 +367,7 @@ int main(int argc, char **argv)
 	struct pw_source src;
 	struct pw_report rep;
 	struct pw_maps maps;
-	char *buf = NULL;
-	size_t len = 0;
+	struct held held;
 	int first, ret;
 	FILE *out;
 
@@ -322,9 +379,7 @@ int main(int argc, char **argv)
 	open_source(&src, o.pid, &maps);
 	wanted_ranges(argv + first, argc - first, &maps, src.page_size, src.pid,
 		      &wanted);
-	out = open_memstream(&buf, &len);
-	if (!out)
-		die(1, "%s", strerror(errno));
+	out = held_open(&held);
 	pw_report_init(&rep, out, &src);
 	rep.json = o.json;
 	rep.quiet = o.quiet;
@@ -352,9 +407,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: PFNs are hidden: reading them needs CAP_SYS_ADMIN; flags are still shown\n",
 			prog);
 	pw_report_summary(&rep, &src, not_walked);
-	fclose(out);
-	emit(buf, len);
-	free(buf);
+	emit(out, &held);
 	free(wanted.v);
 	pw_maps_free(&maps);
 	if (rep.walk_fd >= 0)

@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+struct page_region;
+
 /* One line of /proc/PID/maps. */
 struct pw_mapping {
 	uintptr_t start, end;
@@ -59,7 +61,13 @@ struct pw_source {
 	bool scan;		/* PAGEMAP_SCAN: holes are skipped unread */
 	uint64_t end_page;	/* pagemap has no entry from this page on */
 	uint64_t *raw, *kpf;	/* one batch of entries and of flags words */
-	struct pw_page *pages;
+	struct pw_page *pages;	/* the window: pages [win_va, + win_n pages) */
+	uintptr_t win_va;
+	size_t win_n;
+	struct page_region *regions;	/* the last scan of [scan_from, scanned_to) */
+	uintptr_t scan_from, scanned_to;
+	long nr_regions, region;	/* how many; the first not yet passed */
+	uintptr_t walked_to;		/* the end of the last range walked */
 };
 
 /*
@@ -81,7 +89,7 @@ bool pw_source_alive(const struct pw_source *src);
 
 struct pw_report;
 int pw_walk_range(struct pw_source *src, uintptr_t start, uintptr_t end,
-		  struct pw_report *rep);
+		  uintptr_t ahead, struct pw_report *rep);
 
 /* Physical runs: how many, how long. */
 #define PW_HIST_BUCKETS	40

@@ -347,6 +347,31 @@ def tool_tests(ctx: Context, tree: Tree) -> List[Outcome]:
 	return outcomes
 
 
+def bench(ctx: Context, tree: Tree, runs: int) -> int:
+	"""make bench: pagemap-walk against the tree's page-types on the same
+	processes (tools/pagemap-walk-bench), then the two --demo walks. Prints
+	and keeps the figures (bench.txt); judges none of them."""
+	ctx.packages.ensure(PACKAGE_GROUPS['selftests'])
+	tools = os.path.join(TOP, 'tools')
+	log = ctx.path('bench-build.log')
+	if _run_logged(['make', '-C', tools, f'KSFT={tree.selftests}', 'pagemap-walk',
+			'page-types', 'pagemap-walk-bench'], log) != 0:
+		raise PtwalkError(f'building tools/ failed ({log})')
+	env = dict(os.environ, PAGEMAP_WALK=os.path.join(tools, 'pagemap-walk'),
+		   PAGE_TYPES=os.path.join(tools, 'page-types'))
+	with open(ctx.path('bench.txt'), 'w') as out:
+		for cmd in ([os.path.join(tools, 'pagemap-walk-bench'), str(runs)],
+			    [os.path.join(tools, 'pagemap-walk'), '--demo', '4k'],
+			    [os.path.join(tools, 'pagemap-walk'), '--demo', '1g']):
+			r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+			print(r.stdout + r.stderr, end='', flush=True)
+			out.write(r.stdout + r.stderr)
+			if r.returncode:
+				raise PtwalkError(f'{" ".join(cmd[-2:])} exited {r.returncode}')
+	info(f'[host] bench: figures in {ctx.path("bench.txt")}')
+	return 0
+
+
 # compat.h alone may test LINUX_VERSION_CODE: holding that test is its job.
 CHECKPATCH_IGNORE = {'compat.h': ['--ignore', 'LINUX_VERSION_CODE']}
 KERNEL_DOC_FILES = ('ptwalk.h', 'ptwalk.c')
