@@ -26,6 +26,7 @@ struct demo {
 	uintptr_t lo, hi;	/* the VA span walked */
 	double touch_ms;
 	struct pw_summary before, after;
+	struct pw_plot *plot;	/* the last walk's runs, or NULL */
 };
 
 static double now_ms(void)
@@ -52,13 +53,19 @@ static int demo_walk(struct pw_source *src, const struct demo *d,
 
 	pw_report_init(&rep, NULL, src);
 	rep.quiet = true;
+	rep.plot = d->plot;
+	if (d->plot)
+		pw_plot_reset(d->plot);
 	ret = pw_walk_range(src, d->lo, d->hi, d->hi, &rep);
 	pw_report_finish(&rep);
 	*s = rep.s;
 	return ret;
 }
 
-/* Walk the touched pages three times: the summary of the fastest walk. */
+/*
+ * Walk the touched pages three times: the summary of the fastest walk (the
+ * plot holds the last; each walk finds the same frames).
+ */
 static int demo_walk_after(struct pw_source *src, struct demo *d)
 {
 	struct pw_summary s;
@@ -191,12 +198,13 @@ static void demo_print(const struct demo *d, const struct pw_source *src,
 }
 
 /*
- * Run the demo @mode ("4k" or "1g") and print it to @out. Returns 0,
- * -EINVAL for another mode, or -errno.
+ * Run the demo @mode ("4k" or "1g") and print it to @out; @plot, if not
+ * NULL, gets the runs of the last walk. Returns 0, -EINVAL for another
+ * mode, or -errno.
  */
-int pw_demo(const char *mode, bool json, FILE *out)
+int pw_demo(const char *mode, bool json, FILE *out, struct pw_plot *plot)
 {
-	struct demo d = { .mode = mode };
+	struct demo d = { .mode = mode, .plot = plot };
 	struct pw_source src;
 	int ret;
 

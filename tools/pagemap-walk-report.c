@@ -81,6 +81,8 @@ static void run_print(struct pw_report *rep)
 	uintptr_t last = r->va + r->pages * rep->page_size - 1;
 	char flags[128], levels[256] = "";
 
+	if (r->open && rep->plot)
+		pw_plot_add(rep->plot, r);
 	if (!r->open || rep->quiet)
 		return;
 	flags_text(&r->first, flags, sizeof(flags));

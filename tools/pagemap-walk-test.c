@@ -513,6 +513,102 @@ TEST_F(known_child, split_mappings_page_by_page)
 	}
 }
 
+/* Subpaths ("M") in the --plot picture @svg's paths of class @kind ("*": all). */
+static long plot_segments(const char *svg, const char *kind)
+{
+	char cmd[512], out[1 << 16];
+	long n = 0;
+	size_t got;
+	char *c;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "xmllint --xpath \"//*[local-name()='g'][@id='runs']/*[local-name()='path']%s%s%s/@d\" %s 2>/dev/null",
+		 strcmp(kind, "*") ? "[@class='" : "", strcmp(kind, "*") ? kind : "",
+		 strcmp(kind, "*") ? "']" : "", svg);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	got = fread(out, 1, sizeof(out) - 1, p);
+	out[got] = '\0';
+	pclose(p);	/* status 10: no such path, which is no segment */
+	for (c = out; (c = strchr(c, 'M')); c++)
+		n++;
+	return n;
+}
+
+/*
+ * Table lines with a frame, of @kind as the picture classes them (the first
+ * of hugetlb, thp, zero-page the line has, else base; "*": all of them).
+ */
+static long lines_of_kind(const char *json, const char *kind)
+{
+	static const char *const flag_words[] = { " hugetlb", " thp", " zero-page" };
+	static const char *const kinds[] = { "hugetlb", "thp", "zero", "base" };
+	const char *line;
+	long n = 0;
+
+	for (line = strstr(json, "{\"va\""); line; line = strstr(line + 1, "{\"va\"")) {
+		const char *end = strchr(line, '}'), *at = strstr(line, "\"pa\": null");
+		size_t k;
+
+		if (!end || (at && at < end))
+			continue;
+		for (k = 0; k < 3; k++) {
+			at = strstr(line, flag_words[k]);
+			if (at && at < end)
+				break;
+		}
+		n += !strcmp(kind, "*") || !strcmp(kind, kinds[k]);
+	}
+	return n;
+}
+
+/*
+ * --plot: the picture parses as XML and has one segment per table line
+ * with a frame, each of the kind the line's flags say.
+ */
+TEST_F(known_child, plot_one_segment_per_run)
+{
+	char svg[] = "/tmp/pagemap-walk-test.XXXXXX";
+	const size_t ps = page_size();
+	int fd = mkstemp(svg), status;
+
+	ASSERT_GE(fd, 0);
+	close(fd);
+	status = system("xmllint --version >/dev/null 2>&1");
+	if (status) {
+		unlink(svg);
+		SKIP(return, "no xmllint (libxml2-utils) to parse the picture");
+	}
+	snprintf(self->args, sizeof(self->args),
+		 "-p %d --json --plot %s %#lx+%zu %#lx+%zu %#lx+%zu", (int)self->pid, svg,
+		 (unsigned long)self->l.zero, SMALL_PAGES * ps,
+		 (unsigned long)self->l.split, SPLIT_PAGES * ps,
+		 (unsigned long)(self->l.thp ? self->l.thp : self->l.zero),
+		 self->l.thp ? 2 * thp_pmd_size() : ps);
+	status = run_tool(self->args, self->out, sizeof(self->out), self->err,
+			  sizeof(self->err));
+	if (status) {
+		unlink(svg);
+		ASSERT_EQ(0, status) TH_LOG("%s", self->err);
+	}
+	snprintf(self->args, sizeof(self->args), "xmllint --noout %s", svg);
+	status = system(self->args);
+	EXPECT_EQ(0, status) TH_LOG("%s does not parse", svg);
+	EXPECT_EQ(lines_of_kind(self->out, "*"), plot_segments(svg, "*"));
+	EXPECT_EQ(lines_of_kind(self->out, "base"), plot_segments(svg, "base"));
+	EXPECT_EQ(lines_of_kind(self->out, "thp"), plot_segments(svg, "thp"));
+	EXPECT_EQ(lines_of_kind(self->out, "zero"), plot_segments(svg, "zero"));
+	TH_LOG("%ld lines with a frame: %ld base, %ld thp, %ld zero",
+	       lines_of_kind(self->out, "*"), lines_of_kind(self->out, "base"),
+	       lines_of_kind(self->out, "thp"), lines_of_kind(self->out, "zero"));
+	if (!_metadata->exit_code)
+		unlink(svg);
+	if (!lines_of_kind(self->out, "*"))
+		SKIP(return, "no frame visible (PFNs need CAP_SYS_ADMIN): the picture is empty");
+}
+
 /* A process that has exited (a zombie: no mm) is not an empty process. */
 TEST(exited_process)
 {

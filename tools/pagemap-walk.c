@@ -2,8 +2,9 @@
 /*
  * pagemap-walk: show how a process's virtual pages map to physical frames.
  *
- *   pagemap-walk [-p PID] [--json] [--summary] [--levels] [RANGE | MAPPING]...
- *   pagemap-walk --demo 4k|1g [--json]
+ *   pagemap-walk [-p PID] [--json] [--summary] [--levels] [--plot FILE.svg]
+ *                [RANGE | MAPPING]...
+ *   pagemap-walk --demo 4k|1g [--json] [--plot FILE.svg]
  *
  * RANGE is START-END or START+LENGTH (hex with 0x, else decimal, with an
  * optional K, M or G suffix); MAPPING is a name as /proc/PID/maps shows it
@@ -13,7 +14,8 @@
  * flags are printed as one line. The zero-page, thp and hugetlb flags are
  * the page's own (/proc/kpageflags), shown only where that file is readable.
  * With --levels, where the kernel offers its own walk (CONFIG_PTWALK_DEBUGFS),
- * each line is followed by the kernel's walk of its first page.
+ * each line is followed by the kernel's walk of its first page. With --plot,
+ * the lines with a frame are also drawn, physical against virtual address.
  *
  * Output is all or nothing: on an error nothing is written to stdout, one
  * line to stderr. Exit status: 0 on success, 2 on bad input or a process or
@@ -52,6 +54,7 @@ struct options {
 	pid_t pid;		/* 0: this process */
 	bool json, quiet, levels;
 	const char *demo;
+	const char *plot;	/* an SVG file to draw the walk in, or NULL */
 };
 
 /* A process ID: decimal, 1 to INT_MAX, nothing else. */
@@ -121,13 +124,15 @@ static bool parse_range(const char *arg, size_t ps, uintptr_t *start,
 
 static void __attribute__((noreturn)) usage(void)
 {
-	printf("usage: %s [-p PID] [--json] [--summary] [--levels] [RANGE | MAPPING]...\n"
-	       "       %s --demo 4k|1g [--json]\n"
+	printf("usage: %s [-p PID] [--json] [--summary] [--levels] [--plot FILE.svg]\n"
+	       "                    [RANGE | MAPPING]...\n"
+	       "       %s --demo 4k|1g [--json] [--plot FILE.svg]\n"
 	       "RANGE: START-END or START+LENGTH (0x hex or decimal, K/M/G suffixes)\n"
 	       "MAPPING: as in /proc/PID/maps: [heap], [stack], a path or file name\n"
 	       "--summary: no table, only the summary\n"
 	       "--levels: under each line, the kernel's page-table walk of its first page\n"
-	       "          (/sys/kernel/debug/ptwalk/walk: CONFIG_PTWALK_DEBUGFS, root)\n",
+	       "          (/sys/kernel/debug/ptwalk/walk: CONFIG_PTWALK_DEBUGFS, root)\n"
+	       "--plot: draw the lines with a frame in FILE.svg, PA against VA\n",
 	       prog, prog);
 	exit(0);
 }
@@ -140,13 +145,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "summary", no_argument, NULL, 's' },
 		{ "demo", required_argument, NULL, 'd' },
 		{ "levels", no_argument, NULL, 'l' },
+		{ "plot", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:jsd:lh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:jsd:lP:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o->pid = parse_pid(optarg);
@@ -162,6 +168,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'l':
 			o->levels = true;
+			break;
+		case 'P':
+			o->plot = optarg;
 			break;
 		case 'h':
 			usage();
@@ -323,8 +332,34 @@ static void emit(FILE *out, struct held *h)
 	free(h->buf);
 }
 
+/* Write the picture of @plot to @path, or fail with nothing written. */
+static void write_plot(const struct pw_plot *plot, const char *path,
+		       const char *title)
+{
+	struct held held;
+	FILE *out, *f;
+
+	if (plot->error)
+		die(1, "--plot: %s", strerror(-plot->error));
+	out = held_open(&held);
+	pw_plot_write(plot, out, title);
+	if (fclose(out))
+		die(1, "--plot: %s", strerror(errno));
+	f = fopen(path, "w");
+	if (!f || fwrite(held.buf, 1, held.len, f) != held.len || fclose(f)) {
+		int err = errno;
+
+		if (f)
+			unlink(path);
+		die(1, "cannot write %s: %s", path, strerror(err));
+	}
+	free(held.buf);
+}
+
 static void run_demo(const struct options *o, int nargs)
 {
+	struct pw_plot plot = { .page_size = (size_t)sysconf(_SC_PAGESIZE) };
+	char title[64];
 	struct held held;
 	FILE *out;
 	int ret;
@@ -332,11 +367,16 @@ static void run_demo(const struct options *o, int nargs)
 	if (o->pid || nargs || o->quiet || o->levels)
 		die(2, "--demo walks itself: it takes no -p, --summary, --levels, range or mapping");
 	out = held_open(&held);
-	ret = pw_demo(o->demo, o->json, out);
+	ret = pw_demo(o->demo, o->json, out, o->plot ? &plot : NULL);
 	if (ret == -EINVAL)
 		die(2, "--demo takes 4k or 1g, not '%s'", o->demo);
 	if (ret)
 		die(1, "--demo %s failed: %s", o->demo, strerror(-ret));
+	if (o->plot) {
+		snprintf(title, sizeof(title), "pagemap-walk --demo %s", o->demo);
+		write_plot(&plot, o->plot, title);
+		pw_plot_free(&plot);
+	}
 	emit(out, &held);
 }
 
@@ -367,7 +407,9 @@ int main(int argc, char **argv)
 	struct pw_source src;
 	struct pw_report rep;
 	struct pw_maps maps;
+	struct pw_plot plot = { 0 };
 	struct held held;
+	char title[64];
 	int first, ret;
 	FILE *out;
 
@@ -383,6 +425,9 @@ int main(int argc, char **argv)
 	pw_report_init(&rep, out, &src);
 	rep.json = o.json;
 	rep.quiet = o.quiet;
+	plot.page_size = src.page_size;
+	if (o.plot)
+		rep.plot = &plot;
 	if (o.levels) {
 		rep.walk_fd = kwalk_open();
 		if (rep.walk_fd < 0)
@@ -407,6 +452,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: PFNs are hidden: reading them needs CAP_SYS_ADMIN; flags are still shown\n",
 			prog);
 	pw_report_summary(&rep, &src, not_walked);
+	if (o.plot) {
+		snprintf(title, sizeof(title), "pagemap-walk -p %d", (int)src.pid);
+		write_plot(&plot, o.plot, title);
+		pw_plot_free(&plot);
+	}
 	emit(out, &held);
 	free(wanted.v);
 	pw_maps_free(&maps);

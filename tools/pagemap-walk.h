@@ -6,6 +6,7 @@
  *   pagemap-walk-pages.c   what the kernel says of each page of a range
  *                          (pagemap, PAGEMAP_SCAN, /proc/kpageflags)
  *   pagemap-walk-report.c  runs, summary, table, JSON
+ *   pagemap-walk-plot.c    --plot FILE.svg
  *   pagemap-walk-demo.c    --demo 4k|1g
  *   pagemap-walk.c         options and arguments
  *
@@ -111,8 +112,24 @@ struct pw_run {
 	bool open;
 };
 
+/* The segments of --plot: one per table line with a frame. */
+enum pw_plot_kind { PW_PLOT_BASE, PW_PLOT_THP, PW_PLOT_HUGETLB, PW_PLOT_ZERO, PW_PLOT_KINDS };
+
+struct pw_plot {
+	struct pw_plot_seg {
+		uintptr_t va;
+		size_t pages;
+		uint64_t pfn;
+		enum pw_plot_kind kind;
+	} *v;
+	size_t n, cap;
+	size_t page_size;
+	int error;		/* -ENOMEM if a segment was lost */
+};
+
 struct pw_report {
 	FILE *out;
+	struct pw_plot *plot;	/* NULL: no --plot */
 	bool json, quiet;	/* quiet: the summary only */
 	int walk_fd;		/* --levels: the kernel walk file, or -1 */
 	pid_t pid;
@@ -133,6 +150,11 @@ void pw_report_finish(struct pw_report *rep);
 void pw_report_summary(struct pw_report *rep, const struct pw_source *src,
 		       const char *not_walked);
 
-int pw_demo(const char *mode, bool json, FILE *out);
+int pw_plot_add(struct pw_plot *plot, const struct pw_run *run);
+void pw_plot_reset(struct pw_plot *plot);
+void pw_plot_free(struct pw_plot *plot);
+void pw_plot_write(const struct pw_plot *plot, FILE *out, const char *title);
+
+int pw_demo(const char *mode, bool json, FILE *out, struct pw_plot *plot);
 
 #endif /* PAGEMAP_WALK_H */

@@ -328,7 +328,7 @@ def _tool_test(ctx: Context, name: str, program: str, env: Dict[str, str]) -> Ou
 def tool_tests(ctx: Context, tree: Tree) -> List[Outcome]:
 	"""tools/pagemap-walk-test against the plain and the sanitized tool; the
 	plain tool against the tree's own page-types (pagemap-walk-oracle)."""
-	ctx.packages.ensure(PACKAGE_GROUPS['selftests'])
+	ctx.packages.ensure(PACKAGE_GROUPS['tool-test'])
 	tools = os.path.join(TOP, 'tools')
 	log = ctx.path('tool-build.log')
 	if _run_logged(['make', '-C', tools, f'KSFT={tree.selftests}'] + list(TOOL_TESTS)

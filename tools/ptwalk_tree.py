@@ -45,6 +45,7 @@ PACKAGE_GROUPS: Dict[str, tuple] = {
 	'tree': ('xz-utils',),
 	'build': BUILD_PACKAGES,
 	'selftests': ('build-essential', 'rsync'),
+	'tool-test': ('build-essential', 'libxml2-utils'),	# xmllint reads --plot's SVG
 	'guest': ('busybox-static',),
 	'docs': ('python3-sphinx',),
 	'tools-test': ('mypy',),
