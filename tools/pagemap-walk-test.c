@@ -443,6 +443,18 @@ TEST_F(known_child, write_error_is_an_error)
 	ASSERT_EQ(strlen(self->err) - 1, strcspn(self->err, "\n"));
 }
 
+/* A picture that cannot be written: status 1, one line, no table. */
+TEST_F(known_child, plot_write_error_is_an_error)
+{
+	snprintf(self->args, sizeof(self->args), "-p %d --plot /dev/full",
+		 (int)self->pid);
+	ASSERT_EQ(1, run_tool(self->args, self->out, sizeof(self->out),
+			      self->err, sizeof(self->err)));
+	ASSERT_NE(NULL, strstr(self->err, "cannot write /dev/full")) TH_LOG("%s", self->err);
+	ASSERT_EQ(strlen(self->err) - 1, strcspn(self->err, "\n"));
+	ASSERT_STREQ("", self->out);
+}
+
 /*
  * 64 TiB with nothing mapped is counted without reading 2^34 entries
  * (PAGEMAP_SCAN skips the empty tables); every page is still counted.
