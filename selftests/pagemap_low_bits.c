@@ -206,6 +206,40 @@ TEST(thp_pmd_low_bits)
 	close(fd);
 }
 
+/*
+ * THP off globally but on for the PMD size (6.8+ per-size modes): PMD THPs
+ * still appear, and the helpers must see them, not skip ("THP is never").
+ */
+TEST(thp_pmd_size_on_global_off)
+{
+	struct thp_setting global = { 0 }, pmd = { 0 };
+	const char *why = NULL;
+	bool only_pmd;
+	char *p = NULL;
+	char file[64];
+	long kb = 0;
+
+	if (!thp_pmd_size())
+		SKIP(return, "no THP");
+	snprintf(file, sizeof(file), "hugepages-%zukB/enabled", thp_pmd_size() >> 10);
+	if (thp_setting_set(&pmd, file, "always"))
+		SKIP(return, "no per-size THP modes (6.8+), or not root");
+	if (thp_setting_set(&global, "enabled", "never")) {
+		thp_setting_restore(&pmd);
+		SKIP(return, "cannot set THP enabled (not root?)");
+	}
+	only_pmd = thp_only_pmd_size();
+	if (only_pmd)
+		p = thp_region(2 * thp_pmd_size(), &kb, &why);
+	thp_setting_restore(&global);
+	thp_setting_restore(&pmd);
+	if (!only_pmd)
+		SKIP(return, "THP sizes other than the PMD size (mTHP) are enabled");
+	ASSERT_NE(NULL, p) TH_LOG("%s", why);
+	ASSERT_GT(kb, 0);
+	munmap(p, 2 * thp_pmd_size());
+}
+
 FIXTURE(hugetlb) {
 	int fd;
 	unsigned long size_kb;

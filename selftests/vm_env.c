@@ -46,19 +46,47 @@ static int write_file(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
 }
 
-/* The bracketed mode of /sys/kernel/mm/transparent_hugepage/enabled. */
-enum thp_mode thp_mode(void)
+/* The bracketed mode of an "enabled" file, or -1 for "[inherit]". */
+static int bracketed_mode(const char *buf)
 {
-	char buf[128];
-
-	if (read_file(THP_DIR "/enabled", buf,
-		      sizeof(buf)))
-		return THP_UNSUPPORTED;
 	if (strstr(buf, "[always]"))
 		return THP_ALWAYS;
 	if (strstr(buf, "[madvise]"))
 		return THP_MADVISE;
+	if (strstr(buf, "[inherit]"))
+		return -1;
 	return THP_NEVER;
+}
+
+/* The mode of /sys/kernel/mm/transparent_hugepage/enabled. */
+static enum thp_mode thp_global_mode(void)
+{
+	char buf[128];
+
+	if (read_file(THP_DIR "/enabled", buf, sizeof(buf)))
+		return THP_UNSUPPORTED;
+	return bracketed_mode(buf) < 0 ? THP_NEVER : (enum thp_mode)bracketed_mode(buf);
+}
+
+/*
+ * The mode PMD-sized THPs are under: their own hugepages-<size>kB/enabled
+ * (6.8+) unless it says "inherit", else the global one. "never" globally
+ * with the PMD size "always" still gives PMD THPs.
+ */
+enum thp_mode thp_mode(void)
+{
+	enum thp_mode global = thp_global_mode();
+	char path[128], buf[128];
+	int mode;
+
+	if (global == THP_UNSUPPORTED)
+		return global;
+	snprintf(path, sizeof(path), THP_DIR "/hugepages-%zukB/enabled",
+		 thp_pmd_size() >> 10);
+	if (read_file(path, buf, sizeof(buf)))
+		return global;
+	mode = bracketed_mode(buf);
+	return mode < 0 ? global : (enum thp_mode)mode;
 }
 
 static const char *thp_mode_name(enum thp_mode mode)
@@ -94,7 +122,7 @@ size_t thp_pmd_size(void)
  */
 bool thp_only_pmd_size(void)
 {
-	bool inherit_on = thp_mode() >= THP_MADVISE;
+	bool inherit_on = thp_global_mode() >= THP_MADVISE;
 	char path[320], buf[128], pmd_name[32];
 	struct dirent *d;
 	bool only = true;
@@ -112,8 +140,8 @@ bool thp_only_pmd_size(void)
 		snprintf(path, sizeof(path), THP_DIR "/%s/enabled", d->d_name);
 		if (read_file(path, buf, sizeof(buf)))
 			continue;
-		only = !strstr(buf, "[always]") && !strstr(buf, "[madvise]") &&
-		       !(inherit_on && strstr(buf, "[inherit]"));
+		only = bracketed_mode(buf) == THP_NEVER ||
+		       (bracketed_mode(buf) < 0 && !inherit_on);
 	}
 	closedir(dir);
 	return only;
@@ -165,15 +193,16 @@ const char *too_big_for_memory(size_t size)
 }
 
 /*
- * The value in kB of @field ("AnonHugePages", "Rss", ...) of the
- * /proc/self/smaps entry of the mapping that holds @addr, or -errno.
+ * The text after "@field:" in the /proc/self/smaps entry of the mapping
+ * that holds @addr, into @val. Returns 0 or -errno (-ENOENT: not there).
  */
-long smaps_field_kb(const void *addr, const char *field)
+static int smaps_field(const void *addr, const char *field, char *val,
+		       size_t len)
 {
 	uintptr_t a = (uintptr_t)addr;
 	size_t flen = strlen(field);
 	bool inside = false;
-	long kb = -ENOENT;
+	int ret = -ENOENT;
 	char line[512];
 	FILE *f;
 
@@ -190,11 +219,55 @@ long smaps_field_kb(const void *addr, const char *field)
 			inside = a >= start && a < end;
 		} else if (inside && !strncmp(line, field, flen) &&
 			   line[flen] == ':') {
-			kb = strtol(line + flen + 1, NULL, 10);
+			snprintf(val, len, "%s", line + flen + 1);
+			ret = 0;
 		}
 	}
 	fclose(f);
-	return kb;
+	return ret;
+}
+
+/*
+ * The value in kB of @field ("AnonHugePages", "Rss", ...) of the
+ * /proc/self/smaps entry of the mapping that holds @addr, or -errno.
+ */
+long smaps_field_kb(const void *addr, const char *field)
+{
+	char val[64];
+	int ret = smaps_field(addr, field, val, sizeof(val));
+
+	return ret ? ret : strtol(val, NULL, 10);
+}
+
+/* Does smaps show VmFlags @flag ("sd", "hg", ...) for the mapping at @addr? */
+static bool smaps_vmflag(const void *addr, const char *flag)
+{
+	char val[256], *tok, *save;
+
+	if (smaps_field(addr, "VmFlags", val, sizeof(val)))
+		return false;
+	for (tok = strtok_r(val, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+		if (!strcmp(tok, flag))
+			return true;
+	return false;
+}
+
+/*
+ * Is soft-dirty tracking built in (CONFIG_MEM_SOFT_DIRTY)? The kernel's own
+ * word, not the behaviour under test: every new mapping is VM_SOFTDIRTY,
+ * which smaps shows as "sd" only where soft-dirty is built in.
+ */
+bool soft_dirty_built_in(void)
+{
+	size_t ps = sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	bool sd;
+
+	if (p == MAP_FAILED)
+		return false;
+	sd = smaps_vmflag(p, "sd");
+	munmap(p, ps);
+	return sd;
 }
 
 /* An anonymous mapping of @size bytes whose start is aligned to @align. */
@@ -325,6 +398,40 @@ void *mmap_high(size_t size, struct high_va *hv, const char **why)
 		 h->bits, h->needs);
 	*why = reason;
 	return NULL;
+}
+
+/*
+ * Set the THP mode file @file (under /sys/kernel/mm/transparent_hugepage:
+ * "enabled", "hugepages-2048kB/enabled") to @mode, keeping the old mode for
+ * thp_setting_restore(). Returns 0 or -errno (-ENOENT: no such file).
+ */
+int thp_setting_set(struct thp_setting *t, const char *file, const char *mode)
+{
+	char buf[128], *open_br, *close_br;
+	int ret;
+
+	t->old[0] = '\0';
+	snprintf(t->path, sizeof(t->path), THP_DIR "/%s", file);
+	ret = read_file(t->path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	open_br = strchr(buf, '[');
+	close_br = open_br ? strchr(open_br, ']') : NULL;
+	if (!close_br || close_br - open_br > (long)sizeof(t->old))
+		return -EPROTO;
+	snprintf(t->old, close_br - open_br, "%s", open_br + 1);
+	ret = write_file(t->path, mode);
+	if (ret)
+		t->old[0] = '\0';
+	return ret;
+}
+
+void thp_setting_restore(struct thp_setting *t)
+{
+	if (!t->old[0])
+		return;
+	write_file(t->path, t->old);
+	t->old[0] = '\0';
 }
 
 static void mthp_path(char *buf, size_t len, unsigned long size_kb)

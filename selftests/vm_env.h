@@ -25,6 +25,7 @@ bool thp_huge_zero_page(void);
 bool have_swap(void);
 const char *too_big_for_memory(size_t size);
 long smaps_field_kb(const void *addr, const char *field);
+bool soft_dirty_built_in(void);
 void *mmap_aligned(size_t size, size_t align, int prot, int flags);
 void *thp_region(size_t size, long *huge_kb, const char **why);
 
@@ -37,6 +38,15 @@ struct high_va {
 
 void *mmap_high(size_t size, struct high_va *hv, const char **why);
 unsigned int user_tag_shift(void);
+
+/* A THP mode file set for a test, to be put back afterwards. */
+struct thp_setting {
+	char path[128];
+	char old[16];		/* its mode before; "" if not changed */
+};
+
+int thp_setting_set(struct thp_setting *t, const char *file, const char *mode);
+void thp_setting_restore(struct thp_setting *t);
 
 /* An anonymous THP size below the PMD size (mTHP) turned on for a test. */
 struct mthp_setting {

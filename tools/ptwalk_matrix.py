@@ -58,6 +58,8 @@ class Build:
 	# left out of what kunit.py gets, which would refuse the build
 	kconfig_unavailable: Dict[str, str] = field(default_factory=dict, hash=False,
 						    compare=False)
+	# selftests every guest of this build must pass: what its fragments enable
+	must_pass: Tuple[str, ...] = ()
 
 	def fragment_lines(self, text: str) -> str:
 		"""A fragment's @text without the options this build cannot have."""
@@ -203,7 +205,7 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 	builds = {}
 	for name, t in doc.get('build', {}).items():
 		where = f'build.{name}'
-		_check_keys(t, ('arch', 'kconfig', 'kconfig_unavailable'), where)
+		_check_keys(t, ('arch', 'kconfig', 'kconfig_unavailable', 'must_pass'), where)
 		if t.get('arch') not in arches:
 			raise MatrixError(f"{where}: arch '{t.get('arch')}' has no [arch.*] entry")
 		kconfig = _strs(t, 'kconfig', where)
@@ -217,7 +219,8 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 			if opt not in options:
 				raise MatrixError(f'{where}: kconfig_unavailable names {opt}, '
 						  'which none of its fragments sets')
-		builds[name] = Build(name, arches[t['arch']], kconfig, unavailable)
+		builds[name] = Build(name, arches[t['arch']], kconfig, unavailable,
+				     _strs(t, 'must_pass', where))
 
 	geometries: Dict[str, Geometry] = {}
 	for name, t in doc.get('geometry', {}).items():
@@ -260,7 +263,8 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 		if g.must_pass and not g.guest:
 			raise MatrixError(f'{where}: must_pass without a guest')
 		if g.guest:
-			g = dataclasses.replace(g, must_pass=guest_must_pass + g.must_pass)
+			g = dataclasses.replace(g, must_pass=guest_must_pass + build.must_pass +
+						g.must_pass)
 		for kver in g.kernels + g.gate + tuple(g.absent):
 			if kver not in kernels:
 				raise MatrixError(f'{where}: kernel {kver} is not in kernels')

@@ -93,14 +93,22 @@ class MatrixTest(unittest.TestCase):
 			self.parse(doc)
 
 	def test_guest_must_pass_is_every_guests(self) -> None:
-		# Each guest must pass the common list and its own additions; a
-		# geometry without a guest has nothing to pass.
+		# Each guest must pass the common list, its build's and its own
+		# additions; a geometry without a guest has nothing to pass.
 		m = pm.load_matrix()
 		common = tuple(self.doc['guest_must_pass'])
 		self.assertTrue(common)
 		for g in m.geometries.values():
+			build = tuple(self.doc['build'][g.build.name].get('must_pass', []))
 			own = tuple(self.doc['geometry'][g.name].get('must_pass', []))
-			self.assertEqual(g.must_pass, common + own if g.guest else ())
+			self.assertEqual(g.must_pass, common + build + own if g.guest else ())
+
+	def test_soft_dirty_builds_must_pass_soft_dirty(self) -> None:
+		# A guest whose kernel has CONFIG_MEM_SOFT_DIRTY must pass the
+		# soft-dirty test, not skip it.
+		for g in pm.load_matrix().geometries.values():
+			if g.guest and 'config/guest/soft-dirty.config' in g.build.kconfig:
+				self.assertIn('^global\\.soft_dirty_tracks_writes$', g.must_pass, g.name)
 
 	def test_user_space_prefix(self) -> None:
 		# i386 kernels build with the host's gcc -m32, user space with i686's.
