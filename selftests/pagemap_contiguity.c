@@ -209,9 +209,10 @@ TEST_F(contig, one_region)
 
 	if (why)
 		SKIP(return, "%s", why);
-	p = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	p = mmap_anon(REGION_SIZE, &why);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_NE(NULL, p) TH_LOG("mmap: %s", strerror(errno));
 	ASSERT_TRUE(!madvise(p, REGION_SIZE, MADV_NOHUGEPAGE) || errno == EINVAL);
 	ASSERT_TRUE(one_mapping(p, REGION_SIZE));
 

@@ -62,11 +62,10 @@ FIXTURE_SETUP(demand)
 	if (variant->high)
 		self->p = mmap_high(self->size, &high, &self->skip);
 	else
-		self->p = mmap(NULL, self->size, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		self->p = mmap_anon(self->size, &self->skip);
 	if (self->skip)
 		return;
-	ASSERT_NE(MAP_FAILED, self->p);
+	ASSERT_NE(NULL, self->p) TH_LOG("mmap: %s", strerror(errno));
 	/* EINVAL without THP support: then there is nothing to turn off. */
 	ASSERT_TRUE(!madvise(self->p, self->size, MADV_NOHUGEPAGE) ||
 		    errno == EINVAL);

@@ -268,7 +268,6 @@ FIXTURE_SETUP(hugetlb)
 
 	self->p = MAP_FAILED;
 	self->skip = NULL;
-	self->pool.old_nr = -1;		/* nothing to restore */
 	self->fd = pagemap_open(0);
 	ASSERT_GE(self->fd, 0);
 	self->size_kb = hugetlb_size_kb(variant->nth);

@@ -5,10 +5,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -270,6 +274,37 @@ bool soft_dirty_built_in(void)
 	return sd;
 }
 
+/*
+ * A private anonymous MAP_NORESERVE mapping of @size bytes; NULL if it
+ * fails. Where the kernel refused for a reason of the machine's, not of
+ * the test's (ENOMEM: RLIMIT_AS, as set by ulimit -v, or strict overcommit),
+ * *@why says which, for a skip; else *@why is NULL.
+ */
+void *mmap_anon(size_t size, const char **why)
+{
+	static char reason[128];
+	struct rlimit as;
+	void *p;
+
+	*why = NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p != MAP_FAILED)
+		return p;
+	if (errno != ENOMEM)
+		return NULL;
+	if (!getrlimit(RLIMIT_AS, &as) && as.rlim_cur != RLIM_INFINITY)
+		snprintf(reason, sizeof(reason),
+			 "mmap of %zu MiB: ENOMEM under RLIMIT_AS (ulimit -v) of %llu MiB",
+			 size >> 20, (unsigned long long)as.rlim_cur >> 20);
+	else
+		snprintf(reason, sizeof(reason),
+			 "mmap of %zu MiB: ENOMEM (vm.overcommit_memory, vm.max_map_count?)",
+			 size >> 20);
+	*why = reason;
+	return NULL;
+}
+
 /* An anonymous mapping of @size bytes whose start is aligned to @align. */
 void *mmap_aligned(size_t size, size_t align, int prot, int flags)
 {
@@ -524,12 +559,21 @@ static long pool_read(unsigned long size_kb, const char *file)
 	return ret ? ret : strtol(buf, NULL, 10);
 }
 
-/*
- * Make sure @count free hugetlb pages of @size_kb exist, raising
- * nr_hugepages if needed (root only). hugetlb_restore() puts the old value
- * back. Returns 0, -ENOENT (no such page size), -EPERM (cannot raise the
- * pool) or -ENOMEM (the kernel could not find the memory).
- */
+/* Move nr_hugepages of @size_kb by @delta pages. Returns 0 or -errno. */
+static int pool_add(unsigned long size_kb, long delta)
+{
+	char path[128], buf[32];
+	long nr = pool_read(size_kb, "nr_hugepages");
+
+	if (nr < 0)
+		return nr;
+	if (nr + delta < 0)
+		delta = -nr;
+	pool_path(path, sizeof(path), size_kb, "nr_hugepages");
+	snprintf(buf, sizeof(buf), "%ld", nr + delta);
+	return write_file(path, buf);
+}
+
 /*
  * The @nth smallest hugetlb page size in kB (0: the smallest) of those the
  * kernel offers (/sys/kernel/mm/hugepages), or 0 where it has fewer.
@@ -554,45 +598,139 @@ unsigned long hugetlb_size_kb(unsigned int nth)
 	return nth < n ? sizes[nth] : 0;
 }
 
+/*
+ * hugetlb pools are global, and tests that raise one may run at once or be
+ * killed before their teardown. So a pool is only ever moved by the pages a
+ * test added (never set back to a value read earlier), under an flock() of
+ * its nr_hugepages file, and each addition is written down in a ledger:
+ * HUGETLB_LEDGER/<size_kb>.<pid>.<n> holds the pages process <pid> added.
+ * The next reservation of that size takes back what a dead process left.
+ */
+#define HUGETLB_LEDGER	"/run/ptwalk-hugetlb"
+
+/* Lock the pool of @size_kb. Returns the locked fd, or -errno. */
+static int pool_lock(unsigned long size_kb)
+{
+	char path[128];
+	int fd;
+
+	pool_path(path, sizeof(path), size_kb, "nr_hugepages");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static void pool_unlock(int fd)
+{
+	flock(fd, LOCK_UN);
+	close(fd);
+}
+
+/* Take back the pages of @size_kb that processes now gone added. */
+static void ledger_reclaim(unsigned long size_kb)
+{
+	char path[sizeof(HUGETLB_LEDGER) + 300], buf[32];
+	unsigned long kb;
+	struct dirent *d;
+	int pid, n;
+	DIR *dir;
+
+	dir = opendir(HUGETLB_LEDGER);
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		if (sscanf(d->d_name, "%lu.%d.%d", &kb, &pid, &n) != 3 ||
+		    kb != size_kb || !kill(pid, 0) || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), HUGETLB_LEDGER "/%s", d->d_name);
+		if (!read_file(path, buf, sizeof(buf)))
+			pool_add(size_kb, -strtol(buf, NULL, 10));
+		unlink(path);
+	}
+	closedir(dir);
+}
+
+/* Write down that this process added @pool->added pages. */
+static void ledger_write(struct hugetlb_pool *pool)
+{
+	static int seq;
+	char buf[32];
+
+	mkdir(HUGETLB_LEDGER, 0700);
+	snprintf(pool->ledger, sizeof(pool->ledger), HUGETLB_LEDGER "/%lu.%d.%d",
+		 pool->size_kb, (int)getpid(), seq++);
+	snprintf(buf, sizeof(buf), "%ld", pool->added);
+	close(open(pool->ledger, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+	if (write_file(pool->ledger, buf))
+		pool->ledger[0] = '\0';
+}
+
+/*
+ * Make sure @count hugetlb pages of @size_kb are free and not reserved by
+ * another mapping (free_hugepages - resv_hugepages), raising nr_hugepages
+ * by what is missing if needed (root only); hugetlb_restore() lowers it by
+ * as much again. @pool needs no initialisation. Returns 0, -ENOENT (no such
+ * page size), -EPERM (cannot raise the pool) or -ENOMEM (the kernel could
+ * not find the memory).
+ */
 int hugetlb_reserve(struct hugetlb_pool *pool, unsigned long size_kb,
 		    unsigned long count)
 {
-	char path[128], buf[32];
-	long nr, free_pages;
-	int ret;
+	long nr, avail, need;
+	int lock, ret = 0;
 
+	memset(pool, 0, sizeof(*pool));
 	pool->size_kb = size_kb;
-	pool->old_nr = -1;
-	nr = pool_read(size_kb, "nr_hugepages");
-	free_pages = pool_read(size_kb, "free_hugepages");
-	if (nr < 0 || free_pages < 0)
+	lock = pool_lock(size_kb);
+	if (lock == -ENOENT)
 		return -ENOENT;
-	if (free_pages >= (long)count)
-		return 0;
-
-	pool_path(path, sizeof(path), size_kb, "nr_hugepages");
-	snprintf(buf, sizeof(buf), "%ld", nr + (long)count - free_pages);
-	ret = write_file(path, buf);
-	if (ret)
-		return ret == -EACCES ? -EPERM : ret;
-	pool->old_nr = nr;
-	if (pool_read(size_kb, "free_hugepages") < (long)count) {
+	if (lock >= 0)
+		ledger_reclaim(size_kb);
+	nr = pool_read(size_kb, "nr_hugepages");
+	avail = pool_read(size_kb, "free_hugepages") - pool_read(size_kb, "resv_hugepages");
+	need = (long)count - avail;
+	if (nr < 0 || need <= 0)
+		goto out;
+	ret = pool_add(size_kb, need);
+	if (ret) {
+		ret = ret == -EACCES ? -EPERM : ret;
+		goto out;
+	}
+	pool->added = pool_read(size_kb, "nr_hugepages") - nr;
+	if (pool->added > 0)
+		ledger_write(pool);
+	if (pool->added < need) {
+		if (lock >= 0)
+			pool_unlock(lock);
 		hugetlb_restore(pool);
 		return -ENOMEM;
 	}
-	return 0;
+out:
+	if (lock >= 0)
+		pool_unlock(lock);
+	return ret;
 }
 
+/* Lower the pool by the pages hugetlb_reserve() added, if any. */
 void hugetlb_restore(struct hugetlb_pool *pool)
 {
-	char path[128], buf[32];
+	int lock;
 
-	if (pool->old_nr < 0)
+	if (pool->added <= 0)
 		return;
-	pool_path(path, sizeof(path), pool->size_kb, "nr_hugepages");
-	snprintf(buf, sizeof(buf), "%ld", pool->old_nr);
-	write_file(path, buf);
-	pool->old_nr = -1;
+	lock = pool_lock(pool->size_kb);
+	pool_add(pool->size_kb, -pool->added);
+	if (pool->ledger[0])
+		unlink(pool->ledger);
+	if (lock >= 0)
+		pool_unlock(lock);
+	pool->added = 0;
+	pool->ledger[0] = '\0';
 }
 
 static int capget_self(struct __user_cap_header_struct *h,

@@ -26,6 +26,7 @@ bool have_swap(void);
 const char *too_big_for_memory(size_t size);
 long smaps_field_kb(const void *addr, const char *field);
 bool soft_dirty_built_in(void);
+void *mmap_anon(size_t size, const char **why);
 void *mmap_aligned(size_t size, size_t align, int prot, int flags);
 void *thp_region(size_t size, long *huge_kb, const char **why);
 
@@ -57,10 +58,14 @@ struct mthp_setting {
 int mthp_enable_smallest(struct mthp_setting *m);
 void mthp_restore(struct mthp_setting *m);
 
-/* A hugetlb pool raised for a test, to be put back afterwards. */
+/*
+ * A hugetlb pool raised for a test, to be lowered again by as much. A
+ * zeroed one has nothing to restore.
+ */
 struct hugetlb_pool {
 	unsigned long size_kb;
-	long old_nr;		/* -1: not changed */
+	long added;		/* pages this test added to nr_hugepages */
+	char ledger[96];	/* where that is written down, or "" */
 };
 
 unsigned long hugetlb_size_kb(unsigned int nth);

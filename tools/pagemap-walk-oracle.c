@@ -323,7 +323,6 @@ FIXTURE_SETUP(oracle)
 {
 	self->skip = NULL;
 	self->pid = 0;
-	self->pool.old_nr = -1;
 	self->mthp.size_kb = 0;
 	if (!page_types()) {
 		self->skip = "no page-types (PAGE_TYPES=; make tool-test builds it from the tree)";
