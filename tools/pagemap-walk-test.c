@@ -443,9 +443,14 @@ TEST_F(known_child, write_error_is_an_error)
 	ASSERT_EQ(strlen(self->err) - 1, strcspn(self->err, "\n"));
 }
 
-/* A picture that cannot be written: status 1, one line, no table. */
+/*
+ * A picture that cannot be written: status 1, one line, no table, and the
+ * path named is left as it was (it is a device here: never removed).
+ */
 TEST_F(known_child, plot_write_error_is_an_error)
 {
+	struct stat st;
+
 	snprintf(self->args, sizeof(self->args), "-p %d --plot /dev/full",
 		 (int)self->pid);
 	ASSERT_EQ(1, run_tool(self->args, self->out, sizeof(self->out),
@@ -453,6 +458,8 @@ TEST_F(known_child, plot_write_error_is_an_error)
 	ASSERT_NE(NULL, strstr(self->err, "cannot write /dev/full")) TH_LOG("%s", self->err);
 	ASSERT_EQ(strlen(self->err) - 1, strcspn(self->err, "\n"));
 	ASSERT_STREQ("", self->out);
+	ASSERT_EQ(0, stat("/dev/full", &st));
+	ASSERT_TRUE(S_ISCHR(st.st_mode)) TH_LOG("/dev/full is no longer a device");
 }
 
 /*

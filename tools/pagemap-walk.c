@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../selftests/kernel_walk.h"
@@ -332,12 +333,64 @@ static void emit(FILE *out, struct held *h)
 	free(h->buf);
 }
 
-/* Write the picture of @plot to @path, or fail with nothing written. */
+/* mkstemp() makes a file 0600: give it the mode of a new file, 0666 & ~umask. */
+static void chmod_as_new(const char *path)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	chmod(path, 0666 & ~mask);
+}
+
+/*
+ * Write @len bytes of @buf to @path. A regular file (or a new one) is
+ * written whole or not at all: to a temporary file beside it, renamed over
+ * it. Anything else (a device, a pipe) is written in place and never
+ * removed. Returns 0 or -errno.
+ */
+static int write_file_whole(const char *path, const char *buf, size_t len)
+{
+	char tmp[PATH_MAX];
+	struct stat st;
+	int fd, err;
+	FILE *f;
+
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		f = fopen(path, "w");
+		if (!f)
+			return -errno;
+		err = fwrite(buf, 1, len, f) != len ? errno : 0;
+		if (fclose(f) && !err)
+			err = errno;
+		return -err;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	err = !f ? errno : fwrite(buf, 1, len, f) != len ? errno : 0;
+	if (f && fclose(f) && !err)
+		err = errno;
+	if (!f)
+		close(fd);
+	if (!err)
+		chmod_as_new(tmp);
+	if (!err && rename(tmp, path))
+		err = errno;
+	if (err)
+		unlink(tmp);
+	return -err;
+}
+
+/* Write the picture of @plot to @path, or fail leaving @path as it was. */
 static void write_plot(const struct pw_plot *plot, const char *path,
 		       const char *title)
 {
 	struct held held;
-	FILE *out, *f;
+	FILE *out;
+	int ret;
 
 	if (plot->error)
 		die(1, "--plot: %s", strerror(-plot->error));
@@ -345,14 +398,9 @@ static void write_plot(const struct pw_plot *plot, const char *path,
 	pw_plot_write(plot, out, title);
 	if (fclose(out))
 		die(1, "--plot: %s", strerror(errno));
-	f = fopen(path, "w");
-	if (!f || fwrite(held.buf, 1, held.len, f) != held.len || fclose(f)) {
-		int err = errno;
-
-		if (f)
-			unlink(path);
-		die(1, "cannot write %s: %s", path, strerror(err));
-	}
+	ret = write_file_whole(path, held.buf, held.len);
+	if (ret)
+		die(1, "cannot write %s: %s", path, strerror(-ret));
 	free(held.buf);
 }
 
