@@ -661,6 +661,7 @@ static void ledger_write(struct hugetlb_pool *pool)
 	static int seq;
 	char buf[32];
 
+	mkdir("/run", 0755);		/* a bare initramfs has none */
 	mkdir(HUGETLB_LEDGER, 0700);
 	snprintf(pool->ledger, sizeof(pool->ledger), HUGETLB_LEDGER "/%lu.%d.%d",
 		 pool->size_kb, (int)getpid(), seq++);
