@@ -509,37 +509,19 @@ static unsigned long smallest_mthp_kb(void)
  */
 int mthp_enable_smallest(struct mthp_setting *m)
 {
-	char path[128], buf[128], *open_br, *close_br;
-	int ret;
+	char file[64];
 
-	m->old[0] = '\0';
+	m->mode.old[0] = '\0';
 	m->size_kb = smallest_mthp_kb();
 	if (!m->size_kb)
 		return -ENOENT;
-	mthp_path(path, sizeof(path), m->size_kb);
-	ret = read_file(path, buf, sizeof(buf));
-	if (ret)
-		return ret;
-	open_br = strchr(buf, '[');
-	close_br = open_br ? strchr(open_br, ']') : NULL;
-	if (!close_br || close_br - open_br > (long)sizeof(m->old))
-		return -EPROTO;
-	snprintf(m->old, close_br - open_br, "%s", open_br + 1);
-	ret = write_file(path, "always");
-	if (ret)
-		m->old[0] = '\0';
-	return ret;
+	snprintf(file, sizeof(file), "hugepages-%lukB/enabled", m->size_kb);
+	return thp_setting_set(&m->mode, file, "always");
 }
 
 void mthp_restore(struct mthp_setting *m)
 {
-	char path[128];
-
-	if (!m->old[0])
-		return;
-	mthp_path(path, sizeof(path), m->size_kb);
-	write_file(path, m->old);
-	m->old[0] = '\0';
+	thp_setting_restore(&m->mode);
 }
 
 static void pool_path(char *buf, size_t len, unsigned long size_kb,

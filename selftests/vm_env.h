@@ -52,7 +52,7 @@ void thp_setting_restore(struct thp_setting *t);
 /* An anonymous THP size below the PMD size (mTHP) turned on for a test. */
 struct mthp_setting {
 	unsigned long size_kb;
-	char old[16];		/* its mode before: always, inherit, ... */
+	struct thp_setting mode;	/* its mode before: always, inherit, ... */
 };
 
 int mthp_enable_smallest(struct mthp_setting *m);
