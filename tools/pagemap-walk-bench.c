@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pagemap-walk against the kernel's own tools/mm/page-types on the same
- * process: the two run in turns, each with its output to /dev/null, and
- * each pair gives a ratio of wall times; the median ratio is printed. A
+ * process, each listing what it walked (pagemap-walk's table, page-types
+ * -L): the two run in turns, each with its output to /dev/null, and each
+ * pair gives a ratio of wall times; the median ratio is printed. A
  * benchmark: it reports figures and never judges them.
  *
  * The processes: a child with 1 GiB of base pages resident, walked over
@@ -232,7 +233,7 @@ static void bench_range(pid_t pid, uintptr_t start, size_t len, int runs,
 
 	snprintf(a, sizeof(a), "%s -p %d %#lx+%zu", tool(), (int)pid,
 		 (unsigned long)start, len);
-	snprintf(b, sizeof(b), "%s -p %d -a %#lx,%#lx", getenv("PAGE_TYPES"),
+	snprintf(b, sizeof(b), "%s -L -p %d -a %#lx,%#lx", getenv("PAGE_TYPES"),
 		 (int)pid, (unsigned long)(start / ps),
 		 (unsigned long)((start + len) / ps));
 	if (time_pair(a, b, 1.0, runs, &p))
@@ -322,7 +323,7 @@ static void bench_many(int runs)
 	mine = mappings_below(c.pid, 0);
 	theirs = page_types_mappings(c.pid);
 	snprintf(a, sizeof(a), "%s -p %d", tool(), (int)c.pid);
-	snprintf(b, sizeof(b), "%s -p %d", getenv("PAGE_TYPES"), (int)c.pid);
+	snprintf(b, sizeof(b), "%s -L -p %d", getenv("PAGE_TYPES"), (int)c.pid);
 	if (mine <= 0 || theirs <= 0 ||
 	    time_pair(a, b, (double)theirs / mine, runs, &p)) {
 		print_skip(what, "a tool failed (run it by hand to see why)");
@@ -372,7 +373,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pagemap-walk-bench: RUNS is 1 to %d\n", MAX_RUNS);
 		return 2;
 	}
-	printf("# pagemap-walk vs page-types, same process, %d runs in turns: median wall ms, median ratio\n",
+	printf("# pagemap-walk vs page-types -L, same process, %d runs in turns: median wall ms, median ratio\n",
 	       runs);
 	printf("%-22s %12s %12s %8s\n", "walk", "pagemap-walk", "page-types", "ratio");
 	if (!getenv("PAGE_TYPES")) {

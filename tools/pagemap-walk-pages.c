@@ -78,8 +78,7 @@ int pw_source_open(struct pw_source *src, pid_t pid)
 			src->kpageflags_fd = -1;
 	}
 	src->scan = scan_works(src->pagemap_fd);
-	src->end_page = pagemap_end_page(src->pagemap_fd);
-	if (!src->end_page) {
+	if (!pw_in_pagemap(src, 0)) {
 		/* Not even page 0 reads: an exited process or a kernel thread. */
 		pw_source_close(src);
 		return -ESRCH;
@@ -113,11 +112,19 @@ void pw_source_close(struct pw_source *src)
 
 /*
  * Does pagemap have an entry for @va? Not above the process's TASK_SIZE,
- * where x86-64 keeps [vsyscall].
+ * where x86-64 keeps [vsyscall]. One read answers it; every page below a
+ * page found in pagemap is in it too (pagemap ends at one address).
  */
-bool pw_in_pagemap(const struct pw_source *src, uintptr_t va)
+bool pw_in_pagemap(struct pw_source *src, uintptr_t va)
 {
-	return (va >> src->page_shift) < src->end_page;
+	uint64_t page = va >> src->page_shift, e;
+
+	if (page < src->known_pages)
+		return true;
+	if (pagemap_read(src->pagemap_fd, va, 1, &e) != 1)
+		return false;
+	src->known_pages = page + 1;
+	return true;
 }
 
 /*
@@ -303,14 +310,13 @@ static int scan_pages(struct pw_source *src, uintptr_t start, uintptr_t end,
 
 /*
  * Report every page of [start, end), which lies in pagemap; the pages up to
- * @ahead (the end of the adjacent mappings the walk goes on to) may be read
- * now and kept for the next call. Returns 0, -ESRCH if the process exits
+ * @ahead (the end of the adjacent mappings the walk goes on to), if they
+ * lie in pagemap too, may be read now and kept for the next call. Returns 0, -ESRCH if the process exits
  * during the walk, or another -errno.
  */
 int pw_walk_range(struct pw_source *src, uintptr_t start, uintptr_t end,
 		  uintptr_t ahead, struct pw_report *rep)
 {
-	uint64_t room = (src->end_page << src->page_shift) - start;
 	double t0 = now_ms();
 	int ret;
 
@@ -319,10 +325,8 @@ int pw_walk_range(struct pw_source *src, uintptr_t start, uintptr_t end,
 		src->win_n = 0;
 		src->scan_from = src->scanned_to = 0;
 	}
-	if (ahead - start > room)
-		ahead = start + room;
-	if (ahead < end)
-		ahead = end;
+	if (ahead <= end || !pw_in_pagemap(src, ahead - src->page_size))
+		ahead = end;	/* the caller checked [start, end) */
 	if (src->scan)
 		ret = scan_pages(src, start, end, ahead, rep);
 	else

