@@ -91,6 +91,8 @@ int pw_maps_load(pid_t pid, struct pw_maps *maps)
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
+	/* procfs says st_blksize 1024: that many bytes a read() by default. */
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
 	while (!ret && getline(&line, &len, f) >= 0) {
 		ret = grow((void **)&maps->v, maps->n, &maps->cap,
 			   sizeof(*maps->v));
