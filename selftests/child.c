@@ -53,3 +53,36 @@ int child_end(struct child *c)
 		return -errno;
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ECHILD;
 }
+
+/* The child of child_region_start(): make the region, report it, wait. */
+static int region_body(int in, int out, void *arg)
+{
+	region_maker make = *(region_maker *)arg;
+	struct child_region r = { 0 };
+	char c;
+
+	r.why = make(&r);
+	if (write(out, &r, sizeof(r)) != sizeof(r))
+		return 1;
+	while (read(in, &c, 1) > 0)
+		;
+	return 0;
+}
+
+/*
+ * Fork a child that makes a region with @make, report it in @r (@r->why
+ * set if it could not be made) and wait until child_end(). Returns 0 (the
+ * child runs) or -errno (it does not).
+ */
+int child_region_start(struct child *c, region_maker make, struct child_region *r)
+{
+	int ret = child_start(c, region_body, &make);
+
+	if (ret)
+		return ret;
+	if (read(c->from, r, sizeof(*r)) != sizeof(*r)) {
+		child_end(c);
+		return -ECHILD;
+	}
+	return 0;
+}

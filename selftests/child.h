@@ -7,6 +7,8 @@
 #ifndef PTWALK_CHILD_H
 #define PTWALK_CHILD_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct child {
@@ -20,5 +22,16 @@ typedef int (*child_body)(int in, int out, void *arg);
 
 int child_start(struct child *c, child_body body, void *arg);
 int child_end(struct child *c);
+
+/* A region a child made for the parent to look at: where, or why not. */
+struct child_region {
+	uintptr_t start;
+	size_t len;
+	const char *why;	/* static text: valid in parent and child */
+};
+
+typedef const char *(*region_maker)(struct child_region *r);
+
+int child_region_start(struct child *c, region_maker make, struct child_region *r);
 
 #endif /* PTWALK_CHILD_H */

@@ -641,16 +641,17 @@ static void ledger_reclaim(unsigned long size_kb)
 static void ledger_write(struct hugetlb_pool *pool)
 {
 	static int seq;
-	char buf[32];
+	int fd;
 
 	mkdir("/run", 0755);		/* a bare initramfs has none */
 	mkdir(HUGETLB_LEDGER, 0700);
 	snprintf(pool->ledger, sizeof(pool->ledger), HUGETLB_LEDGER "/%lu.%d.%d",
 		 pool->size_kb, (int)getpid(), seq++);
-	snprintf(buf, sizeof(buf), "%ld", pool->added);
-	close(open(pool->ledger, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
-	if (write_file(pool->ledger, buf))
+	fd = open(pool->ledger, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || dprintf(fd, "%ld", pool->added) < 0)
 		pool->ledger[0] = '\0';
+	if (fd >= 0)
+		close(fd);
 }
 
 /*

@@ -38,13 +38,6 @@
 #define DEFAULT_RUNS	7
 #define MAX_RUNS	101
 
-/* What a child made: a region, or why it could not. */
-struct region {
-	uintptr_t start;
-	size_t len;
-	const char *why;	/* static text, valid in parent and child */
-};
-
 static const char *tool(void)
 {
 	const char *t = getenv("PAGEMAP_WALK");
@@ -53,7 +46,7 @@ static const char *tool(void)
 }
 
 /* 1 GiB of base pages, every one written. */
-static const char *make_resident(struct region *r)
+static const char *make_resident(struct child_region *r)
 {
 	void *p;
 
@@ -72,7 +65,7 @@ static const char *make_resident(struct region *r)
 }
 
 /* MANY_MAPPINGS adjacent one-page mappings, every other one read-only. */
-static const char *make_many(struct region *r)
+static const char *make_many(struct child_region *r)
 {
 	size_t ps = page_size(), i;
 	char *p;
@@ -91,7 +84,7 @@ static const char *make_many(struct region *r)
 	return NULL;
 }
 
-static const char *make_reserve(struct region *r)
+static const char *make_reserve(struct child_region *r)
 {
 	void *p = mmap(NULL, RESERVE_BYTES, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -101,21 +94,6 @@ static const char *make_reserve(struct region *r)
 	r->start = (uintptr_t)p;
 	r->len = RESERVE_BYTES;
 	return NULL;
-}
-
-/* The child: make a region, report it, wait for the pipe to close. */
-static int region_body(int in, int out, void *arg)
-{
-	const char *(*make)(struct region *r) = arg;
-	struct region r = { 0 };
-	char c;
-
-	r.why = make(&r);
-	if (write(out, &r, sizeof(r)) != sizeof(r))
-		return 1;
-	while (read(in, &c, 1) > 0)
-		;
-	return 0;
 }
 
 static double now_ms(void)
@@ -198,15 +176,11 @@ static int time_pair(const char *a, const char *b, double scale, int runs,
 }
 
 /* Start a child making @make's region. Returns 0, or the reason it cannot. */
-static const char *start_region(struct child *c, const char *(*make)(struct region *),
-				struct region *r)
+static const char *start_region(struct child *c, region_maker make,
+				struct child_region *r)
 {
-	if (child_start(c, region_body, (void *)make))
-		return "cannot fork";
-	if (read(c->from, r, sizeof(*r)) != sizeof(*r)) {
-		child_end(c);
-		return "the child died";
-	}
+	if (child_region_start(c, make, r))
+		return "cannot start the child";
 	if (r->why)
 		child_end(c);
 	return r->why;
@@ -245,7 +219,7 @@ static void bench_range(pid_t pid, uintptr_t start, size_t len, int runs,
 static void bench_resident(int runs)
 {
 	static const size_t sizes_mb[] = { 8, 64, RESIDENT_BYTES >> 20 };
-	struct region r;
+	struct child_region r;
 	struct child c;
 	const char *why = start_region(&c, make_resident, &r);
 	char what[64];
@@ -311,7 +285,7 @@ static void bench_many(int runs)
 	const char *what = "60,000 mappings";
 	long mine, theirs;
 	char a[512], b[512], note[128];
-	struct region r;
+	struct child_region r;
 	struct child c;
 	struct pair p;
 	const char *why = start_region(&c, make_many, &r);
@@ -340,7 +314,7 @@ static void bench_reserve(int runs)
 {
 	const char *what = "64 TiB reservation";
 	double t[MAX_RUNS];
-	struct region r;
+	struct child_region r;
 	struct child c;
 	char a[512];
 	int i;

@@ -30,13 +30,6 @@
 #define SMALL_PAGES	16
 #define OUT_BYTES	(8 << 20)
 
-/* One region made by the child: where, or why it could not be made. */
-struct region {
-	uintptr_t start;
-	size_t len;
-	const char *why;	/* static text, valid in parent and child */
-};
-
 /* A flag both tools show: page-types' name for it, pagemap-walk's word. */
 struct flag_pair {
 	const char *page_types;
@@ -69,7 +62,7 @@ static char *anon(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static const char *make_base(struct region *r)
+static const char *make_base(struct child_region *r)
 {
 	r->len = SMALL_PAGES * page_size();
 	r->start = (uintptr_t)anon(r->len);
@@ -80,14 +73,14 @@ static const char *make_base(struct region *r)
 	return NULL;
 }
 
-static const char *make_untouched(struct region *r)
+static const char *make_untouched(struct child_region *r)
 {
 	r->len = SMALL_PAGES * page_size();
 	r->start = (uintptr_t)anon(r->len);
 	return r->start ? NULL : "mmap failed";
 }
 
-static const char *make_zero(struct region *r)
+static const char *make_zero(struct child_region *r)
 {
 	size_t i;
 
@@ -102,7 +95,7 @@ static const char *make_zero(struct region *r)
 }
 
 /* Two PMD-aligned PMDs of THP-advised memory, or why not. */
-static const char *thp_area(struct region *r)
+static const char *thp_area(struct child_region *r)
 {
 	if (thp_mode() < THP_MADVISE)
 		return "THP is not available for madvised memory";
@@ -116,7 +109,7 @@ static const char *thp_area(struct region *r)
 	return NULL;
 }
 
-static const char *make_huge_zero(struct region *r)
+static const char *make_huge_zero(struct child_region *r)
 {
 	const char *why = thp_area(r);
 	size_t i;
@@ -130,7 +123,7 @@ static const char *make_huge_zero(struct region *r)
 	return NULL;
 }
 
-static const char *make_thp(struct region *r)
+static const char *make_thp(struct child_region *r)
 {
 	const char *why = thp_area(r);
 
@@ -140,7 +133,7 @@ static const char *make_thp(struct region *r)
 }
 
 /* A THP with its first quarter unmapped: the rest stays one large folio. */
-static const char *make_thp_partly_unmapped(struct region *r)
+static const char *make_thp_partly_unmapped(struct child_region *r)
 {
 	const char *why = make_thp(r);
 	size_t cut = thp_pmd_size() / 4;
@@ -154,7 +147,7 @@ static const char *make_thp_partly_unmapped(struct region *r)
 }
 
 /* Anonymous memory under the mTHP size the parent enabled. */
-static const char *make_mthp(struct region *r)
+static const char *make_mthp(struct child_region *r)
 {
 	r->len = thp_pmd_size() / 2;
 	if (!r->len)
@@ -168,7 +161,7 @@ static const char *make_mthp(struct region *r)
 	return NULL;
 }
 
-static const char *make_hugetlb(struct region *r, unsigned int nth)
+static const char *make_hugetlb(struct child_region *r, unsigned int nth)
 {
 	unsigned long kb = hugetlb_size_kb(nth);
 	void *p;
@@ -186,18 +179,18 @@ static const char *make_hugetlb(struct region *r, unsigned int nth)
 	return NULL;
 }
 
-static const char *make_hugetlb_smallest(struct region *r)
+static const char *make_hugetlb_smallest(struct child_region *r)
 {
 	return make_hugetlb(r, 0);
 }
 
-static const char *make_hugetlb_next(struct region *r)
+static const char *make_hugetlb_next(struct child_region *r)
 {
 	return make_hugetlb(r, 1);
 }
 
 /* A file read through a mapping, after its page cache was dropped. */
-static const char *make_file_folio(struct region *r)
+static const char *make_file_folio(struct child_region *r)
 {
 	char path[] = "/tmp/pagemap-walk-oracle.XXXXXX";
 	size_t i;
@@ -227,7 +220,7 @@ static const char *make_file_folio(struct region *r)
 	return NULL;
 }
 
-static const char *make_shared_anon(struct region *r)
+static const char *make_shared_anon(struct child_region *r)
 {
 	void *p;
 
@@ -244,7 +237,7 @@ static const char *make_shared_anon(struct region *r)
 FIXTURE(oracle) {
 	struct child child;
 	pid_t pid;		/* the child's, once it runs */
-	struct region r;
+	struct child_region r;
 	struct mthp_setting mthp;
 	struct hugetlb_pool pool;
 	const char *skip;
@@ -254,7 +247,7 @@ FIXTURE(oracle) {
 };
 
 FIXTURE_VARIANT(oracle) {
-	const char *(*make)(struct region *r);
+	region_maker make;
 	bool mthp;		/* enable the smallest mTHP size first */
 	int hugetlb_rank;	/* raise this hugetlb pool by one page; -1: none */
 };
@@ -304,21 +297,6 @@ static int run(const char *cmd, char *out, size_t len)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* The child: make the variant's region, report it, wait to be ended. */
-static int region_body(int in, int out, void *arg)
-{
-	const FIXTURE_VARIANT(oracle) *variant = arg;
-	struct region r = { 0 };
-	char c;
-
-	r.why = variant->make(&r);
-	if (write(out, &r, sizeof(r)) != sizeof(r))
-		return 1;
-	while (read(in, &c, 1) > 0)
-		;
-	return 0;
-}
-
 FIXTURE_SETUP(oracle)
 {
 	self->skip = NULL;
@@ -338,10 +316,8 @@ FIXTURE_SETUP(oracle)
 	}
 	if (variant->hugetlb_rank >= 0)
 		hugetlb_reserve(&self->pool, hugetlb_size_kb(variant->hugetlb_rank), 1);
-	ASSERT_EQ(0, child_start(&self->child, region_body, (void *)variant));
+	ASSERT_EQ(0, child_region_start(&self->child, variant->make, &self->r));
 	self->pid = self->child.pid;
-	ASSERT_EQ((ssize_t)sizeof(self->r),
-		  read(self->child.from, &self->r, sizeof(self->r)));
 	self->skip = self->r.why;
 	self->npages = self->r.len / page_size();
 	self->out = malloc(OUT_BYTES);
@@ -360,7 +336,7 @@ FIXTURE_TEARDOWN(oracle)
 }
 
 /* Page index of @va in the region, or -1 outside it. */
-static long page_of(const struct region *r, uint64_t va)
+static long page_of(const struct child_region *r, uint64_t va)
 {
 	if (va < r->start || va >= r->start + r->len)
 		return -1;
