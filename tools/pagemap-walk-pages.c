@@ -9,8 +9,8 @@
  *
  * Reads run ahead of the range asked for, to the end of the run of adjacent
  * mappings the caller names: the scan and the pagemap entries of many small
- * mappings come in one call each, and consecutive frames share one read of
- * /proc/kpageflags across mapping boundaries. What was read ahead is kept
+ * mappings come in one call each, and nearby frames of a window share one
+ * read of /proc/kpageflags across mapping boundaries. What was read ahead is kept
  * (the scan's regions, one window of decoded pages) for the next range;
  * a walk that goes back to a lower address reads everything again.
  */
@@ -28,6 +28,7 @@
 #define BATCH_PAGES	(1UL << 16)	/* entries per pread */
 #define SCAN_REGIONS	1024		/* regions per PAGEMAP_SCAN */
 #define POPULATED	(PAGE_IS_PRESENT | PAGE_IS_SWAPPED)
+#define KPF_GAP		8		/* frames read past rather than another pread */
 
 static double now_ms(void)
 {
@@ -86,8 +87,10 @@ int pw_source_open(struct pw_source *src, pid_t pid)
 	src->raw = malloc(BATCH_PAGES * sizeof(*src->raw));
 	src->kpf = malloc(BATCH_PAGES * sizeof(*src->kpf));
 	src->pages = malloc(BATCH_PAGES * sizeof(*src->pages));
+	src->frames = malloc(BATCH_PAGES * sizeof(*src->frames));
 	src->regions = malloc(SCAN_REGIONS * sizeof(*src->regions));
-	if (!src->raw || !src->kpf || !src->pages || !src->regions) {
+	if (!src->raw || !src->kpf || !src->pages || !src->frames ||
+	    !src->regions) {
 		pw_source_close(src);
 		return -ENOMEM;
 	}
@@ -103,9 +106,11 @@ void pw_source_close(struct pw_source *src)
 	free(src->raw);
 	free(src->kpf);
 	free(src->pages);
+	free(src->frames);
 	free(src->regions);
 	src->raw = src->kpf = NULL;
 	src->pages = NULL;
+	src->frames = NULL;
 	src->regions = NULL;
 	src->pagemap_fd = src->kpageflags_fd = -1;
 }
@@ -138,36 +143,56 @@ bool pw_source_alive(const struct pw_source *src)
 	return pagemap_read(src->pagemap_fd, 0, 1, &e) == 1;
 }
 
-/* Add the flags of each page's frame, one read per run of frames. */
+static int frame_cmp(const void *a, const void *b)
+{
+	const struct pw_frame *x = a, *y = b;
+
+	if (x->pfn != y->pfn)
+		return x->pfn < y->pfn ? -1 : 1;
+	return x->page < y->page ? -1 : x->page > y->page;
+}
+
+static void set_page_flags(struct pw_page *page, uint64_t f)
+{
+	page->zero = kpf_test(f, KPF_ZERO_PAGE);
+	page->thp = kpf_test(f, KPF_THP);
+	page->hugetlb = kpf_test(f, KPF_HUGE);
+}
+
+/*
+ * Add the flags of each page's frame. The frames are read in ascending
+ * order, and frames at most KPF_GAP apart share one read: pages the
+ * allocator handed out in descending or interleaved order, and a zero page
+ * mapped many times, cost one pread() per cluster of frames, not one each.
+ */
 static int add_kpageflags(const struct pw_source *src, struct pw_page *pages,
 			  size_t n)
 {
-	size_t i = 0, j, k;
+	struct pw_frame *fr = src->frames;
+	size_t nr = 0, i, j, k;
+	uint64_t first, last;
 	ssize_t got;
 
-	while (i < n) {
-		if (!pages[i].pfn) {
-			i++;
-			continue;
-		}
-		for (j = i + 1; j < n && pages[j].pfn == pages[j - 1].pfn + 1; j++)
-			;
-		got = kpageflags_read(src->kpageflags_fd, pages[i].pfn, j - i,
+	for (i = 0; i < n; i++)
+		if (pages[i].pfn)
+			fr[nr++] = (struct pw_frame){ .pfn = pages[i].pfn, .page = i };
+	qsort(fr, nr, sizeof(*fr), frame_cmp);
+	for (i = 0; i < nr; i = j) {
+		first = last = fr[i].pfn;
+		for (j = i + 1; j < nr && fr[j].pfn - last <= KPF_GAP &&
+				fr[j].pfn - first < BATCH_PAGES; j++)
+			last = fr[j].pfn;
+		got = kpageflags_read(src->kpageflags_fd, first, last - first + 1,
 				      src->kpf);
 		if (got < 0)
 			return got;
 		for (k = i; k < j; k++) {
-			uint64_t f = src->kpf[k - i];
-
-			if ((ssize_t)(k - i) >= got) {
-				pages[k].flags_unknown = true;
-				continue;
-			}
-			pages[k].zero = kpf_test(f, KPF_ZERO_PAGE);
-			pages[k].thp = kpf_test(f, KPF_THP);
-			pages[k].hugetlb = kpf_test(f, KPF_HUGE);
+			if (fr[k].pfn - first >= (uint64_t)got)
+				pages[fr[k].page].flags_unknown = true;
+			else
+				set_page_flags(&pages[fr[k].page],
+					       src->kpf[fr[k].pfn - first]);
 		}
-		i = j;
 	}
 	return 0;
 }

@@ -51,6 +51,12 @@ struct pw_ranges {
 int pw_ranges_add(struct pw_ranges *r, uintptr_t start, uintptr_t end);
 void pw_ranges_merge(struct pw_ranges *r);
 
+/* A page of the window by its frame: sorted, they share kpageflags reads. */
+struct pw_frame {
+	uint64_t pfn;
+	size_t page;		/* index in the window */
+};
+
 /* Where the per-page truth of one process comes from. */
 struct pw_source {
 	pid_t pid;
@@ -62,6 +68,7 @@ struct pw_source {
 	bool scan;		/* PAGEMAP_SCAN: holes are skipped unread */
 	uint64_t known_pages;	/* pagemap has entries for pages below this */
 	uint64_t *raw, *kpf;	/* one batch of entries and of flags words */
+	struct pw_frame *frames;	/* the window's frames, sorted for kpageflags */
 	struct pw_page *pages;	/* the window: pages [win_va, + win_n pages) */
 	uintptr_t win_va;
 	size_t win_n;
