@@ -116,6 +116,15 @@ static inline unsigned long ptwalk_user_mmap(struct kunit *test,
 			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
 }
 
+/* Shared anonymous (shmem) memory at @addr, replacing what was there. */
+static inline unsigned long ptwalk_user_mmap_shared_at(struct kunit *test,
+						       unsigned long addr,
+						       unsigned long len)
+{
+	return kunit_vm_mmap(test, NULL, addr, len, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, 0);
+}
+
 /* Anonymous memory at @addr exactly, or an error value (not an address). */
 static inline unsigned long ptwalk_user_mmap_at(struct kunit *test,
 						unsigned long addr,
@@ -136,6 +145,13 @@ static inline unsigned long ptwalk_user_mmap(struct kunit *test,
 					     unsigned long len)
 {
 	return 0;
+}
+
+static inline unsigned long ptwalk_user_mmap_shared_at(struct kunit *test,
+						       unsigned long addr,
+						       unsigned long len)
+{
+	return -ENOMEM;
 }
 
 static inline unsigned long ptwalk_user_mmap_at(struct kunit *test,

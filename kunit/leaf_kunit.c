@@ -184,8 +184,42 @@ static void ptwalk_test_direct_map_leaf(struct kunit *test)
 				    f.addr, ref_size >> 10);
 }
 
+/*
+ * With debug_pagealloc, freeing a page unmaps it from the direct map until
+ * it is allocated again (__kernel_map_pages()): the walk of its address
+ * must not find it mapped. Interrupts are off from the free to the walk, so
+ * that this CPU cannot hand the page out again from its per-CPU list.
+ */
+static void ptwalk_test_direct_map_freed_page(struct kunit *test)
+{
+	struct ptwalk_result r;
+	unsigned long va, flags;
+	struct page *page;
+
+	if (!debug_pagealloc_enabled())
+		ptwalk_skip(test,
+			    "debug_pagealloc is off: freed pages stay in the direct map");
+	ptwalk_require_direct_map(test);
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	va = (unsigned long)page_address(page);
+	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, va, &r), PTWALK_MAPPED);
+
+	local_irq_save(flags);
+	__free_page(page);
+	ptwalk(&init_mm, va, &r);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_NE_MSG(test, r.status, PTWALK_MAPPED,
+			    "freed page %#lx still mapped by its %s entry %#llx",
+			    va, ptwalk_level_name(r.level), r.entry[r.level]);
+	kunit_info(test, "freed page %#lx: %s at %s (entry %#llx)\n", va,
+		   ptwalk_status_name(r.status), ptwalk_level_name(r.level),
+		   r.entry[r.level]);
+}
+
 static struct kunit_case ptwalk_leaves_cases[] = {
 	KUNIT_CASE_PARAM(ptwalk_test_direct_map_leaf, leaf_level_gen_params),
+	KUNIT_CASE(ptwalk_test_direct_map_freed_page),
 	{}
 };
 

@@ -507,4 +507,34 @@ static inline const char *ptwalk_arch_direct_map_missing(void)
 	return NULL;
 }
 
+/*
+ * Does set_memory_ro() change a page of the direct map, splitting the leaf
+ * that maps it? x86's change_page_attr() does, for 1 GiB and 2 MiB leaves.
+ * arm64 and 32-bit arm refuse addresses outside vmalloc and modules
+ * (-EINVAL), powerpc WARNs on the hash MMU's direct map and on radix
+ * leaves, and UML has no set_memory_ro() at all.
+ */
+#define PTWALK_ARCH_SET_MEMORY_DIRECT_MAP	IS_ENABLED(CONFIG_X86)
+
+/*
+ * The architecture's own lookup of a kernel address besides
+ * vmalloc_to_pfn(), which the walk cost case times beside ptwalk(): x86's
+ * slow_virt_to_phys() (lookup_address(), the walk behind set_memory_*(),
+ * and the leaf's offset). PTWALK_ARCH_LOOKUP names it, NULL where there is
+ * none; ptwalk_arch_lookup_pfn() of an unmapped address is a BUG().
+ */
+#ifdef CONFIG_X86
+#define PTWALK_ARCH_LOOKUP	"slow_virt_to_phys()"
+static inline unsigned long ptwalk_arch_lookup_pfn(unsigned long addr)
+{
+	return PHYS_PFN(slow_virt_to_phys((void *)addr));
+}
+#else
+#define PTWALK_ARCH_LOOKUP	NULL
+static inline unsigned long ptwalk_arch_lookup_pfn(unsigned long addr)
+{
+	return 0;
+}
+#endif
+
 #endif /* _PTWALK_ARCH_H */

@@ -9,6 +9,8 @@
  * Copyright (C) 2026 The ptwalk authors
  */
 
+#include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
@@ -17,6 +19,7 @@
 
 #include "compat_kunit.h"
 #include "ptwalk.h"
+#include "ptwalk_arch.h"
 #include "test_util.h"
 
 static const unsigned long vmalloc_sizes[] = {
@@ -145,11 +148,85 @@ static void ptwalk_test_vmalloc_huge(struct kunit *test)
 	ptwalk_test_report(test, "vmalloc_huge", &st);
 }
 
+/* One way of finding the frame of a kernel address, timed per page. */
+struct lookup {
+	const char *name;
+	unsigned long (*pfn)(unsigned long addr);
+	u64 best_ns;		/* the fastest pass */
+	unsigned long sum;	/* of the frames found: the passes agree */
+};
+
+static unsigned long lookup_ptwalk(unsigned long addr)
+{
+	struct ptwalk_result r;
+
+	ptwalk(&init_mm, addr, &r);
+	return r.pfn;
+}
+
+static unsigned long lookup_vmalloc_to_pfn(unsigned long addr)
+{
+	return vmalloc_to_pfn((void *)addr);
+}
+
+#define COST_PASSES	3
+
+/* Time one pass of @l over every page of [@start, + @pages pages). */
+static void time_lookup(struct lookup *l, unsigned long start,
+			unsigned long pages)
+{
+	unsigned long i, sum = 0;
+	u64 t0, ns;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < pages; i++)
+		sum += l->pfn(start + i * PAGE_SIZE);
+	ns = ktime_get_ns() - t0;
+	if (!l->best_ns || ns < l->best_ns)
+		l->best_ns = ns;
+	l->sum = sum;
+}
+
+/*
+ * What a walk costs beside the kernel's own lookups, per page of a 64 MiB
+ * vmalloc() area: the fastest of three passes each, taken in turns,
+ * reported and never asserted (the goal is at most 1.5 times
+ * vmalloc_to_pfn()). The lookups must agree on every frame they time.
+ */
+static void ptwalk_test_vmalloc_walk_cost(struct kunit *test)
+{
+	struct lookup lookups[] = {
+		{ .name = "vmalloc_to_pfn()", .pfn = lookup_vmalloc_to_pfn },
+		{ .name = "ptwalk()", .pfn = lookup_ptwalk },
+		{ .name = PTWALK_ARCH_LOOKUP, .pfn = ptwalk_arch_lookup_pfn },
+	};
+	unsigned int nr = PTWALK_ARCH_LOOKUP ? 3 : 2, i, pass;
+	unsigned long pages = SZ_64M >> PAGE_SHIFT;
+	void *p = ptwalk_test_own_vmalloc(test, vmalloc(SZ_64M));
+	u64 ref_ns;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (pass = 0; pass < COST_PASSES; pass++)
+		for (i = 0; i < nr; i++)
+			time_lookup(&lookups[i], (unsigned long)p, pages);
+	ref_ns = max_t(u64, lookups[0].best_ns, 1);
+	for (i = 0; i < nr; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, lookups[i].sum, lookups[0].sum,
+				    "%s and %s disagree on the area's frames",
+				    lookups[i].name, lookups[0].name);
+		kunit_info(test, "%s: %llu ns per page, %llu.%02llu x vmalloc_to_pfn()\n",
+			   lookups[i].name, div_u64(lookups[i].best_ns, pages),
+			   div64_u64(lookups[i].best_ns, ref_ns),
+			   div64_u64(lookups[i].best_ns * 100, ref_ns) % 100);
+	}
+}
+
 static struct kunit_case ptwalk_vmalloc_cases[] = {
 	KUNIT_CASE_PARAM(ptwalk_test_vmalloc_mapped, vmalloc_gen_params),
 	KUNIT_CASE_PARAM(ptwalk_test_vzalloc_zeroed, vmalloc_gen_params),
 	KUNIT_CASE_PARAM(ptwalk_test_vmalloc_huge, vmalloc_huge_gen_params),
 	KUNIT_CASE_SLOW(ptwalk_test_vmalloc_1g),
+	KUNIT_CASE_SLOW(ptwalk_test_vmalloc_walk_cost),
 	{}
 };
 

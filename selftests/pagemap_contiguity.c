@@ -197,7 +197,7 @@ TEST_F(contig, small_callocs)
 }
 
 /* 1 GiB mode: one region, base pages, touched page by page. */
-TEST_F(contig, one_region)
+TEST_F_TIMEOUT(contig, one_region, TOUCH_1G_TIMEOUT)
 {
 	const size_t ps = page_size(), npages = REGION_SIZE / ps;
 	const char *why = too_big_for_memory(REGION_SIZE);

@@ -18,6 +18,16 @@ enum thp_mode {
 	THP_ALWAYS,
 };
 
+/*
+ * Seconds a test that faults in 1 GiB page by page may take, in place of
+ * the harness's 30: 262,144 faults, each much slower on a debug kernel
+ * (KASAN, DEBUG_PAGEALLOC, PAGE_TABLE_CHECK) under TCG, where the default
+ * killed contig.one_region. The x86_64-debug geometry measured 27.4 s for
+ * the faults alone; this allows for a CI machine several times slower.
+ * The program's limit (settings: 300 s) covers all of its tests.
+ */
+#define TOUCH_1G_TIMEOUT	240
+
 enum thp_mode thp_mode(void);
 size_t thp_pmd_size(void);
 bool thp_only_pmd_size(void);

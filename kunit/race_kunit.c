@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of ptwalk()'s promises under concurrent change: a kthread
+ * changes the page tables (a direct-map leaf split by set_memory_ro(),
+ * vmalloc areas coming and going, a user range zapped, refaulted, remapped
+ * and collapsed into a THP) while the test walks memory whose translation
+ * it knows. Every result must be one of the states the change can leave,
+ * never PTWALK_BAD and never a wrong physical address. How often the walks
+ * overlapped the changes is reported: the kernel promises no interleaving.
+ *
+ * Copyright (C) 2026 The ptwalk authors
+ */
+
+#include <linux/completion.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched/mm.h>
+#include <linux/set_memory.h>
+#include <linux/sizes.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <kunit/test.h>
+
+#include "compat_kunit.h"
+#include "ptwalk.h"
+#include "ptwalk_arch.h"
+#include "test_util.h"
+
+/*
+ * Walks per case: at least RACE_WALKS, and on until the kthread has made
+ * RACE_CHANGES changes (a vmalloc() under KASAN takes as long as hundreds
+ * of walks), but never more than RACE_MAX_WALKS.
+ */
+#define RACE_WALKS		10000
+#define RACE_CHANGES		100
+#define RACE_MAX_WALKS		(100 * RACE_WALKS)
+#define RACE_RESCHED_EVERY	64
+
+/**
+ * struct race - a kthread making one kind of change, over and over
+ * @test: the case it serves
+ * @change: one change; returns 0 or -errno (the first error is kept)
+ * @ctx: what @change changes
+ * @mm: the user mm the kthread adopts (kthread_use_mm()), or NULL
+ * @task: the kthread
+ * @started: completed after the first change
+ * @changes: changes made so far
+ * @err: the first error of @change
+ */
+struct race {
+	struct kunit *test;
+	int (*change)(struct race *race);
+	void *ctx;
+	struct mm_struct *mm;
+	struct task_struct *task;
+	struct completion started;
+	unsigned long changes;
+	int err;
+};
+
+static int race_thread(void *data)
+{
+	struct race *race = data;
+	int err;
+
+	if (race->mm)
+		kthread_use_mm(race->mm);
+	while (!kthread_should_stop()) {
+		err = race->change(race);
+		if (err && !race->err)
+			race->err = err;
+		WRITE_ONCE(race->changes, race->changes + 1);
+		if (race->changes == 1)
+			complete(&race->started);
+		cond_resched();
+	}
+	if (race->mm)
+		kthread_unuse_mm(race->mm);
+	return 0;
+}
+
+static void race_stop(void *data)
+{
+	struct race *race = data;
+
+	if (race->task)
+		kthread_stop(race->task);
+	race->task = NULL;
+}
+
+/*
+ * Start @change in a kthread, on @mm if not NULL, and wait for its first
+ * change. The kthread is stopped when the case ends, however it ends.
+ */
+static struct race *race_start(struct kunit *test,
+			       int (*change)(struct race *race), void *ctx,
+			       struct mm_struct *mm)
+{
+	struct race *race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
+	struct task_struct *task;
+
+	KUNIT_ASSERT_NOT_NULL(test, race);
+	*race = (struct race){
+		.test = test, .change = change, .ctx = ctx, .mm = mm,
+	};
+	init_completion(&race->started);
+	task = kthread_run(race_thread, race, "ptwalk_race");
+	if (IS_ERR(task))
+		ptwalk_skip(test, "kthread_run() failed: %ld", PTR_ERR(task));
+	race->task = task;
+	KUNIT_ASSERT_EQ(test, ptwalk_defer(test, race_stop, race), 0);
+	wait_for_completion(&race->started);
+	return race;
+}
+
+/* Is walk @i of the case still to be made? */
+static bool race_walking(const struct race *race, unsigned long i)
+{
+	if (i >= RACE_MAX_WALKS)
+		return false;
+	return i < RACE_WALKS || READ_ONCE(race->changes) < RACE_CHANGES;
+}
+
+/* Stop the kthread; report what it did. Returns the first error it had. */
+static int race_finish(struct kunit *test, struct race *race,
+		       const char *what)
+{
+	race_stop(race);
+	kunit_info(test, "%s: %lu changes, first error %d\n", what,
+		   race->changes, race->err);
+	return race->err;
+}
+
+/* Walk counts by status, for the report. */
+struct race_tally {
+	unsigned long status[PTWALK_BAD_ADDRESS + 1];
+	unsigned long leaf_sizes;	/* OR of the leaf sizes seen */
+};
+
+static void tally(struct race_tally *t, const struct ptwalk_result *r)
+{
+	t->status[r->status]++;
+	t->leaf_sizes |= r->leaf_size;
+}
+
+static void tally_report(struct kunit *test, const char *what,
+			 const struct race_tally *t)
+{
+	kunit_info(test,
+		   "%s: %lu mapped, %lu none, %lu not present, %lu bad; leaf sizes seen %#lx\n",
+		   what, t->status[PTWALK_MAPPED], t->status[PTWALK_NONE],
+		   t->status[PTWALK_NOT_PRESENT], t->status[PTWALK_BAD],
+		   t->leaf_sizes);
+}
+
+/* The first walk that was none of @allowed, or mapped at a wrong PFN. */
+static bool race_check(struct kunit *test, const struct ptwalk_result *r,
+		       unsigned int allowed, unsigned long want_pfn)
+{
+	if (!(allowed & BIT(r->status))) {
+		KUNIT_FAIL(test, "%#lx: %s at %s (entry %#llx)", r->addr,
+			   ptwalk_status_name(r->status),
+			   ptwalk_level_name(r->level), r->entry[r->level]);
+		return false;
+	}
+	if (r->status == PTWALK_MAPPED && r->pfn != want_pfn) {
+		KUNIT_FAIL(test,
+			   "%#lx: mapped at PFN %#lx by a %s leaf (entry %#llx), expected %#lx",
+			   r->addr, r->pfn, ptwalk_level_name(r->level),
+			   r->entry[r->level], want_pfn);
+		return false;
+	}
+	return true;
+}
+
+static void free_page_action(void *page)
+{
+	__free_page(page);
+}
+
+static void put_page_action(void *page)
+{
+	put_page(page);
+}
+
+static int flip_read_only(struct race *race)
+{
+	unsigned long va = (unsigned long)race->ctx;
+	int err = set_memory_ro(va, 1);
+
+	if (err)
+		return err;
+	return set_memory_rw(va, 1);
+}
+
+/*
+ * A kthread makes a page of the direct map read-only and writable again,
+ * splitting the leaf that maps it (x86 splits 1 GiB and 2 MiB leaves on the
+ * first change), while the test walks that page and the rest of the leaf.
+ * The walk sees the leaf or the new tables, never anything else: the page
+ * is always mapped at its own frame, the leaf's other pages at theirs or
+ * (unmapped by someone else, as secretmem does) not at all.
+ */
+static void ptwalk_test_race_direct_map_split(struct kunit *test)
+{
+	unsigned long va, base, size, addr, i, read_only = 0;
+	unsigned int others = BIT(PTWALK_MAPPED) | BIT(PTWALK_NONE) |
+			      BIT(PTWALK_NOT_PRESENT);
+	struct race_tally t = {};
+	struct ptwalk_result r;
+	struct page *page;
+	struct race *race;
+
+	if (!PTWALK_ARCH_SET_MEMORY_DIRECT_MAP)
+		ptwalk_skip(test,
+			    "set_memory_ro() does not change the direct map on this architecture");
+	ptwalk_require_direct_map(test);
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, ptwalk_defer(test, free_page_action, page), 0);
+	va = (unsigned long)page_address(page);
+	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, va, &r), PTWALK_MAPPED);
+	size = r.leaf_size;
+	base = ALIGN_DOWN(va, size);
+	kunit_info(test, "page %#lx in a %lu KiB leaf of the direct map\n",
+		   va, size >> 10);
+
+	race = race_start(test, flip_read_only, (void *)va, NULL);
+	for (i = 0; race_walking(race, i); i++) {
+		/* Every other walk is the page; the rest spread over the leaf. */
+		addr = i & 1 ? va : base + ((i / 2) * PAGE_SIZE * 61) % size;
+		ptwalk(&init_mm, addr, &r);
+		tally(&t, &r);
+		if (!race_check(test, &r, addr == va ? BIT(PTWALK_MAPPED) : others,
+				PHYS_PFN(__pa(addr))))
+			break;
+		if (addr == va && r.leaf_bits_known &&
+		    !(r.leaf_bits & PTWALK_LEAF_WRITE))
+			read_only++;
+		if (!(i % RACE_RESCHED_EVERY))
+			cond_resched();
+	}
+	KUNIT_EXPECT_EQ(test, race_finish(test, race, "set_memory_ro/rw"), 0);
+	tally_report(test, "direct map", &t);
+	kunit_info(test, "%lu walks of the page saw it read-only\n", read_only);
+
+	/* The last change made it writable: the walk must say so now. */
+	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, va, &r), PTWALK_MAPPED);
+	KUNIT_EXPECT_EQ(test, r.pfn, page_to_pfn(page));
+	if (r.leaf_bits_known)
+		KUNIT_EXPECT_TRUE(test, r.leaf_bits & PTWALK_LEAF_WRITE);
+}
+
+#define CHURN_AREAS	8
+
+/* The kthread's own vmalloc() areas, each freed CHURN_AREAS changes later. */
+struct churn {
+	void *area[CHURN_AREAS];
+	unsigned long n;
+};
+
+static int churn_vmalloc(struct race *race)
+{
+	struct churn *c = race->ctx;
+	void **slot = &c->area[c->n % CHURN_AREAS];
+	unsigned long pages = 1 + c->n % 31;
+
+	vfree(*slot);
+	/* Every fourth a PMD-sized huge area, where there is huge vmalloc. */
+	*slot = c->n % 4 ? vmalloc(pages * PAGE_SIZE) :
+			   vmalloc_huge(PMD_SIZE, GFP_KERNEL | __GFP_NOWARN);
+	c->n++;
+	return *slot ? 0 : -ENOMEM;
+}
+
+static void churn_free(void *data)
+{
+	struct churn *c = data;
+	unsigned int i;
+
+	for (i = 0; i < CHURN_AREAS; i++)
+		vfree(c->area[i]);
+}
+
+#define OWN_PAGES	16
+
+/*
+ * A kthread vmallocs and vfrees areas of 1 to 31 pages and huge ones while
+ * the test walks its own live area and its guard page: the area's pages
+ * stay at vmalloc_to_pfn() and the guard page stays unmapped, whatever
+ * happens to the page tables around them.
+ */
+static void ptwalk_test_race_vmalloc(struct kunit *test)
+{
+	unsigned long pfn[OWN_PAGES], addr, i;
+	struct race_tally t = {};
+	struct ptwalk_result r;
+	struct churn *churn;
+	struct race *race;
+	char *p;
+
+	p = ptwalk_test_own_vmalloc(test, vmalloc(OWN_PAGES * PAGE_SIZE));
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < OWN_PAGES; i++)
+		pfn[i] = vmalloc_to_pfn(p + i * PAGE_SIZE);
+	churn = kunit_kzalloc(test, sizeof(*churn), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, churn);
+	/* Registered first, so run after the kthread has stopped. */
+	KUNIT_ASSERT_EQ(test, ptwalk_defer(test, churn_free, churn), 0);
+
+	race = race_start(test, churn_vmalloc, churn, NULL);
+	for (i = 0; race_walking(race, i); i++) {
+		unsigned long page = i % (OWN_PAGES + 1);
+
+		addr = (unsigned long)p + page * PAGE_SIZE;
+		ptwalk(&init_mm, addr, &r);
+		tally(&t, &r);
+		if (!race_check(test, &r, page < OWN_PAGES ? BIT(PTWALK_MAPPED) :
+				BIT(PTWALK_NONE), page < OWN_PAGES ? pfn[page] : 0))
+			break;
+		if (!(i % RACE_RESCHED_EVERY))
+			cond_resched();
+	}
+	race_finish(test, race, "vmalloc/vfree");
+	tally_report(test, "own area and guard page", &t);
+}
+
+/* A user range of the test's mm, as the kthread and the walks see it. */
+struct user_range {
+	unsigned long start;
+	unsigned long pages;
+	unsigned long base_pfn;	/* the collapse case: the THP's first frame */
+	unsigned long n;	/* changes so far */
+};
+
+static void fill_user(unsigned long addr, unsigned long len, u8 byte)
+{
+	static u8 buf[256];
+	unsigned long off;
+
+	memset(buf, byte, sizeof(buf));
+	for (off = 0; off < len; off += sizeof(buf))
+		if (copy_to_user((void __user *)addr + off, buf, sizeof(buf)))
+			return;	/* read-only right now: the next change fixes it */
+}
+
+/*
+ * Zap the range (the MADV_DONTNEED path: zap_page_range_single() under the
+ * mmap read lock), refault it by writing (handle_mm_fault()), and map one
+ * page read-only then writable again (vm_mmap() with MAP_FIXED: the mmap
+ * path replaces the page's VMA under the mmap write lock; the kernel has
+ * no in-kernel mprotect()).
+ */
+static int zap_refault_remap(struct race *race)
+{
+	struct user_range *u = race->ctx;
+	unsigned long len = u->pages * PAGE_SIZE;
+	unsigned long page = u->start + (u->n++ % u->pages) * PAGE_SIZE;
+	unsigned long got;
+	int err;
+
+	err = do_madvise(current->mm, u->start, len, MADV_DONTNEED);
+	if (err)
+		return err;
+	fill_user(u->start, len, 0x5a);
+	got = vm_mmap(NULL, page, PAGE_SIZE, PROT_READ,
+		      MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(got))
+		return got;
+	got = vm_mmap(NULL, page, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	return IS_ERR_VALUE(got) ? (int)got : 0;
+}
+
+/* An anonymous page of a user range maps an anonymous folio or the zero page. */
+static bool user_pfn_plausible(unsigned long pfn)
+{
+	return is_zero_pfn(pfn) ||
+	       (pfn_valid(pfn) && PageAnon(pfn_to_page(pfn)));
+}
+
+#define ZAP_PAGES	16
+
+/*
+ * A kthread that has adopted the test's mm zaps, refaults and remaps a
+ * user range while the test walks it under mmap_read_lock(): each page is
+ * unmapped or mapped at an anonymous page (a page-table page or a freed
+ * page taken for a leaf would not be), and never a bad entry.
+ */
+static void ptwalk_test_race_user_zap(struct kunit *test)
+{
+	unsigned int allowed = BIT(PTWALK_MAPPED) | BIT(PTWALK_NONE) |
+			       BIT(PTWALK_NOT_PRESENT);
+	struct race_tally t = {};
+	struct ptwalk_result r;
+	struct user_range *u;
+	struct race *race;
+	unsigned long i;
+
+	if (!PTWALK_HAVE_USER_MM)
+		ptwalk_skip(test,
+			    "this kernel's KUnit cannot give a test a user mm (kunit_vm_mmap() is 6.10+)");
+	u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	u->pages = ZAP_PAGES;
+	u->start = ptwalk_user_mmap(test, ZAP_PAGES * PAGE_SIZE);
+	KUNIT_ASSERT_NE_MSG(test, u->start, 0, "kunit_vm_mmap() failed");
+	fill_user(u->start, ZAP_PAGES * PAGE_SIZE, 0x5a);
+
+	race = race_start(test, zap_refault_remap, u, current->mm);
+	for (i = 0; race_walking(race, i); i++) {
+		unsigned long addr = u->start + (i % ZAP_PAGES) * PAGE_SIZE;
+
+		mmap_read_lock(current->mm);
+		ptwalk(current->mm, addr, &r);
+		mmap_read_unlock(current->mm);
+		tally(&t, &r);
+		if (!race_check(test, &r, allowed, r.pfn))
+			break;
+		if (r.status == PTWALK_MAPPED && !user_pfn_plausible(r.pfn)) {
+			KUNIT_FAIL(test,
+				   "%#lx: mapped at PFN %#lx (entry %#llx), which is not an anonymous page",
+				   addr, r.pfn, r.entry[r.level]);
+			break;
+		}
+		if (!(i % RACE_RESCHED_EVERY))
+			cond_resched();
+	}
+	KUNIT_EXPECT_EQ(test, race_finish(test, race, "zap/refault/remap"), 0);
+	tally_report(test, "user range", &t);
+}
+
+static int advise(const struct user_range *u, int advice)
+{
+	return do_madvise(current->mm, u->start, PMD_SIZE, advice);
+}
+
+/* A write fault on the range's first page (the byte keeps the pattern). */
+static int touch(const struct user_range *u)
+{
+	u8 byte = 0xff;
+
+	return copy_to_user((void __user *)u->start, &byte, 1) ? -EFAULT : 0;
+}
+
+#define FAST_TOGGLES	16
+
+/*
+ * Take the PMD of a shmem THP through its three states: a PTE table
+ * (MADV_NOHUGEPAGE, MADV_DONTNEED, a write fault maps one PTE), a leaf
+ * (MADV_HUGEPAGE, MADV_COLLAPSE: collapse_pte_mapped_thp() retracts the
+ * table under the mmap read lock and installs the leaf), then none and a
+ * leaf again FAST_TOGGLES times (MADV_DONTNEED zaps the leaf, a write
+ * fault maps the THP by a PMD: do_set_pmd()). The THP's frames stay the
+ * same throughout.
+ */
+static int split_collapse(struct race *race)
+{
+	struct user_range *u = race->ctx;
+	int err, i;
+
+	err = advise(u, MADV_NOHUGEPAGE) ?: advise(u, MADV_DONTNEED) ?:
+	      touch(u) ?: advise(u, MADV_HUGEPAGE) ?: advise(u, MADV_COLLAPSE);
+	for (i = 0; i < FAST_TOGGLES; i++)
+		err = advise(u, MADV_DONTNEED) ?: touch(u) ?: err;
+	return err;
+}
+
+/*
+ * PMD_SIZE of shared anonymous (shmem) memory at a PMD-aligned address, in
+ * a reservation of twice that, or 0. A shmem THP can be mapped by a PMD
+ * only where the address and the file offset agree modulo PMD_SIZE, which
+ * the kernel aligns the mapping for only when shmem_enabled allows THPs.
+ */
+static unsigned long map_shmem_pmd(struct kunit *test)
+{
+	unsigned long addr = ptwalk_user_mmap(test, 2 * PMD_SIZE);
+
+	if (!addr)
+		return 0;
+	addr = ALIGN(addr, PMD_SIZE);
+	return ptwalk_user_mmap_shared_at(test, addr, PMD_SIZE) == addr ? addr : 0;
+}
+
+/*
+ * A kthread takes the PMD mapping a shmem THP from a PTE table to a leaf,
+ * to none and back, over and over, while the test walks it under
+ * mmap_read_lock(): the PMD changes under the walk's feet. The walk
+ * reads each page at its frame in the THP (by the PTE or the leaf), or as
+ * not mapped (a retracted table reads as none), never a table's frame
+ * taken for the page's. The pages hold a
+ * pattern that reads as present PTEs, so that a leaf taken for a table
+ * maps somewhere wrong instead of nowhere.
+ */
+static void ptwalk_test_race_user_collapse(struct kunit *test)
+{
+	unsigned int allowed = BIT(PTWALK_MAPPED) | BIT(PTWALK_NONE) |
+			       BIT(PTWALK_NOT_PRESENT);
+	struct race_tally t = {};
+	struct ptwalk_result r;
+	struct user_range *u;
+	struct page *thp;
+	struct race *race;
+	unsigned long i;
+	int err;
+
+	if (!PTWALK_HAVE_USER_MM)
+		ptwalk_skip(test,
+			    "this kernel's KUnit cannot give a test a user mm (kunit_vm_mmap() is 6.10+)");
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		ptwalk_skip(test, "no THP (CONFIG_TRANSPARENT_HUGEPAGE=n)");
+	u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	u->pages = PMD_SIZE >> PAGE_SHIFT;
+	u->start = map_shmem_pmd(test);
+	KUNIT_ASSERT_NE_MSG(test, u->start, 0, "kunit_vm_mmap() failed");
+	fill_user(u->start, PMD_SIZE, 0xff);
+
+	err = do_madvise(current->mm, u->start, PMD_SIZE, MADV_COLLAPSE);
+	if (err)
+		ptwalk_skip(test, "MADV_COLLAPSE of shmem: %d (no free PMD-sized folio?)",
+			    err);
+	mmap_read_lock(current->mm);
+	ptwalk(current->mm, u->start, &r);
+	err = ptwalk_get_user_page(u->start, &thp);
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_EQ(test, err, 1);
+	/* Held until the end: the THP cannot migrate away from its frames. */
+	KUNIT_ASSERT_EQ(test, ptwalk_defer(test, put_page_action, thp), 0);
+	KUNIT_ASSERT_EQ(test, r.status, PTWALK_MAPPED);
+	KUNIT_ASSERT_EQ(test, r.leaf_size, PMD_SIZE);
+	u->base_pfn = page_to_pfn(thp);
+
+	race = race_start(test, split_collapse, u, current->mm);
+	for (i = 0; race_walking(race, i); i++) {
+		unsigned long page = (i * 61) % u->pages;
+
+		mmap_read_lock(current->mm);
+		ptwalk(current->mm, u->start + page * PAGE_SIZE, &r);
+		mmap_read_unlock(current->mm);
+		tally(&t, &r);
+		if (!race_check(test, &r, allowed, u->base_pfn + page))
+			break;
+		if (!(i % RACE_RESCHED_EVERY))
+			cond_resched();
+	}
+	/* A collapse can fail for want of a lock: only the count matters. */
+	race_finish(test, race, "split/collapse");
+	tally_report(test, "shmem THP", &t);
+}
+
+static struct kunit_case ptwalk_race_cases[] = {
+	KUNIT_CASE_SLOW(ptwalk_test_race_direct_map_split),
+	KUNIT_CASE_SLOW(ptwalk_test_race_vmalloc),
+	KUNIT_CASE_SLOW(ptwalk_test_race_user_zap),
+	KUNIT_CASE_SLOW(ptwalk_test_race_user_collapse),
+	{}
+};
+
+static struct kunit_suite ptwalk_race_suite = {
+	.name = "ptwalk_races",
+	.test_cases = ptwalk_race_cases,
+};
+
+kunit_test_suite(ptwalk_race_suite);
+
+MODULE_DESCRIPTION("KUnit tests of page-table walks racing page-table changes");
+MODULE_LICENSE("GPL");
