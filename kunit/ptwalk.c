@@ -278,9 +278,12 @@ static enum ptwalk_status walk_pte(struct mm_struct *mm,
  * For &init_mm no lock is needed for the mappings of live allocations: the
  * kernel never frees the page tables of the direct map, and those of a
  * vmalloc() area stay until vfree(). A leaf of the direct map may be split
- * into a table concurrently (set_memory_*()); every entry is read once with
- * READ_ONCE() semantics, so the walk sees either the leaf or the new table,
- * and both translate @addr to the same physical address.
+ * into a table concurrently (set_memory_*()); each entry is read once, with
+ * READ_ONCE() semantics, for every test made of it, so the walk sees either
+ * the leaf or the new table, and both translate @addr to the same physical
+ * address. (The pXd_offset() helpers read a table entry again to find the
+ * table below; in the direct map that read sees the same table, as 6.1 and
+ * 6.12 never turn a split table back into a leaf.)
  *
  * Return: @res->status.
  */
