@@ -132,6 +132,10 @@ static int race_finish(struct kunit *test, struct race *race,
 	return race->err;
 }
 
+/* What a concurrent change may leave a page it does not own in. */
+#define MAYBE_UNMAPPED	(BIT(PTWALK_MAPPED) | BIT(PTWALK_NONE) | \
+			 BIT(PTWALK_NOT_PRESENT))
+
 /* Walk counts by status, for the report. */
 struct race_tally {
 	unsigned long status[PTWALK_BAD_ADDRESS + 1];
@@ -205,8 +209,6 @@ static int flip_read_only(struct race *race)
 static void ptwalk_test_race_direct_map_split(struct kunit *test)
 {
 	unsigned long va, base, size, addr, i, read_only = 0;
-	unsigned int others = BIT(PTWALK_MAPPED) | BIT(PTWALK_NONE) |
-			      BIT(PTWALK_NOT_PRESENT);
 	struct race_tally t = {};
 	struct ptwalk_result r;
 	struct page *page;
@@ -232,7 +234,7 @@ static void ptwalk_test_race_direct_map_split(struct kunit *test)
 		addr = i & 1 ? va : base + ((i / 2) * PAGE_SIZE * 61) % size;
 		ptwalk(&init_mm, addr, &r);
 		tally(&t, &r);
-		if (!race_check(test, &r, addr == va ? BIT(PTWALK_MAPPED) : others,
+		if (!race_check(test, &r, addr == va ? BIT(PTWALK_MAPPED) : MAYBE_UNMAPPED,
 				PHYS_PFN(__pa(addr))))
 			break;
 		if (addr == va && r.leaf_bits_known &&
@@ -334,6 +336,27 @@ struct user_range {
 	unsigned long n;	/* changes so far */
 };
 
+/*
+ * A user range of @pages pages in the test's mm, mapped by @map (0: failed),
+ * or a skip where the kernel's KUnit cannot give a test a user mm.
+ */
+static struct user_range *user_range_new(struct kunit *test,
+					 unsigned long pages,
+					 unsigned long (*map)(struct kunit *test))
+{
+	struct user_range *u;
+
+	if (!PTWALK_HAVE_USER_MM)
+		ptwalk_skip(test,
+			    "this kernel's KUnit cannot give a test a user mm (kunit_vm_mmap() is 6.10+)");
+	u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	u->pages = pages;
+	u->start = map(test);
+	KUNIT_ASSERT_NE_MSG(test, u->start, 0, "kunit_vm_mmap() failed");
+	return u;
+}
+
 static void fill_user(unsigned long addr, unsigned long len, u8 byte)
 {
 	static u8 buf[256];
@@ -382,6 +405,11 @@ static bool user_pfn_plausible(unsigned long pfn)
 
 #define ZAP_PAGES	16
 
+static unsigned long map_zap_range(struct kunit *test)
+{
+	return ptwalk_user_mmap(test, ZAP_PAGES * PAGE_SIZE);
+}
+
 /*
  * A kthread that has adopted the test's mm zaps, refaults and remaps a
  * user range while the test walks it under mmap_read_lock(): each page is
@@ -390,33 +418,22 @@ static bool user_pfn_plausible(unsigned long pfn)
  */
 static void ptwalk_test_race_user_zap(struct kunit *test)
 {
-	unsigned int allowed = BIT(PTWALK_MAPPED) | BIT(PTWALK_NONE) |
-			       BIT(PTWALK_NOT_PRESENT);
 	struct race_tally t = {};
 	struct ptwalk_result r;
 	struct user_range *u;
 	struct race *race;
 	unsigned long i;
 
-	if (!PTWALK_HAVE_USER_MM)
-		ptwalk_skip(test,
-			    "this kernel's KUnit cannot give a test a user mm (kunit_vm_mmap() is 6.10+)");
-	u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, u);
-	u->pages = ZAP_PAGES;
-	u->start = ptwalk_user_mmap(test, ZAP_PAGES * PAGE_SIZE);
-	KUNIT_ASSERT_NE_MSG(test, u->start, 0, "kunit_vm_mmap() failed");
+	u = user_range_new(test, ZAP_PAGES, map_zap_range);
 	fill_user(u->start, ZAP_PAGES * PAGE_SIZE, 0x5a);
 
 	race = race_start(test, zap_refault_remap, u, current->mm);
 	for (i = 0; race_walking(race, i); i++) {
 		unsigned long addr = u->start + (i % ZAP_PAGES) * PAGE_SIZE;
 
-		mmap_read_lock(current->mm);
-		ptwalk(current->mm, addr, &r);
-		mmap_read_unlock(current->mm);
+		ptwalk_test_walk_user(addr, &r);
 		tally(&t, &r);
-		if (!race_check(test, &r, allowed, r.pfn))
+		if (!race_check(test, &r, MAYBE_UNMAPPED, r.pfn))
 			break;
 		if (r.status == PTWALK_MAPPED && !user_pfn_plausible(r.pfn)) {
 			KUNIT_FAIL(test,
@@ -489,14 +506,12 @@ static unsigned long map_shmem_pmd(struct kunit *test)
  * mmap_read_lock(): the PMD changes under the walk's feet. The walk
  * reads each page at its frame in the THP (by the PTE or the leaf), or as
  * not mapped (a retracted table reads as none), never a table's frame
- * taken for the page's. The pages hold a
- * pattern that reads as present PTEs, so that a leaf taken for a table
- * maps somewhere wrong instead of nowhere.
+ * taken for the page's. The pages hold a pattern that reads as present
+ * PTEs, so that a leaf taken for a table maps somewhere wrong instead of
+ * nowhere.
  */
 static void ptwalk_test_race_user_collapse(struct kunit *test)
 {
-	unsigned int allowed = BIT(PTWALK_MAPPED) | BIT(PTWALK_NONE) |
-			       BIT(PTWALK_NOT_PRESENT);
 	struct race_tally t = {};
 	struct ptwalk_result r;
 	struct user_range *u;
@@ -505,16 +520,9 @@ static void ptwalk_test_race_user_collapse(struct kunit *test)
 	unsigned long i;
 	int err;
 
-	if (!PTWALK_HAVE_USER_MM)
-		ptwalk_skip(test,
-			    "this kernel's KUnit cannot give a test a user mm (kunit_vm_mmap() is 6.10+)");
 	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
 		ptwalk_skip(test, "no THP (CONFIG_TRANSPARENT_HUGEPAGE=n)");
-	u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, u);
-	u->pages = PMD_SIZE >> PAGE_SHIFT;
-	u->start = map_shmem_pmd(test);
-	KUNIT_ASSERT_NE_MSG(test, u->start, 0, "kunit_vm_mmap() failed");
+	u = user_range_new(test, PMD_SIZE >> PAGE_SHIFT, map_shmem_pmd);
 	fill_user(u->start, PMD_SIZE, 0xff);
 
 	err = do_madvise(current->mm, u->start, PMD_SIZE, MADV_COLLAPSE);
@@ -536,11 +544,9 @@ static void ptwalk_test_race_user_collapse(struct kunit *test)
 	for (i = 0; race_walking(race, i); i++) {
 		unsigned long page = (i * 61) % u->pages;
 
-		mmap_read_lock(current->mm);
-		ptwalk(current->mm, u->start + page * PAGE_SIZE, &r);
-		mmap_read_unlock(current->mm);
+		ptwalk_test_walk_user(u->start + page * PAGE_SIZE, &r);
 		tally(&t, &r);
-		if (!race_check(test, &r, allowed, u->base_pfn + page))
+		if (!race_check(test, &r, MAYBE_UNMAPPED, u->base_pfn + page))
 			break;
 		if (!(i % RACE_RESCHED_EVERY))
 			cond_resched();

@@ -140,3 +140,17 @@ void *ptwalk_test_own_vmalloc(struct kunit *test, void *p)
 		return NULL;
 	return p;
 }
+
+/**
+ * ptwalk_test_walk_user() - walk an address of the test's user mm
+ * @addr: the address
+ * @r: the result
+ *
+ * Under the mm's mmap lock, held for reading, as ptwalk() requires.
+ */
+void ptwalk_test_walk_user(unsigned long addr, struct ptwalk_result *r)
+{
+	mmap_read_lock(current->mm);
+	ptwalk(current->mm, addr, r);
+	mmap_read_unlock(current->mm);
+}

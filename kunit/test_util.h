@@ -37,5 +37,6 @@ void ptwalk_test_report(struct kunit *test, const char *what,
 			const struct ptwalk_range_stats *st);
 void ptwalk_require_direct_map(struct kunit *test);
 void *ptwalk_test_own_vmalloc(struct kunit *test, void *p);
+void ptwalk_test_walk_user(unsigned long addr, struct ptwalk_result *r);
 
 #endif /* _PTWALK_TEST_UTIL_H */

@@ -354,14 +354,6 @@ static void ptwalk_test_bad_address(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, r.visited & BIT(r.level));
 }
 
-/* Walk @addr of the test's user mm, under its mmap lock. */
-static void walk_user(unsigned long addr, struct ptwalk_result *r)
-{
-	mmap_read_lock(current->mm);
-	ptwalk(current->mm, addr, r);
-	mmap_read_unlock(current->mm);
-}
-
 /*
  * A user mm: an untouched anonymous page is not mapped; after a write it
  * is, at the page get_user_pages() finds.
@@ -381,7 +373,7 @@ static void ptwalk_test_user_mm(struct kunit *test)
 	KUNIT_ASSERT_NE_MSG(test, addr, 0, "kunit_vm_mmap() failed");
 	addr += PAGE_SIZE;
 
-	walk_user(addr, &before);
+	ptwalk_test_walk_user(addr, &before);
 	KUNIT_EXPECT_EQ(test, before.status, PTWALK_NONE);
 
 	KUNIT_ASSERT_EQ(test, put_user(0x42, (u8 __user *)addr), 0);
@@ -404,7 +396,7 @@ static void touch_and_walk(struct kunit *test, unsigned long addr,
 	KUNIT_ASSERT_EQ_MSG(test, ptwalk_user_mmap_at(test, addr, PAGE_SIZE), addr,
 			    "no mapping at %#lx", addr);
 	KUNIT_ASSERT_EQ(test, put_user(0x42, (u8 __user *)addr), 0);
-	walk_user(addr, r);
+	ptwalk_test_walk_user(addr, r);
 }
 
 /*
@@ -425,7 +417,7 @@ static void ptwalk_test_user_mm_grows(struct kunit *test)
 	low = ptwalk_user_mmap(test, PAGE_SIZE);
 	KUNIT_ASSERT_NE_MSG(test, low, 0, "kunit_vm_mmap() failed");
 	KUNIT_ASSERT_EQ(test, put_user(0x42, (u8 __user *)low), 0);
-	walk_user(low, &first);
+	ptwalk_test_walk_user(low, &first);
 	KUNIT_ASSERT_EQ(test, first.status, PTWALK_MAPPED);
 
 	levels = ptwalk_arch_levels_in_use(current->mm);
@@ -451,7 +443,7 @@ static void ptwalk_test_user_mm_grows(struct kunit *test)
 				(addr >> r.shift[PTWALK_PGD]) &
 				(ptwalk_level_entries(current->mm, PTWALK_PGD) - 1));
 
-		walk_user(low, &r);
+		ptwalk_test_walk_user(low, &r);
 		KUNIT_EXPECT_EQ(test, r.status, PTWALK_MAPPED);
 		KUNIT_EXPECT_EQ(test, r.pfn, first.pfn);
 	}
