@@ -31,6 +31,7 @@
 #include "../selftests/child.h"
 #include "../selftests/pagemap.h"
 #include "../selftests/vm_env.h"
+#include "pagemap-walk.h"
 
 #define RESIDENT_BYTES	(1UL << 30)
 #define MANY_MAPPINGS	60000
@@ -236,23 +237,19 @@ static void bench_resident(int runs)
 		child_end(&c);
 }
 
-/* The lines of /proc/@pid/maps that start below @below (0: all of them). */
+/* The mappings of @pid that start below @below (0: all of them). */
 static long mappings_below(pid_t pid, unsigned long below)
 {
-	unsigned long start;
-	char path[64], line[4096];
+	struct pw_maps maps = { 0 };
 	long n = 0;
-	FILE *f;
+	size_t i;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
+	if (pw_maps_load(pid, &maps))
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strchr(line, '\n') && sscanf(line, "%lx-", &start) == 1 &&
-		    (!below || start < below))
+	for (i = 0; i < maps.n; i++)
+		if (!below || maps.v[i].start < below)
 			n++;
-	fclose(f);
+	pw_maps_free(&maps);
 	return n;
 }
 
