@@ -125,7 +125,7 @@ static inline unsigned long ptwalk_user_mmap_shared_at(struct kunit *test,
 			     MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, 0);
 }
 
-/* Anonymous memory at @addr exactly, or an error value (not an address). */
+/* Anonymous memory at @addr exactly; on failure as kunit_vm_mmap(). */
 static inline unsigned long ptwalk_user_mmap_at(struct kunit *test,
 						unsigned long addr,
 						unsigned long len)
@@ -135,9 +135,11 @@ static inline unsigned long ptwalk_user_mmap_at(struct kunit *test,
 }
 
 /* get_user_pages() lost its vmas argument in 6.5. */
-static inline long ptwalk_get_user_page(unsigned long addr, struct page **page)
+static inline long ptwalk_get_user_page(unsigned long addr,
+					unsigned int gup_flags,
+					struct page **page)
 {
-	return get_user_pages(addr, 1, 0, page);
+	return get_user_pages(addr, 1, gup_flags, page);
 }
 #else
 #define PTWALK_HAVE_USER_MM	0
@@ -161,7 +163,9 @@ static inline unsigned long ptwalk_user_mmap_at(struct kunit *test,
 	return -ENOMEM;
 }
 
-static inline long ptwalk_get_user_page(unsigned long addr, struct page **page)
+static inline long ptwalk_get_user_page(unsigned long addr,
+					unsigned int gup_flags,
+					struct page **page)
 {
 	return -EOPNOTSUPP;
 }

@@ -66,7 +66,7 @@ static void *kmalloc_case_alloc(struct kunit *test)
 
 	if (!p && get_order(c->size) > PAGE_ALLOC_COSTLY_ORDER)
 		ptwalk_skip(test, "no free block of order %d", get_order(c->size));
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	ptwalk_test_need(test, p, "the object");
 	return p;
 }
 
@@ -138,6 +138,7 @@ static struct kunit_case ptwalk_kmalloc_cases[] = {
 
 static struct kunit_suite ptwalk_kmalloc_suite = {
 	.name = "ptwalk_kmalloc",
+	.init = ptwalk_test_init,
 	.test_cases = ptwalk_kmalloc_cases,
 };
 

@@ -201,7 +201,7 @@ static void ptwalk_test_direct_map_freed_page(struct kunit *test)
 			    "debug_pagealloc is off: freed pages stay in the direct map");
 	ptwalk_require_direct_map(test);
 	page = alloc_page(GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, page);
+	ptwalk_test_need(test, page, "a page");
 	va = (unsigned long)page_address(page);
 	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, va, &r), PTWALK_MAPPED);
 
@@ -225,6 +225,7 @@ static struct kunit_case ptwalk_leaves_cases[] = {
 
 static struct kunit_suite ptwalk_leaves_suite = {
 	.name = "ptwalk_leaves",
+	.init = ptwalk_test_init,
 	.test_cases = ptwalk_leaves_cases,
 };
 

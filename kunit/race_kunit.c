@@ -100,7 +100,7 @@ static struct race *race_start(struct kunit *test,
 	struct race *race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
 	struct task_struct *task;
 
-	KUNIT_ASSERT_NOT_NULL(test, race);
+	ptwalk_test_need(test, race, "the race");
 	*race = (struct race){
 		.test = test, .change = change, .ctx = ctx, .mm = mm,
 	};
@@ -109,7 +109,7 @@ static struct race *race_start(struct kunit *test,
 	if (IS_ERR(task))
 		ptwalk_skip(test, "kthread_run() failed: %ld", PTR_ERR(task));
 	race->task = task;
-	KUNIT_ASSERT_EQ(test, ptwalk_defer(test, race_stop, race), 0);
+	ptwalk_test_defer(test, race_stop, race);
 	wait_for_completion(&race->started);
 	return race;
 }
@@ -219,8 +219,8 @@ static void ptwalk_test_race_direct_map_split(struct kunit *test)
 			    "set_memory_ro() does not change the direct map on this architecture");
 	ptwalk_require_direct_map(test);
 	page = alloc_page(GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	KUNIT_ASSERT_EQ(test, ptwalk_defer(test, free_page_action, page), 0);
+	ptwalk_test_need(test, page, "a page");
+	ptwalk_test_defer(test, free_page_action, page);
 	va = (unsigned long)page_address(page);
 	KUNIT_ASSERT_EQ(test, ptwalk(&init_mm, va, &r), PTWALK_MAPPED);
 	size = r.leaf_size;
@@ -303,13 +303,13 @@ static void ptwalk_test_race_vmalloc(struct kunit *test)
 	char *p;
 
 	p = ptwalk_test_own_vmalloc(test, vmalloc(OWN_PAGES * PAGE_SIZE));
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	ptwalk_test_need(test, p, "the vmalloc() area");
 	for (i = 0; i < OWN_PAGES; i++)
 		pfn[i] = vmalloc_to_pfn(p + i * PAGE_SIZE);
 	churn = kunit_kzalloc(test, sizeof(*churn), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, churn);
+	ptwalk_test_need(test, churn, "the churn");
 	/* Registered first, so run after the kthread has stopped. */
-	KUNIT_ASSERT_EQ(test, ptwalk_defer(test, churn_free, churn), 0);
+	ptwalk_test_defer(test, churn_free, churn);
 
 	race = race_start(test, churn_vmalloc, churn, NULL);
 	for (i = 0; race_walking(race, i); i++) {
@@ -337,8 +337,9 @@ struct user_range {
 };
 
 /*
- * A user range of @pages pages in the test's mm, mapped by @map (0: failed),
- * or a skip where the kernel's KUnit cannot give a test a user mm.
+ * A user range of @pages pages in the test's mm, mapped by @map (which
+ * fails as kunit_vm_mmap() does), or a skip where the kernel's KUnit
+ * cannot give a test a user mm.
  */
 static struct user_range *user_range_new(struct kunit *test,
 					 unsigned long pages,
@@ -350,10 +351,10 @@ static struct user_range *user_range_new(struct kunit *test,
 		ptwalk_skip(test,
 			    "this kernel's KUnit cannot give a test a user mm (kunit_vm_mmap() is 6.10+)");
 	u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, u);
+	ptwalk_test_need(test, u, "the user range");
 	u->pages = pages;
 	u->start = map(test);
-	KUNIT_ASSERT_NE_MSG(test, u->start, 0, "kunit_vm_mmap() failed");
+	ptwalk_test_need_mapping(test, u->start);
 	return u;
 }
 
@@ -494,10 +495,9 @@ static unsigned long map_shmem_pmd(struct kunit *test)
 {
 	unsigned long addr = ptwalk_user_mmap(test, 2 * PMD_SIZE);
 
-	if (!addr)
-		return 0;
-	addr = ALIGN(addr, PMD_SIZE);
-	return ptwalk_user_mmap_shared_at(test, addr, PMD_SIZE) == addr ? addr : 0;
+	if (!addr || IS_ERR_VALUE(addr))
+		return addr;
+	return ptwalk_user_mmap_shared_at(test, ALIGN(addr, PMD_SIZE), PMD_SIZE);
 }
 
 /*
@@ -531,11 +531,11 @@ static void ptwalk_test_race_user_collapse(struct kunit *test)
 			    err);
 	mmap_read_lock(current->mm);
 	ptwalk(current->mm, u->start, &r);
-	err = ptwalk_get_user_page(u->start, &thp);
+	err = ptwalk_get_user_page(u->start, 0, &thp);
 	mmap_read_unlock(current->mm);
 	KUNIT_ASSERT_EQ(test, err, 1);
 	/* Held until the end: the THP cannot migrate away from its frames. */
-	KUNIT_ASSERT_EQ(test, ptwalk_defer(test, put_page_action, thp), 0);
+	ptwalk_test_defer(test, put_page_action, thp);
 	KUNIT_ASSERT_EQ(test, r.status, PTWALK_MAPPED);
 	KUNIT_ASSERT_EQ(test, r.leaf_size, PMD_SIZE);
 	u->base_pfn = page_to_pfn(thp);
@@ -566,6 +566,7 @@ static struct kunit_case ptwalk_race_cases[] = {
 
 static struct kunit_suite ptwalk_race_suite = {
 	.name = "ptwalk_races",
+	.init = ptwalk_test_init,
 	.test_cases = ptwalk_race_cases,
 };
 

@@ -7,12 +7,111 @@
 
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <kunit/test.h>
 
 #include "compat_kunit.h"
 #include "ptwalk_arch.h"
 #include "test_util.h"
+
+/**
+ * ptwalk_test_init() - the .init of every ptwalk suite
+ * @test: the case about to run, in its own kthread
+ *
+ * Marks the case's thread as one fault injection may fail (what
+ * /proc/<pid>/make-it-fail sets): failslab and fail_page_alloc armed with
+ * task-filter=Y then fail allocations of the case, and of no other task.
+ * Nothing fails while they are not armed.
+ *
+ * Return: 0
+ */
+int ptwalk_test_init(struct kunit *test)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	current->make_it_fail = 1;
+#endif
+	return 0;
+}
+
+/**
+ * ptwalk_test_need() - skip the current case if an allocation it needs failed
+ * @test: the running test
+ * @allocated: whether the allocation succeeded
+ * @what: what could not be allocated, for the reason
+ *
+ * A failed allocation is not a finding about page tables, and under fault
+ * injection it is what the run asks for. Skipping also keeps KUnit from
+ * allocating a failure report, which it warns about when that fails too.
+ */
+void ptwalk_test_need(struct kunit *test, bool allocated, const char *what)
+{
+	if (!allocated)
+		ptwalk_skip(test, "could not allocate %s", what);
+}
+
+/**
+ * ptwalk_test_defer() - run @fn(@ctx) when the current case ends
+ * @test: the running test
+ * @fn: the cleanup
+ * @ctx: its argument
+ *
+ * If the cleanup cannot be registered, it runs at once and the case skips
+ * (ptwalk_test_need()).
+ */
+void ptwalk_test_defer(struct kunit *test, void (*fn)(void *ctx), void *ctx)
+{
+	ptwalk_test_need(test, !ptwalk_defer(test, fn, ctx), "a deferred action");
+}
+
+/**
+ * ptwalk_test_need_mapping() - skip the current case if kunit_vm_mmap()
+ *	could not allocate
+ * @test: the running test
+ * @addr: what kunit_vm_mmap() returned
+ *
+ * kunit_vm_mmap() fails two ways: 0 where its own allocations fail, and
+ * vm_mmap()'s error value where the mapping does. The case skips for 0 and
+ * -ENOMEM (ptwalk_test_need()), and fails for any other error.
+ */
+void ptwalk_test_need_mapping(struct kunit *test, unsigned long addr)
+{
+	ptwalk_test_need(test, addr && (long)addr != -ENOMEM,
+			 "the user mapping (kunit_vm_mmap())");
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "kunit_vm_mmap(): %ld",
+			       (long)addr);
+}
+
+/**
+ * ptwalk_test_write_user() - store a byte at @addr of the test's user mm
+ * @test: the running test
+ * @addr: an address of a writable mapping of the test's user mm
+ *
+ * put_user() takes the write fault a user store would. Where it fails,
+ * get_user_pages(FOLL_WRITE) takes the same fault and says why: the case
+ * skips where the fault could not allocate (-ENOMEM, as under fault
+ * injection), fails on any other error, and otherwise stores again.
+ */
+void ptwalk_test_write_user(struct kunit *test, unsigned long addr)
+{
+	struct page *page;
+	long got;
+
+	if (!put_user(0x42, (u8 __user *)addr))
+		return;
+	mmap_read_lock(current->mm);
+	got = ptwalk_get_user_page(addr, FOLL_WRITE, &page);
+	mmap_read_unlock(current->mm);
+	if (got == 1)
+		put_page(page);
+	ptwalk_test_need(test, got != -ENOMEM, "the page a user store faults in");
+	KUNIT_ASSERT_EQ_MSG(test, got, 1,
+			    "%#lx: put_user() failed, get_user_pages(FOLL_WRITE) gave %ld",
+			    addr, got);
+	KUNIT_ASSERT_EQ(test, put_user(0x42, (u8 __user *)addr), 0);
+}
 
 /* virt_to_phys() for the direct map, __pa_symbol() for the kernel image. */
 phys_addr_t ptwalk_ref_virt_to_phys(const void *addr)

@@ -28,6 +28,12 @@ struct ptwalk_range_stats {
 /* An independent answer to "which physical address backs @addr?" */
 typedef phys_addr_t (*ptwalk_ref_phys_t)(const void *addr);
 
+int ptwalk_test_init(struct kunit *test);
+void ptwalk_test_need(struct kunit *test, bool allocated, const char *what);
+void ptwalk_test_defer(struct kunit *test, void (*fn)(void *ctx), void *ctx);
+void ptwalk_test_need_mapping(struct kunit *test, unsigned long addr);
+void ptwalk_test_write_user(struct kunit *test, unsigned long addr);
+
 phys_addr_t ptwalk_ref_virt_to_phys(const void *addr);
 phys_addr_t ptwalk_ref_vmalloc_to_pfn(const void *addr);
 

@@ -74,7 +74,7 @@ static void ptwalk_test_vmalloc_mapped(struct kunit *test)
 	const unsigned long *size = test->param_value;
 	void *p = ptwalk_test_own_vmalloc(test, vmalloc(*size));
 
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	ptwalk_test_need(test, p, "the vmalloc() area");
 	check_area(test, p, *size, "vmalloc");
 }
 
@@ -83,7 +83,7 @@ static void ptwalk_test_vzalloc_zeroed(struct kunit *test)
 	const unsigned long *size = test->param_value;
 	void *p = ptwalk_test_own_vmalloc(test, vzalloc(*size));
 
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	ptwalk_test_need(test, p, "the vzalloc() area");
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, *size));
 	check_area(test, p, *size, "vzalloc");
 }
@@ -108,7 +108,7 @@ static void ptwalk_test_vmalloc_1g(struct kunit *test)
 
 	p = ptwalk_test_own_vmalloc(test,
 				    __vmalloc(SZ_1G, GFP_KERNEL | __GFP_NOWARN));
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	ptwalk_test_need(test, p, "1 GiB of vmalloc()");
 	check_area(test, p, SZ_1G, "vmalloc 1 GiB");
 }
 
@@ -132,7 +132,7 @@ static void ptwalk_test_vmalloc_huge(struct kunit *test)
 			    "this architecture has no huge vmalloc (CONFIG_HAVE_ARCH_HUGE_VMALLOC=n)");
 
 	p = ptwalk_test_own_vmalloc(test, vmalloc_huge(*size, GFP_KERNEL));
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	ptwalk_test_need(test, p, "the vmalloc_huge() area");
 	if (!is_vm_area_hugepages(p))
 		ptwalk_skip(test,
 			    "vmalloc_huge() fell back to base pages (nohugevmalloc, or no free order-%d block)",
@@ -205,7 +205,7 @@ static void ptwalk_test_vmalloc_walk_cost(struct kunit *test)
 	void *p = ptwalk_test_own_vmalloc(test, vmalloc(SZ_64M));
 	u64 ref_ns;
 
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	ptwalk_test_need(test, p, "64 MiB of vmalloc()");
 	for (pass = 0; pass < COST_PASSES; pass++)
 		for (i = 0; i < nr; i++)
 			time_lookup(&lookups[i], (unsigned long)p, pages);
@@ -232,6 +232,7 @@ static struct kunit_case ptwalk_vmalloc_cases[] = {
 
 static struct kunit_suite ptwalk_vmalloc_suite = {
 	.name = "ptwalk_vmalloc",
+	.init = ptwalk_test_init,
 	.test_cases = ptwalk_vmalloc_cases,
 };
 

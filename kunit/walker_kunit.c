@@ -39,7 +39,7 @@ static unsigned long pte_mapped_page(struct kunit *test)
 {
 	void *p = ptwalk_test_own_vmalloc(test, vmalloc(PAGE_SIZE));
 
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	ptwalk_test_need(test, p, "a vmalloc() page");
 	return (unsigned long)p;
 }
 
@@ -143,8 +143,8 @@ static unsigned long get_alloc_page(struct kunit *test, phys_addr_t *pa)
 {
 	struct page *page = alloc_page(GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	KUNIT_ASSERT_EQ(test, ptwalk_defer(test, free_page_action, page), 0);
+	ptwalk_test_need(test, page, "a page");
+	ptwalk_test_defer(test, free_page_action, page);
 	*pa = PFN_PHYS(page_to_pfn(page));
 	return (unsigned long)page_address(page);
 }
@@ -153,7 +153,7 @@ static unsigned long get_kmalloc(struct kunit *test, phys_addr_t *pa)
 {
 	void *p = kunit_kmalloc(test, 100, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	ptwalk_test_need(test, p, "a kmalloc() object");
 	*pa = ptwalk_ref_virt_to_phys(p);
 	return (unsigned long)p;
 }
@@ -370,17 +370,17 @@ static void ptwalk_test_user_mm(struct kunit *test)
 			    "this kernel's KUnit cannot give a test a user mm (kunit_vm_mmap() is 6.10+)");
 
 	addr = ptwalk_user_mmap(test, 4 * PAGE_SIZE);
-	KUNIT_ASSERT_NE_MSG(test, addr, 0, "kunit_vm_mmap() failed");
+	ptwalk_test_need_mapping(test, addr);
 	addr += PAGE_SIZE;
 
 	ptwalk_test_walk_user(addr, &before);
 	KUNIT_EXPECT_EQ(test, before.status, PTWALK_NONE);
 
-	KUNIT_ASSERT_EQ(test, put_user(0x42, (u8 __user *)addr), 0);
+	ptwalk_test_write_user(test, addr);
 
 	mmap_read_lock(current->mm);
 	ptwalk(current->mm, addr, &after);
-	got = ptwalk_get_user_page(addr, &page);
+	got = ptwalk_get_user_page(addr, 0, &page);
 	mmap_read_unlock(current->mm);
 	KUNIT_ASSERT_EQ(test, got, 1);
 
@@ -393,9 +393,11 @@ static void ptwalk_test_user_mm(struct kunit *test)
 static void touch_and_walk(struct kunit *test, unsigned long addr,
 			   struct ptwalk_result *r)
 {
-	KUNIT_ASSERT_EQ_MSG(test, ptwalk_user_mmap_at(test, addr, PAGE_SIZE), addr,
-			    "no mapping at %#lx", addr);
-	KUNIT_ASSERT_EQ(test, put_user(0x42, (u8 __user *)addr), 0);
+	unsigned long got = ptwalk_user_mmap_at(test, addr, PAGE_SIZE);
+
+	ptwalk_test_need_mapping(test, got);
+	KUNIT_ASSERT_EQ_MSG(test, got, addr, "no mapping at %#lx", addr);
+	ptwalk_test_write_user(test, addr);
 	ptwalk_test_walk_user(addr, r);
 }
 
@@ -415,8 +417,8 @@ static void ptwalk_test_user_mm_grows(struct kunit *test)
 		ptwalk_skip(test,
 			    "this kernel's KUnit cannot give a test a user mm (kunit_vm_mmap() is 6.10+)");
 	low = ptwalk_user_mmap(test, PAGE_SIZE);
-	KUNIT_ASSERT_NE_MSG(test, low, 0, "kunit_vm_mmap() failed");
-	KUNIT_ASSERT_EQ(test, put_user(0x42, (u8 __user *)low), 0);
+	ptwalk_test_need_mapping(test, low);
+	ptwalk_test_write_user(test, low);
 	ptwalk_test_walk_user(low, &first);
 	KUNIT_ASSERT_EQ(test, first.status, PTWALK_MAPPED);
 
@@ -463,6 +465,7 @@ static struct kunit_case ptwalk_walker_cases[] = {
 
 static struct kunit_suite ptwalk_walker_suite = {
 	.name = "ptwalk_walker",
+	.init = ptwalk_test_init,
 	.test_cases = ptwalk_walker_cases,
 };
 

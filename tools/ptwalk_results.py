@@ -12,7 +12,7 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 PASS, FAIL, SKIP = 'PASS', 'FAIL', 'SKIP'
 
@@ -468,8 +468,10 @@ GUEST_DONE_RE = re.compile(r'^ptwalk-guest: selftests done', re.M)
 
 def guest_outcome(name: str, console: str, *, cell: str = '', expect: Optional[List[str]] = None,
 		  must_pass: Iterable[str] = (), exit_code: int = 0,
-		  timed_out: Optional[float] = None) -> Outcome:
-	"""The verdict of one selftests guest boot from its serial console."""
+		  timed_out: Optional[float] = None, own_symbols: Iterable[str] = ()) -> Outcome:
+	"""The verdict of one selftests guest boot from its serial console. A
+	kmemleak report whose backtrace names one of @own_symbols (ptwalk's
+	functions) is a problem too."""
 	console = console.replace('\r', '')
 	out = selftests_outcome(name, tap_of_console(console), cell=cell, expect=expect, must_pass=must_pass)
 	problems = []
@@ -478,12 +480,143 @@ def guest_outcome(name: str, console: str, *, cell: str = '', expect: Optional[L
 	problems += _log_problems(console, 'guest console')
 	if not GUEST_DONE_RE.search(console) and not timed_out:
 		problems.append(f'the guest stopped before the selftests finished (QEMU exit {exit_code})')
+	leaks = kmemleak_reports(console)
+	if leaks is not None:
+		problems += leak_problems(leaks, set(own_symbols))
+	elif KMEMLEAK_FAILED in console:
+		problems.append('kmemleak could not scan')
 	out.problems = problems + out.problems
 	return out
 
 
+def console_section(console: str, begin: str, end: str) -> Tuple[Optional[str], bool]:
+	"""The lines between the line @begin and the line @end of a console
+	(None if there is no @begin), and whether @end was there."""
+	console = console.replace('\r', '')
+	start = console.find(begin + '\n')
+	if start < 0:
+		return None, False
+	start += len(begin) + 1
+	stop = console.find(end + '\n', start)
+	return (console[start:], False) if stop < 0 else (console[start:stop], True)
+
+
 def tap_of_console(console: str) -> str:
-	"""The runner's TAP inside a guest console log."""
+	"""The runner's TAP inside a guest console log: from its header to the
+	init's line after the runner."""
 	console = console.replace('\r', '')
 	start = console.find('TAP version 13')
-	return console[start:] if start >= 0 else ''
+	if start < 0:
+		return ''
+	m = GUEST_DONE_RE.search(console, start)
+	return console[start:m.start()] if m else console[start:]
+
+
+# ---- the debug guest: the suites again under fault injection; kmemleak ----
+#
+# config/guest/init runs the KUnit suites a second time from debugfs where
+# the kernel has failslab and fail_page_alloc, failing allocations of the
+# cases' threads, and prints kmemleak's findings at the end.
+
+FAULTS_BEGIN = 'ptwalk-guest: fault injection results begin'
+FAULTS_END = 'ptwalk-guest: fault injection results end'
+_FAULTS_SKIPPED_RE = re.compile(r'^ptwalk-guest: fault injection skipped: (.*?)\s*$', re.M)
+_FAULTS_FAILED_RE = re.compile(r'^ptwalk-guest: fault injection: (\w+) failed (-?\d+) allocations', re.M)
+# The reason ptwalk_test_need() (kunit/test_util.c) skips with.
+ALLOC_SKIP = 'could not allocate '
+# A case that skipped at boot is not run again from debugfs: 6.7+'s
+# kunit_run_tests() keeps each case's status between runs and takes a
+# skipped one for a case kunit.filter_action=skip marked, which it reports
+# skipped, without a reason, and does not run.
+NOT_RUN_AGAIN = ('not run again: it skipped at boot, and kunit_run_tests() takes that for '
+		 "kunit.filter_action=skip's mark")
+
+
+def fault_injection_ktap(console: str) -> Optional[str]:
+	"""The KTAP document of the suites' run under fault injection."""
+	return console_section(console, FAULTS_BEGIN, FAULTS_END)[0]
+
+
+def injected_failures(console: str) -> Dict[str, int]:
+	"""Fault attribute (failslab, fail_page_alloc) -> allocations it failed."""
+	return {m.group(1): int(m.group(2)) for m in _FAULTS_FAILED_RE.finditer(console)}
+
+
+def faults_outcome(name: str, console: str, json_text: Optional[str], *,
+		   cell: str = '') -> Optional[Outcome]:
+	"""The verdict of the suites' run under fault injection, from the
+	guest console and kunit.py's JSON of its KTAP; None where the guest
+	made no such run. A failed allocation must end its case in a skip
+	(ptwalk_test_need()): a failed case is red here as anywhere, so is a
+	suite that did not finish, and so is a run in which no allocation
+	failed, which would prove nothing."""
+	console = console.replace('\r', '')
+	out = Outcome(name, 'faults', cell)
+	m = _FAULTS_SKIPPED_RE.search(console)
+	if m:
+		out.cases.append(Case('fault-injection', '(run)', SKIP, m.group(1)))
+		return out
+	ktap, ended = console_section(console, FAULTS_BEGIN, FAULTS_END)
+	if ktap is None:
+		return None
+	out = kunit_outcome(name, json_text, ktap, cell=cell)
+	out.kind, out.geometry = 'faults', {}
+	out.cases = [dataclasses.replace(c, reason=NOT_RUN_AGAIN)
+		     if c.status == SKIP and not c.reason and not c.param else c for c in out.cases]
+	if not ended:
+		out.problems.append('the guest stopped before the fault-injection results ended')
+	if sum(injected_failures(console).values()) <= 0:
+		out.problems.append('no allocation failed: the fault injection proved nothing')
+	return out
+
+
+KMEMLEAK_BEGIN = 'ptwalk-guest: kmemleak begin'
+KMEMLEAK_END = 'ptwalk-guest: kmemleak end'
+KMEMLEAK_FAILED = 'ptwalk-guest: kmemleak could not scan'
+_LEAK_RE = re.compile(r'^unreferenced object (0x[0-9a-f]+) \(size (\d+)\):', re.M)
+# A backtrace frame: "[<ffffffff8123>] name+0x1a/0x40" or "name+0x1a/0x40".
+_FRAME_RE = re.compile(r'^\s+(?:\[<[0-9a-f]+>\] )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+/0x[0-9a-f]+', re.M)
+
+
+@dataclass(frozen=True)
+class Leak:
+	"""One kmemleak report: an object nothing points to any more."""
+	address: str
+	size: int
+	frames: Tuple[str, ...]	# the allocation's backtrace, innermost first
+
+
+def kmemleak_reports(console: str) -> Optional[List[Leak]]:
+	"""The reports of kmemleak's scan at the end of the guest run; None if
+	the guest printed none (no kmemleak, or it could not scan)."""
+	text, ended = console_section(console, KMEMLEAK_BEGIN, KMEMLEAK_END)
+	if text is None:
+		return None
+	text = '\n'.join(_TIME_RE.sub('', l) for l in text.splitlines()) + '\n'
+	heads = list(_LEAK_RE.finditer(text))
+	leaks = []
+	for i, m in enumerate(heads):
+		body = text[m.end():heads[i + 1].start() if i + 1 < len(heads) else len(text)]
+		leaks.append(Leak(m.group(1), int(m.group(2)),
+				  tuple(f.group(1) for f in _FRAME_RE.finditer(body))))
+	return leaks
+
+
+# The allocators' own frames at the top of a backtrace (6.10+ names the
+# profiled ones *_noprof): the next frame is the one that allocated.
+_ALLOCATOR_RE = re.compile(r'^_*(?:kmalloc|kzalloc|kcalloc|krealloc|kvmalloc|kmemdup|kstrdup|'
+			   r'kmem_cache_alloc|vmalloc|vzalloc|alloc_pages|folio_alloc|'
+			   r'get_free_pages)|_noprof$')
+
+
+def allocated_by(leak: Leak) -> str:
+	"""The function that called the allocator for @leak ('' if unknown)."""
+	return next((f for f in leak.frames if not _ALLOCATOR_RE.search(f)), '')
+
+
+def leak_problems(leaks: Iterable[Leak], own: Set[str]) -> List[str]:
+	"""One problem per leak that one of the functions in @own allocated
+	(a leak of a helper it called, a KUnit one say, is the helper's)."""
+	return [f'kmemleak: {leak.size} bytes at {leak.address} unreferenced, '
+		f'allocated in {allocated_by(leak)}() ({" < ".join(leak.frames[:6])})'
+		for leak in leaks if allocated_by(leak) in own]

@@ -9,17 +9,21 @@
 #
 # Copyright (C) 2026 The ptwalk authors
 
+import glob
 import os
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Set
 
 from ptwalk_matrix import Arch, Build, Cell, Geometry, QemuParams
-from ptwalk_results import (PASS, FAIL, Case, Outcome, build_error, guest_outcome,
-			    kunit_outcome, selftests_outcome, tap_of_console)
+from ptwalk_results import (ALLOC_SKIP, FAIL, allocated_by, KMEMLEAK_BEGIN, PASS, SKIP, Case, Outcome,
+			    build_error, fault_injection_ktap, faults_outcome, guest_outcome,
+			    injected_failures, kmemleak_reports, kunit_outcome, selftests_outcome,
+			    tap_of_console)
 from ptwalk_tree import (PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, cache_dir,
 			 forget_stale_objects, info)
 
@@ -27,7 +31,8 @@ from ptwalk_tree import (PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, cache
 # the same one, then the geometry's --qemu_config parameters, which win.
 KUNIT_QEMU_BASE = ['-nodefaults', '-m', '1024', '-no-reboot', '-nographic',
 		   '-serial', 'stdio']
-# The guest boots straight to init: no KUnit suite matches this.
+# The guest boots straight to init: no KUnit suite matches this (a
+# geometry's guest_kernel_args, which come after, may name suites).
 GUEST_KERNEL_ARGS = ['rdinit=/init', 'panic=-1', 'loglevel=4',
 		     'kunit.filter_glob=ptwalk-guest-runs-no-kunit-suite']
 # kunit.py's UML boot (LinuxSourceTreeOperationsUml.start), less its
@@ -243,8 +248,9 @@ def guest_command(g: Geometry, bdir: str, initrd: str) -> List[str]:
 		 '-append', append] + list(q.extra_qemu_params)
 
 
-def guest(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
-	"""The selftests inside the kernel that @g's KUnit run built."""
+def guest(ctx: Context, tree: Tree, g: Geometry) -> List[Outcome]:
+	"""The selftests inside the kernel that @g's KUnit run built, and what
+	a debug kernel's guest runs after them (guest_faults(), kmemleak)."""
 	assert g.guest
 	cell = f'{tree.kver}:{g.name}'
 	name = f'selftests-{tree.kver}-{g.name}'
@@ -252,7 +258,7 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
 	if build_kernel(ctx, tree, g) is not None:	# built once per run: no stale image
 		out = Outcome(name, 'selftests', cell)
 		out.problems.append('kernel build failed: selftests not run')
-		return out
+		return [out]
 	start = time.monotonic()
 	root = stage_selftests(ctx, tree, g.build.arch)
 	stage = os.path.dirname(root)
@@ -268,12 +274,56 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
 	log = ctx.path(name + '.log')
 	rc = _run_logged(cmd, log, timeout=ctx.guest_timeout)
 	console = _read(log)
+	own = own_symbols(bdir) if KMEMLEAK_BEGIN in console else set()
 	out = guest_outcome(name, console, cell=cell, expect=guest_programs(root),
 			    must_pass=g.must_pass, exit_code=rc or 0,
-			    timed_out=None if rc is not None else ctx.guest_timeout)
+			    timed_out=None if rc is not None else ctx.guest_timeout,
+			    own_symbols=own)
 	with open(ctx.path(name + '.tap'), 'w') as f:
 		f.write(tap_of_console(console))
 	out.seconds = time.monotonic() - start
+	for leak in kmemleak_reports(console) or []:
+		info(f'[{cell}] kmemleak: {leak.size} bytes unreferenced, allocated in '
+		     f'{allocated_by(leak)}() ({" < ".join(leak.frames[:6])})')
+	faults = guest_faults(ctx, tree, cell, console)
+	return [out] + ([faults] if faults else [])
+
+
+def own_symbols(bdir: str) -> Set[str]:
+	"""The functions of ptwalk's objects in the build in @bdir: what a
+	kmemleak backtrace names when ptwalk allocated."""
+	objs = sorted(glob.glob(os.path.join(bdir, 'mm', 'ptwalk', '*.o')))
+	if not objs:
+		raise PtwalkError(f'no ptwalk objects in {bdir}/mm/ptwalk')
+	p = subprocess.run(['nm', '--defined-only'] + objs, capture_output=True, text=True)
+	if p.returncode:
+		raise PtwalkError(f'nm {bdir}/mm/ptwalk/*.o: {p.stderr.strip()}')
+	return {f[2] for f in (l.split() for l in p.stdout.splitlines())
+		if len(f) == 3 and f[1] in 'tT'}
+
+
+def guest_faults(ctx: Context, tree: Tree, cell: str, console: str) -> Optional[Outcome]:
+	"""The suites' run under fault injection in a debug guest, its KTAP
+	read by the tree's kunit.py parse; None where the guest made none."""
+	_, geometry = cell.split(':', 1)
+	name = f'faults-{tree.kver}-{geometry}'
+	ktap = fault_injection_ktap(console)
+	json_text = None
+	if ktap is not None:
+		path = ctx.path(name + '.ktap')
+		with open(path, 'w') as f:
+			f.write(ktap)
+		json_path = ctx.path(name + '.json')
+		_run_logged([sys.executable, os.path.join('tools', 'testing', 'kunit', 'kunit.py'),
+			     'parse', f'--json={json_path}', path], ctx.path(name + '.log'), cwd=tree.path)
+		json_text = _read(json_path) or None
+	out = faults_outcome(name, console, json_text, cell=cell)
+	if out:
+		failed = injected_failures(console)
+		skips = sum(c.status == SKIP and c.reason.startswith(ALLOC_SKIP) for c in out.cases)
+		info(f'[{cell}] fault injection: {out.counts}; '
+		     f'{", ".join(f"{k} failed {v}" for k, v in failed.items()) or "nothing injected"}; '
+		     f'{skips} skipped for a failed allocation')
 	return out
 
 
@@ -283,7 +333,7 @@ def run_cell(ctx: Context, tree: Tree, cell: Cell) -> List[Outcome]:
 	info(f'[{cell.name}] start {time.strftime("%H:%M:%S")}')
 	outcomes = [kunit_exec(ctx, tree, cell.geometry)]
 	if cell.geometry.guest:
-		outcomes.append(guest(ctx, tree, cell.geometry))
+		outcomes += guest(ctx, tree, cell.geometry)
 	what = ', '.join(f'{o.kind} {o.counts}' for o in outcomes)
 	verdict = 'green' if all(o.ok for o in outcomes) else 'RED'
 	info(f'[{cell.name}] {verdict}: {what} in {sum(o.seconds for o in outcomes):.0f} s')

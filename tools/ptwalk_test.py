@@ -13,6 +13,7 @@ import copy
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -475,6 +476,115 @@ class GuestTest(unittest.TestCase):
 		o = pr.guest_outcome('g', text, expect=PROGRAMS)
 		self.assertEqual(o.problems, ['guest console: WARNING: CPU: 1 PID: 90 at mm/memory.c:1 x'])
 		self.assertEqual(o.counts, pr.Counts(51, 1, 0))
+
+
+DEBUG_PROGRAMS = PROGRAMS + ['pagemap_kernel_walk', 'kernel_walk_abi', 'hugetlb_pool']
+
+
+class DebugGuestTest(unittest.TestCase):
+	"""The debug guest's console: the selftests, then the suites again
+	under fault injection, then kmemleak's report."""
+
+	def setUp(self) -> None:
+		self.console = data('guest-6.12-x86_64-debug.log')
+		self.json = data('faults-6.12-x86_64-debug.json')
+
+	def faults(self, console: str = '', json_text: str = '') -> pr.Outcome:
+		o = pr.faults_outcome('f', console or self.console, json_text or self.json)
+		assert o is not None
+		return o
+
+	def test_selftests_end_at_the_init_line(self) -> None:
+		# The fault-injection KTAP after the runner is not the runner's.
+		o = pr.guest_outcome('g', self.console, expect=DEBUG_PROGRAMS, own_symbols={'get_kmalloc'})
+		self.assertEqual(o.counts, pr.Counts(86, 0, 5))
+		self.assertTrue(o.ok, o.problems)
+		self.assertNotIn('ptwalk_kmalloc', pr.tap_of_console(self.console))
+
+	def test_kmemleak_found_nothing(self) -> None:
+		self.assertEqual(pr.kmemleak_reports(self.console), [])
+		self.assertIsNone(pr.kmemleak_reports(data('guest-6.12-x86_64-la57.log')))
+
+	def test_a_kunit_leak_is_kunits(self) -> None:
+		# kunit_alloc_resource() (inlined in kunit_vm_mmap()) leaks its
+		# struct kunit_resource when the resource's init fails.
+		console = data('guest-6.12-x86_64-debug-kunit-leak.log')
+		leaks = pr.kmemleak_reports(console)
+		assert leaks is not None
+		self.assertEqual([(l.size, pr.allocated_by(l)) for l in leaks], [(64, 'kunit_vm_mmap')])
+		self.assertEqual(leaks[0].frames[:3], ('__kmalloc_cache_noprof', 'kunit_vm_mmap',
+						       'ptwalk_test_race_user_zap'))
+		o = pr.guest_outcome('g', console, expect=DEBUG_PROGRAMS,
+				     own_symbols={'ptwalk_test_race_user_zap'})
+		self.assertTrue(o.ok, o.problems)
+
+	def test_a_leak_ptwalk_allocated_is_red(self) -> None:
+		# The same report with the allocating frame renamed to one of ptwalk's.
+		console = data('guest-6.12-x86_64-debug-kunit-leak.log').replace(
+			'    kunit_vm_mmap+0xc0/0x1d0', '    get_kmalloc+0xc0/0x1d0')
+		o = pr.guest_outcome('g', console, expect=DEBUG_PROGRAMS, own_symbols={'get_kmalloc'})
+		self.assertEqual(o.problems, [
+			'kmemleak: 64 bytes at 0xff1100014efaf680 unreferenced, allocated in get_kmalloc() '
+			'(__kmalloc_cache_noprof < get_kmalloc < ptwalk_test_race_user_zap < kunit_try_run_case '
+			'< kunit_generic_run_threadfn_adapter < kthread)'])
+
+	def test_kmemleak_that_could_not_scan_is_red(self) -> None:
+		# The report replaced by the init's line for a failed "echo scan".
+		start = self.console.index(pr.KMEMLEAK_BEGIN)
+		end = self.console.index(pr.KMEMLEAK_END) + len(pr.KMEMLEAK_END)
+		text = self.console[:start] + pr.KMEMLEAK_FAILED + self.console[end:]
+		o = pr.guest_outcome('g', text, expect=DEBUG_PROGRAMS)
+		self.assertEqual(o.problems, ['kmemleak could not scan'])
+
+	def test_faults_run_is_green_with_allocation_skips(self) -> None:
+		o = self.faults()
+		self.assertEqual(o.kind, 'faults')
+		self.assertEqual(o.counts, pr.Counts(66, 0, 22))
+		self.assertTrue(o.ok, o.problems)
+		self.assertEqual(pr.injected_failures(self.console), {'failslab': 58, 'fail_page_alloc': 20})
+		alloc = [c for c in o.cases if c.reason.startswith(pr.ALLOC_SKIP)]
+		self.assertEqual(len(alloc), 16)
+		self.assertIn('could not allocate a deferred action', {c.reason for c in alloc})
+
+	def test_a_case_skipped_at_boot_is_not_run_again(self) -> None:
+		# 6.12 prints "ok 8 ptwalk_test_user_mm_grows # SKIP " on the rerun.
+		o = self.faults()
+		grows = [c for c in o.cases if c.name == 'ptwalk_test_user_mm_grows']
+		self.assertEqual([(c.status, c.reason) for c in grows], [(pr.SKIP, pr.NOT_RUN_AGAIN)])
+
+	def test_a_failed_case_under_faults_is_red(self) -> None:
+		# One case's status in kunit.py's JSON turned to FAIL.
+		root = json.loads(self.json)
+		root['sub_groups'][4]['test_cases'][0]['status'] = 'FAIL'
+		o = self.faults(json_text=json.dumps(root))
+		self.assertFalse(o.ok)
+		self.assertEqual(o.counts.failed, 1)
+
+	def test_nothing_injected_is_red(self) -> None:
+		text = re.sub(r'failed \d+ allocations', 'failed 0 allocations', self.console)
+		o = self.faults(console=text)
+		self.assertEqual(o.problems, ['no allocation failed: the fault injection proved nothing'])
+
+	def test_faults_cut_short_is_red(self) -> None:
+		# The console cut after the third suite's results.
+		text = self.console[:self.console.index('ok 3 ptwalk_races') + 18]
+		o = self.faults(console=text)
+		self.assertIn('the guest stopped before the fault-injection results ended', o.problems)
+
+	def test_faults_skipped_where_suites_cannot_run_again(self) -> None:
+		# The results replaced by the init's line for a kernel without
+		# KUnit's debugfs run files (6.1).
+		start = self.console.index('ptwalk-guest: fault injection:')
+		end = self.console.index(pr.FAULTS_END)
+		text = (self.console[:start] + 'ptwalk-guest: fault injection skipped: no run files\n' +
+			self.console[end:])
+		o = pr.faults_outcome('f', text, None)
+		assert o is not None
+		self.assertEqual(o.counts, pr.Counts(0, 0, 1))
+		self.assertEqual(o.cases[0].reason, 'no run files')
+
+	def test_no_faults_outcome_without_the_run(self) -> None:
+		self.assertIsNone(pr.faults_outcome('f', data('guest-6.12-x86_64-la57.log'), None))
 
 
 # ---- writers ---------------------------------------------------------------

@@ -3,7 +3,9 @@
 # kunit.py --qemu_config for the x86_64 debug build (config/kunit/debug.config):
 # booted 5-level ('-cpu max' has LA57) like x86_64-la57.py, with two CPUs so
 # that the race cases' kthreads run beside the walks they race (QEMU runs
-# each vCPU in its own host thread), and 4 GiB.
+# each vCPU in its own host thread), and 5 GiB: the guest runs the KUnit
+# suites at boot before the selftests, and contig.one_region needs twice
+# its 1 GiB available after them and the 1 GiB hugetlb page.
 
 from ..qemu_config import QemuArchParams
 
@@ -15,4 +17,4 @@ CONFIG_SERIAL_8250_CONSOLE=y''',
 			   kernel_path='arch/x86/boot/bzImage',
 			   kernel_command_line='console=ttyS0',
 			   extra_qemu_params=['-bios', 'qboot.rom',
-					      '-cpu', 'max', '-smp', '2', '-m', '4G'])
+					      '-cpu', 'max', '-smp', '2', '-m', '5G'])
