@@ -9,6 +9,7 @@
 #
 # Copyright (C) 2026 The ptwalk authors
 
+import collections
 import glob
 import os
 import shlex
@@ -282,9 +283,11 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> List[Outcome]:
 	with open(ctx.path(name + '.tap'), 'w') as f:
 		f.write(tap_of_console(console))
 	out.seconds = time.monotonic() - start
-	for leak in kmemleak_reports(console) or []:
-		info(f'[{cell}] kmemleak: {leak.size} bytes unreferenced, allocated in '
-		     f'{allocated_by(leak)}() ({" < ".join(leak.frames[:6])})')
+	leaks = kmemleak_reports(console)
+	if leaks is not None:
+		by = collections.Counter(allocated_by(l) + '()' for l in leaks)
+		info(f'[{cell}] kmemleak: {len(leaks)} unreferenced objects' +
+		     (f', allocated by {", ".join(f"{f} {n}" for f, n in by.most_common())}' if by else ''))
 	faults = guest_faults(ctx, tree, cell, console)
 	return [out] + ([faults] if faults else [])
 
