@@ -266,9 +266,9 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> List[Outcome]:
 	with open(os.path.join(stage, 'initramfs.list'), 'w') as f:
 		f.write(cpio_list(root, guest_busybox(ctx, g.build.arch)))
 	cpio = os.path.join(stage, 'initramfs.cpio')
-	with open(cpio, 'wb') as f:
+	with open(cpio, 'wb') as archive:
 		if subprocess.run([os.path.join(bdir, 'usr', 'gen_init_cpio'),
-				   os.path.join(stage, 'initramfs.list')], stdout=f).returncode:
+				   os.path.join(stage, 'initramfs.list')], stdout=archive).returncode:
 			raise PtwalkError(f'[{cell}] gen_init_cpio failed')
 	cmd = guest_command(g, bdir, cpio)
 	info(f'[{cell}] selftests in the guest: {os.path.basename(cmd[0])}')
