@@ -551,11 +551,9 @@ def faults_outcome(name: str, console: str, json_text: Optional[str], *,
 	suite that did not finish, and so is a run in which no allocation
 	failed, which would prove nothing."""
 	console = console.replace('\r', '')
-	out = Outcome(name, 'faults', cell)
 	m = _FAULTS_SKIPPED_RE.search(console)
 	if m:
-		out.cases.append(Case('fault-injection', '(run)', SKIP, m.group(1)))
-		return out
+		return Outcome(name, 'faults', cell, cases=[Case('fault-injection', '(run)', SKIP, m.group(1))])
 	ktap, ended = console_section(console, FAULTS_BEGIN, FAULTS_END)
 	if ktap is None:
 		return None
