@@ -16,7 +16,7 @@ PTWALK := $(CURDIR)/tools/ptwalk
 
 .PHONY: help run check matrix matrix-full matrix-gate kunit guest selftests \
 	tool tool-test tools-test bench docs docs-check checkpatch summary cells \
-	tree install-kunit uninstall-kunit mutants clean distclean
+	tree install-kunit uninstall-kunit mutants patch series-check clean distclean
 
 help:
 	@echo 'ptwalk targets:'
@@ -36,6 +36,8 @@ help:
 	@echo '  docs-check       Documentation/tests.rst names exactly the tests of the last run'
 	@echo '  checkpatch       checkpatch.pl --strict and kernel-doc on the kernel C files'
 	@echo '  summary          the table of the results in $(RESULTS)'
+	@echo '  patch            the series for a tree in $(RESULTS)/patches/<kver>/ (default: every kernel)'
+	@echo '  series-check     make patch, then git am, bisect builds, kunit.py, checkpatch, sparse, coccicheck'
 	@echo '  mutants          build with one planted bug at a time (walker, debugfs file); every one must fail'
 	@echo '  install-kunit    link kunit/ and selftests/ into the tree (uninstall-kunit undoes it)'
 	@echo '  tree             fetch and unpack the kernel tree; print its path'
@@ -74,6 +76,12 @@ tool-test:
 # ptwalk_test runs it alone) and mypy with kunit.py's settings (tools/mypy.ini).
 tools-test:
 	@$(PTWALK) tools-test
+
+patch:
+	@$(PTWALK) patch
+
+series-check:
+	@$(PTWALK) patch --check
 
 checkpatch:
 	@$(PTWALK) checkpatch

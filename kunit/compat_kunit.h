@@ -23,8 +23,8 @@
  * Skipping a parameter of a parameterised case. 6.12 prints its result as
  * "ok N <param> # SKIP <reason>"; 6.1 prints "ok N <param>", which kunit.py
  * reads as a pass, and the reason nowhere. There ptwalk_skip() first logs
- * "# <case>: SKIP <reason>" for the parameter, which tools/ptwalk reads
- * (tools/ptwalk_results.py) for the result line that follows.
+ * "# <case>: SKIP <reason>" for the parameter, so that the reason is in the
+ * log beside the result line that follows.
  */
 #if PTWALK_KERNEL_AT_LEAST(6, 12)
 #define ptwalk_skip(test, fmt, ...)	kunit_skip(test, fmt, ##__VA_ARGS__)
@@ -53,15 +53,11 @@
  * a KUnit resource. Either way @fn(@ctx) runs when the test ends, or at once
  * if it cannot be registered (then -ENOMEM is returned).
  */
+#ifdef KUNIT_DEFINE_ACTION_WRAPPER
+#define ptwalk_defer(test, fn, ctx)	kunit_add_action_or_reset(test, fn, ctx)
+#else
 typedef void (*ptwalk_action_t)(void *ctx);
 
-#ifdef KUNIT_DEFINE_ACTION_WRAPPER
-static inline int ptwalk_defer(struct kunit *test, ptwalk_action_t fn,
-			       void *ctx)
-{
-	return kunit_add_action_or_reset(test, fn, ctx);
-}
-#else
 struct ptwalk_deferred {
 	ptwalk_action_t fn;
 	void *ctx;
@@ -174,8 +170,8 @@ static inline long ptwalk_get_user_page(unsigned long addr,
 /*
  * The kernel's own walk of init_mm's tables over [@start, @end), the one
  * ptdump makes: walk_kernel_page_table_range() under the mmap read lock
- * where the tree has it (see the Makefile), walk_page_range_novma() under
- * the write lock before. Return: the first non-zero callback result, or 0.
+ * where the tree has it, walk_page_range_novma() under the write lock
+ * before. Return: the first non-zero callback result, or 0.
  */
 static inline int ptwalk_walk_kernel_tables(unsigned long start,
 					    unsigned long end,

@@ -237,11 +237,16 @@ static enum ptwalk_status walk_pte(struct mm_struct *mm,
 		ptep = pte_offset_kernel(pmdp, addr);
 		pte = ptep_get(ptep);
 	} else {
-		ptep = ptwalk_pte_map(pmdp, addr);
-		if (!ptep)	/* the PTE table went away under us */
+		/*
+		 * Since 6.5 pte_offset_map() takes the RCU read lock,
+		 * rechecks the PMD and returns NULL if the table went away;
+		 * before that it could not fail.
+		 */
+		ptep = pte_offset_map(pmdp, addr);
+		if (!ptep)
 			return stop(res, PTWALK_NONE);
 		pte = ptep_get(ptep);
-		ptwalk_pte_unmap(ptep);
+		pte_unmap(ptep);
 	}
 	record(res, PTWALK_PTE, pte_val(pte), pte_index(addr));
 

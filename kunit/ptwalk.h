@@ -59,7 +59,7 @@ enum ptwalk_status {
  * Decoded by the architecture's own helpers for the leaf's level. Those
  * exist for PTEs everywhere, for PMD leaves where the architecture supports
  * transparent huge pages and for PUD leaves where it supports PUD-sized ones
- * (see compat.h); elsewhere &struct ptwalk_result.leaf_bits_known is false.
+ * (see ptwalk_arch.h); elsewhere &struct ptwalk_result.leaf_bits_known is false.
  */
 enum ptwalk_leaf_bit {
 	PTWALK_LEAF_WRITE = BIT(0),

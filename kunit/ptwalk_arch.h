@@ -3,8 +3,8 @@
  * Every architecture fact ptwalk needs beyond the generic page-table API,
  * in one place: which addresses a table can translate, how many levels are
  * in use by the architecture's own account, and where a leaf's reported PFN
- * is not the page's. The walker (ptwalk.c) and the suites use only these
- * names; kernel version differences are in compat.h.
+ * is not the page's, and how a leaf's access bits are decoded. The walker
+ * (ptwalk.c) and the suites use only these names.
  *
  * Copyright (C) 2026 The ptwalk authors
  */
@@ -536,5 +536,47 @@ static inline unsigned long ptwalk_arch_lookup_pfn(unsigned long addr)
 	return 0;
 }
 #endif
+
+/* A leaf's write, dirty and young bits, as PTWALK_LEAF_* flags. */
+static inline unsigned int ptwalk_access_bits(bool write, bool dirty,
+					      bool young)
+{
+	return (write ? PTWALK_LEAF_WRITE : 0) |
+	       (dirty ? PTWALK_LEAF_DIRTY : 0) |
+	       (young ? PTWALK_LEAF_YOUNG : 0);
+}
+
+static inline unsigned int ptwalk_pte_leaf_bits(pte_t pte)
+{
+	return ptwalk_access_bits(pte_write(pte), pte_dirty(pte), pte_young(pte));
+}
+
+/*
+ * The access bits of huge leaves, where the architecture decodes them. The
+ * generic fallbacks are no answer: pmd_write() and pud_write() BUG(),
+ * pmd_dirty() and pmd_young() return 0. Architectures with transparent huge
+ * pages have their own PMD helpers (the THP code calls them), those with
+ * PUD-sized ones (x86-64, powerpc64) their own PUD helpers; arm64 has no
+ * pud_dirty(). Return: true, with *@bits set, if the bits were decoded.
+ */
+static inline bool ptwalk_pmd_leaf_bits(pmd_t pmd, unsigned int *bits)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	*bits = ptwalk_access_bits(pmd_write(pmd), pmd_dirty(pmd), pmd_young(pmd));
+	return true;
+#else
+	return false;
+#endif
+}
+
+static inline bool ptwalk_pud_leaf_bits(pud_t pud, unsigned int *bits)
+{
+#ifdef CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD
+	*bits = ptwalk_access_bits(pud_write(pud), pud_dirty(pud), pud_young(pud));
+	return true;
+#else
+	return false;
+#endif
+}
 
 #endif /* _PTWALK_ARCH_H */

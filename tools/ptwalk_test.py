@@ -27,6 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import ptwalk_matrix as pm
 import ptwalk_report as report
+import ptwalk_resolve as resolve
+import ptwalk_series as series
 import ptwalk_results as pr
 import ptwalk_run as run
 import ptwalk_tree as pt
@@ -626,6 +628,127 @@ class ReportTest(unittest.TestCase):
 
 
 # ---- the tree: install, lock, stale objects --------------------------------
+
+def facts(version: tuple, **macros: Any) -> resolve.TreeFacts:
+	"""Facts of a tree that is not there: every macro answered here."""
+	f = resolve.TreeFacts('/nonexistent', version)
+	f._macros.update(macros)
+	return f
+
+
+SHIM = """\
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _PTWALK_SHIM_H
+#define _PTWALK_SHIM_H
+
+#include <linux/mm.h>
+#include <linux/version.h>
+
+#define PTWALK_KERNEL_AT_LEAST(major, minor) \\
+	(KERNEL_VERSION(major, minor, 0) <= LINUX_VERSION_CODE)
+
+/* p4dp_get() (6.12); READ_ONCE() before. */
+#if PTWALK_KERNEL_AT_LEAST(6, 12)
+#define ptwalk_p4dp_get(p)	p4dp_get(p)
+#else
+#define ptwalk_p4dp_get(p)	READ_ONCE(*(p))
+#endif
+
+#if defined(pud_pfn) || defined(CONFIG_S390)
+#define ptwalk_pud_pfn(pud)	pud_pfn(pud)
+#endif
+
+#ifndef KUNIT_CASE_SLOW
+#define KUNIT_CASE_SLOW(name)	KUNIT_CASE(name)
+#endif
+
+#if PTWALK_KERNEL_AT_LEAST(6, 10)
+#define PTWALK_HAVE_USER_MM	1
+#else
+#define PTWALK_HAVE_USER_MM	0
+#endif
+
+#endif /* _PTWALK_SHIM_H */
+"""
+
+
+class ResolveTest(unittest.TestCase):
+	"""The version shims resolved for one tree (ptwalk_resolve.py)."""
+
+	def split(self, f: resolve.TreeFacts) -> tuple:
+		return resolve.split_shim(resolve.resolve_conditionals(SHIM, f))
+
+	def test_new_tree_leaves_only_aliases(self) -> None:
+		aliases, constants, rest = self.split(facts((6, 12), pud_pfn=True, KUNIT_CASE_SLOW=True))
+		self.assertEqual(aliases['ptwalk_p4dp_get'].body, 'p4dp_get(p)')
+		self.assertEqual(aliases['ptwalk_pud_pfn'].body, 'pud_pfn(pud)')
+		self.assertNotIn('KUNIT_CASE_SLOW', aliases)
+		self.assertEqual(constants, {'PTWALK_HAVE_USER_MM': '1'})
+		self.assertEqual(rest, '')
+
+	def test_old_tree_keeps_what_the_build_decides(self) -> None:
+		aliases, constants, rest = self.split(facts((6, 1), pud_pfn=None, KUNIT_CASE_SLOW=False))
+		self.assertEqual(aliases['ptwalk_p4dp_get'].body, 'READ_ONCE(*(p))')
+		self.assertEqual(aliases['KUNIT_CASE_SLOW'].body, 'KUNIT_CASE(name)')
+		self.assertNotIn('ptwalk_pud_pfn', aliases)
+		self.assertIn('#if defined(pud_pfn) || defined(CONFIG_S390)', rest)
+		self.assertEqual(constants, {'PTWALK_HAVE_USER_MM': '0'})
+		self.assertNotIn('LINUX_VERSION_CODE', rest)
+
+	def test_partial_evaluation(self) -> None:
+		f = facts((6, 1), pud_pfn=None)
+		self.assertEqual(resolve.evaluate('defined(pud_pfn) || PTWALK_KERNEL_AT_LEAST(6, 12)', {}, f),
+				 'defined(pud_pfn)')
+		self.assertIs(resolve.evaluate('!defined(X) && PTWALK_KERNEL_AT_LEAST(6, 1)', {}, facts((6, 1), X=False)), True)
+		self.assertEqual(resolve.evaluate('defined(CONFIG_A) && !defined(CONFIG_B)', {}, f),
+				 'defined(CONFIG_A) && !defined(CONFIG_B)')
+
+	def test_write_out_realigns_and_substitutes(self) -> None:
+		aliases = {'ptwalk_skip': resolve.Alias(['test', 'fmt', '...'], 'kunit_skip(test, fmt, ##__VA_ARGS__)'),
+			   'ptwalk_get': resolve.Alias(['p'], 'READ_ONCE(*(p))')}
+		text = ('\t\tptwalk_skip(test, "a (b) %d",\n\t\t\t    n);\n'
+			'\tx = ptwalk_get(p + 1);\n')
+		self.assertEqual(resolve.write_out(text, aliases, {}),
+				 '\t\tkunit_skip(test, "a (b) %d",\n\t\t\t   n);\n'
+				 '\tx = READ_ONCE(*(p + 1));\n')
+
+	def test_constant_ifs_fold(self) -> None:
+		text = ('\tint a;\n\n\tif (!HAVE)\n\t\tskip(test,\n\t\t     "why");\n\ta = 1;\n')
+		self.assertEqual(resolve.write_out(text, {}, {'HAVE': '1'}), '\tint a;\n\n\ta = 1;\n')
+		self.assertEqual(resolve.write_out(text, {}, {'HAVE': '0'}),
+				 '\tint a;\n\n\tskip(test,\n\t     "why");\n\ta = 1;\n')
+
+	def test_makefile_probe_is_read_and_dropped(self) -> None:
+		mk = ('obj-y += a.o\n\n# why\nifneq ($(shell grep -s sym $(srctree)/include/linux/x.h),)\n'
+		      'ccflags-y += -DHAVE_SYM\nendif\n')
+		self.assertEqual(resolve.makefile_probes(mk), [('sym', 'include/linux/x.h', 'HAVE_SYM')])
+		self.assertEqual(resolve.drop_probes(mk), 'obj-y += a.o\n')
+
+
+class SeriesTest(unittest.TestCase):
+	"""How the series splits ptwalk's files into patches (ptwalk_series.py)."""
+
+	def test_step_files_follow_the_units(self) -> None:
+		resolved = {'Kconfig': '# SPDX\n\nconfig PTWALK\n\tbool\n\nconfig PTWALK_DEBUGFS\n\tbool "d"\n',
+			    'Makefile': '# SPDX\n\nobj-$(CONFIG_PTWALK) += ptwalk.o\n'
+					'obj-$(CONFIG_PTWALK_DEBUGFS) += a.o \\\n\t\tb.o\n',
+			    'ptwalk.c': 'w', 'ptwalk.h': 'h', 'ptwalk_arch.h': 'a', 'ptwalk_debugfs.c': 'd'}
+		first = series.kernel_step_files(resolved, series.SERIES[:1])
+		self.assertEqual(first['Kconfig'], '# SPDX\n\nconfig PTWALK\n\tbool\n')
+		self.assertEqual(first['Makefile'], '# SPDX\n\nobj-$(CONFIG_PTWALK) += ptwalk.o\n')
+		self.assertNotIn('ptwalk_debugfs.c', first)
+		second = series.kernel_step_files(resolved, series.SERIES[:2])
+		self.assertIn('\t\tb.o', second['Makefile'])
+		self.assertIn('ptwalk_debugfs.c', second)
+
+	def test_pages_point_kernel_doc_at_the_tree_and_drop_figures(self) -> None:
+		rst = 'A\n\n.. kernel-doc:: kunit/ptwalk.h\n\n.. figure:: images/x.svg\n\n   caption\n   more\n\nB\n'
+		self.assertEqual(series.tree_page(rst), 'A\n\n.. kernel-doc:: mm/ptwalk/ptwalk.h\n\nB\n')
+
+	def test_maintainers_entry_order(self) -> None:
+		self.assertEqual(series.maintainers_entry(['F:\tmm/b', 'S:\tMaintained', 'F:\tDoc/', 'L:\tl'], 'N <e>'),
+				 [series.MAINTAINERS_TITLE, 'M:\tN <e>', 'L:\tl', 'S:\tMaintained', 'F:\tDoc/', 'F:\tmm/b'])
+
 
 class TreeTest(unittest.TestCase):
 	def setUp(self) -> None:

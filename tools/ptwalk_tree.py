@@ -49,6 +49,10 @@ PACKAGE_GROUPS: Dict[str, tuple] = {
 	'guest': ('busybox-static',),
 	'docs': ('python3-sphinx',),
 	'tools-test': ('mypy',),
+	# make patch --check: the kernel's checkers, and what checkpatch's
+	# helpers import (spdxcheck.py: ply, git).
+	'series': BUILD_PACKAGES + ('git', 'rsync', 'sparse', 'coccinelle', 'python3-sphinx',
+				    'python3-ply', 'python3-git'),
 }
 
 

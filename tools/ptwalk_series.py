@@ -1,0 +1,588 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ptwalk as a patch series for one kernel tree ('make patch'), and the
+# kernel's own checks of it ('make check'): git am on a pristine git copy of
+# the tree, a build after every patch, kunit.py and the selftests with none
+# of ptwalk's tooling, checkpatch, sparse, Coccinelle, kernel-doc, Sphinx.
+#
+# The series is generated from this repository: kunit/ with its version
+# shims resolved for the tree (ptwalk_resolve.py) becomes mm/ptwalk/,
+# selftests/ tools/testing/selftests/ptwalk/, Documentation/
+# Documentation/dev-tools/ptwalk/; the Kconfig, Makefile, TARGETS,
+# MAINTAINERS and index lines go into the tree's own files.
+#
+# Copyright (C) 2026 The ptwalk authors
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from ptwalk_resolve import resolve_sources, tree_facts
+from ptwalk_results import FAIL, PASS, Case, Outcome
+from ptwalk_tree import TOP, PtwalkError, Tree, cache_dir, info
+
+KERNEL_DIR = 'mm/ptwalk'
+SELFTESTS_DIR = 'tools/testing/selftests/ptwalk'
+DOCS_DIR = 'Documentation/dev-tools/ptwalk'
+MAINTAINERS_TITLE = 'PTWALK PAGE TABLE WALKER AND TESTS'
+PLACEHOLDER = 'Your Name <you@example.org>'
+
+
+# ---- the series, as data ---------------------------------------------------
+
+@dataclass(frozen=True)
+class TreeEdit:
+	"""One line added to a file of the tree, after the line @after matches
+	(None: at the end)."""
+	path: str
+	line: str
+	after: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Unit:
+	"""One patch: its commit message and what it adds."""
+	subject: str
+	body: str
+	symbols: Tuple[str, ...] = ()		# Kconfig symbols (and their Makefile lines)
+	kernel_files: Tuple[str, ...] = ()	# of kunit/, into mm/ptwalk/
+	selftests: bool = False
+	docs: bool = False
+	edits: Tuple[TreeEdit, ...] = ()
+	maintainers: Tuple[str, ...] = ()	# lines of the MAINTAINERS entry
+
+
+SERIES: Tuple[Unit, ...] = (
+	Unit('mm: add ptwalk, a page-table walker that reports every level',
+	     'Tests of what the page tables say about an address need a walk that\n'
+	     'reports more than the final PFN: which entry each level read, where\n'
+	     'the walk stopped and why (none, not present, a huge leaf, a folded\n'
+	     'level, an address the tables cannot translate), and the leaf\'s\n'
+	     'access bits as the architecture decodes them.\n\n'
+	     'ptwalk() walks any mm, init_mm included, from the PGD down to the\n'
+	     'leaf, accepts any address, and never dereferences an entry that is\n'
+	     'not a table. The architecture facts it needs beyond the generic\n'
+	     'page-table API are in ptwalk_arch.h.\n\n'
+	     'Nothing selects CONFIG_PTWALK yet; the following patches add its\n'
+	     'users.',
+	     symbols=('PTWALK',), kernel_files=('ptwalk.c', 'ptwalk.h', 'ptwalk_arch.h'),
+	     edits=(TreeEdit('mm/Kconfig', 'source "mm/ptwalk/Kconfig"',
+			     after=r'^source "mm/damon/Kconfig"$'),
+		    TreeEdit('mm/Makefile', 'obj-$(CONFIG_PTWALK) += ptwalk/')),
+	     maintainers=('L:\tlinux-mm@kvack.org', 'S:\tMaintained',
+			  f'F:\t{KERNEL_DIR}/Kconfig', f'F:\t{KERNEL_DIR}/Makefile')),
+	Unit('mm/ptwalk: walk a process\'s page tables from debugfs',
+	     'User space can see the PFN of a page in /proc/PID/pagemap, but not\n'
+	     'the entries that map it. Add /sys/kernel/debug/ptwalk/walk: root\n'
+	     'writes "PID ADDRESS" and reads back each entry of the walk, the\n'
+	     'leaf\'s level and size, the physical address and the write, dirty\n'
+	     'and young bits. Opening needs CAP_SYS_ADMIN, reading a process the\n'
+	     'right to ptrace it, as for pagemap; kernel addresses are refused.',
+	     symbols=('PTWALK_DEBUGFS',), kernel_files=('ptwalk_debugfs.c',)),
+	Unit('mm/ptwalk: add KUnit suites for kernel mappings',
+	     'Check what the kernel page tables say about its own memory, against\n'
+	     'the kernel\'s own answers: the geometry in use (levels folded at\n'
+	     'build or boot time), __pa_symbol(), virt_to_phys(), page_to_pfn()\n'
+	     'and vmalloc_to_pfn(); the physical contiguity of kmalloc() objects;\n'
+	     'every page of a vmalloc() area mapped and its guard page not; the\n'
+	     'direct map\'s leaves of each size as walk_page_range_novma() sees\n'
+	     'them; a defined answer for bad addresses; and walks racing with\n'
+	     'set_memory_ro(), vmalloc()/vfree(), zap and THP collapse.\n\n'
+	     'Run with:\n\n'
+	     f'  ./tools/testing/kunit/kunit.py run --kunitconfig={KERNEL_DIR}',
+	     symbols=('PTWALK_KUNIT_TEST',),
+	     kernel_files=('.kunitconfig', 'test_util.c', 'test_util.h', 'walker_kunit.c',
+			   'leaf_kunit.c', 'kmalloc_kunit.c', 'vmalloc_kunit.c',
+			   'race_kunit.c')),
+	Unit('selftests: ptwalk: add /proc/self/pagemap tests',
+	     'Assert the pagemap ABI from user space: the low bits of each entry,\n'
+	     'demand paging, the zero page, copy-on-write, contiguity, the\n'
+	     'PAGEMAP_SCAN ioctl and the error contract of reads at bad offsets;\n'
+	     'and, where CONFIG_PTWALK_DEBUGFS is built, that the kernel\'s walk of\n'
+	     'the same pages agrees with pagemap page by page. Tests skip, with the\n'
+	     'reason, without THP, hugetlb pages, root or the debugfs file.\n\n'
+	     'Run with:\n\n'
+	     '  make -C tools/testing/selftests TARGETS=ptwalk run_tests',
+	     selftests=True,
+	     edits=(TreeEdit('tools/testing/selftests/Makefile', 'TARGETS += ptwalk',
+			     after=r'^TARGETS \+= pstore$'),),
+	     maintainers=(f'F:\t{SELFTESTS_DIR}/',)),
+	Unit('Documentation: dev-tools: add ptwalk',
+	     'Describe what ptwalk proves and how: the page-table theory it\n'
+	     'checks, how to run the KUnit suites and the selftests, every test\n'
+	     'and what it asserts, the walker\'s API, and the results and kernel\n'
+	     'findings of the kernels and page-table geometries it ran on.',
+	     docs=True,
+	     edits=(TreeEdit('Documentation/dev-tools/index.rst', '   ptwalk/index',
+			     after=r'^   kunit/index$'),),
+	     maintainers=(f'F:\t{DOCS_DIR}/',)),
+)
+
+
+# ---- the files of a step ---------------------------------------------------
+
+def kconfig_blocks(text: str) -> Tuple[str, Dict[str, str]]:
+	"""A Kconfig file's head and its 'config X' blocks by symbol."""
+	parts = re.split(r'^(?=config \w+$)', text, flags=re.M)
+	blocks = {re.match(r'config (\w+)', p).group(1): p for p in parts[1:]}  # type: ignore
+	return parts[0], blocks
+
+
+def makefile_lines(text: str) -> Tuple[List[str], Dict[str, List[str]]]:
+	"""A kbuild Makefile's other lines and its obj-$(CONFIG_X) lines by X
+	(continuations included)."""
+	other: List[str] = []
+	by_symbol: Dict[str, List[str]] = {}
+	target = other
+	for line in text.split('\n'):
+		m = re.match(r'obj-\$\(CONFIG_(\w+)\)', line)
+		if m and target is other:
+			target = by_symbol.setdefault(m.group(1), [])
+		target.append(line)
+		if not line.endswith('\\'):
+			target = other
+	return other, by_symbol
+
+
+def kernel_step_files(resolved: Dict[str, str], units: Sequence[Unit]) -> Dict[str, str]:
+	"""mm/ptwalk/ with the units so far: their files, and their Kconfig
+	blocks and Makefile lines."""
+	symbols = [s for u in units for s in u.symbols]
+	head, blocks = kconfig_blocks(resolved['Kconfig'])
+	kconfig = head + ''.join(b for s, b in blocks.items() if s in symbols)
+	other, lines = makefile_lines(resolved['Makefile'])
+	spdx = [l for l in other if l.strip()]
+	made = '\n'.join(spdx + [''] + [l for s, ls in lines.items() if s in symbols for l in ls])
+	files = {'Kconfig': kconfig.rstrip('\n') + '\n', 'Makefile': made.rstrip('\n') + '\n'}
+	for u in units:
+		files.update({f: resolved[f] for f in u.kernel_files})
+	return files
+
+
+def tracked(subdir: str) -> List[str]:
+	out = subprocess.run(['git', 'ls-files', subdir], cwd=TOP, capture_output=True,
+			     text=True, check=True).stdout.split()
+	return [os.path.relpath(p, subdir) for p in out]
+
+
+def selftests_files() -> Dict[str, str]:
+	return {p: _read(os.path.join(TOP, 'selftests', p)) for p in tracked('selftests')}
+
+
+def docs_files() -> Dict[str, str]:
+	"""The reStructuredText pages, their kernel-doc directives pointing at
+	mm/ptwalk/. Sphinx's conf.py and the figures of the tool's plots stay
+	in this repository: a series carries no images."""
+	return {p: tree_page(_read(os.path.join(TOP, 'Documentation', p)))
+		for p in tracked('Documentation') if p.endswith('.rst')}
+
+
+def tree_page(rst: str) -> str:
+	rst = re.sub(r'^(\.\. kernel-doc:: )kunit/', r'\1' + KERNEL_DIR + '/', rst, flags=re.M)
+	rst = re.sub(r'^\.\. figure::.*\n(?:(?:[ \t]+.*)?\n)*?(?=\S)', '', rst, flags=re.M)
+	return rst
+
+
+def _read(path: str) -> str:
+	with open(path) as f:
+		return f.read()
+
+
+def _write(path: str, text: str) -> None:
+	os.makedirs(os.path.dirname(path), exist_ok=True)
+	with open(path, 'w') as f:
+		f.write(text)
+
+
+def apply_edit(root: str, e: TreeEdit) -> None:
+	path = os.path.join(root, e.path)
+	lines = _read(path).rstrip('\n').split('\n')
+	if e.after is None:
+		lines.append(e.line)
+	else:
+		at = [i for i, l in enumerate(lines) if re.match(e.after, l)]
+		if len(at) != 1:
+			raise PtwalkError(f'{e.path}: no single line matching {e.after} to add {e.line!r} after')
+		lines.insert(at[0] + 1, e.line)
+	_write(path, '\n'.join(lines) + '\n')
+
+
+def maintainers_entry(lines: Sequence[str], who: str) -> List[str]:
+	"""The MAINTAINERS entry: M: first, then the tree's order of the other
+	types, file patterns sorted."""
+	order = 'MRLSWQBCPTFXNK'
+	body = sorted(set(lines), key=lambda l: (order.index(l[0]), l))
+	return [MAINTAINERS_TITLE, f'M:\t{who}'] + body
+
+
+def put_maintainers(root: str, lines: Sequence[str], who: str) -> None:
+	"""Our entry in MAINTAINERS, in its alphabetical place (replaced if
+	there)."""
+	path = os.path.join(root, 'MAINTAINERS')
+	text = _read(path).split('\n')
+	if MAINTAINERS_TITLE in text:
+		i = text.index(MAINTAINERS_TITLE)
+		end = text.index('', i)
+		del text[i:end + 1]
+	titles = [i for i, l in enumerate(text)
+		  if re.match(r'^[A-Z0-9][^a-z]*$', l) and i + 1 < len(text) and
+		  re.match(r'^[A-Z]:\t', text[i + 1])]
+	at = next(i for i in titles if text[i] > MAINTAINERS_TITLE)
+	text[at:at] = maintainers_entry(lines, who) + ['']
+	_write(path, '\n'.join(text))
+
+
+# ---- the pristine git copy -------------------------------------------------
+
+def _git(repo: str, *args: str, env: Optional[Dict[str, str]] = None,
+	 check: bool = True) -> str:
+	r = subprocess.run(['git', '-C', repo] + list(args), capture_output=True, text=True,
+			   env=env)
+	if check and r.returncode:
+		raise PtwalkError(f'git {" ".join(args[:2])} in {repo}: {r.stderr.strip()[-300:]}')
+	return r.stdout
+
+
+def identity() -> Tuple[str, bool]:
+	"""'Name <email>' from this repository's git config, and whether it is
+	one (else the placeholder the user replaces)."""
+	name = subprocess.run(['git', 'config', 'user.name'], cwd=TOP, capture_output=True,
+			      text=True).stdout.strip()
+	email = subprocess.run(['git', 'config', 'user.email'], cwd=TOP, capture_output=True,
+			       text=True).stdout.strip()
+	return (f'{name} <{email}>', True) if name and email else (PLACEHOLDER, False)
+
+
+def _git_env(who: str, date: str) -> Dict[str, str]:
+	name, _, email = who.partition(' <')
+	email = email.rstrip('>')
+	return dict(os.environ, GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email,
+		    GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email,
+		    GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+
+
+def pristine_repo(tree: Tree) -> str:
+	"""A git repository of @tree as its source package has it (without
+	ptwalk's links and marked lines), made once: tag 'ptwalk-base'."""
+	repo = os.path.join(cache_dir(), 'series', tree.name)
+	stamp = os.path.join(repo, '.git', 'ptwalk-base')
+	if os.path.exists(stamp):
+		return repo
+	shutil.rmtree(repo, ignore_errors=True)
+	tmp = f'{repo}.partial.{os.getpid()}'
+	shutil.rmtree(tmp, ignore_errors=True)
+	info(f'making a git copy of {tree.path} in {repo}')
+	tarball = f'/usr/src/linux-source-{tree.name}.tar.xz'
+	os.makedirs(tmp)
+	if os.path.exists(tarball):
+		cmd = ['tar', '-xJf', tarball, '-C', tmp, '--strip-components=1']
+	else:	# KDIR=: a copy without what 'make install-kunit' added
+		cmd = ['rsync', '-a', '--exclude=.git', '--exclude=mm/ptwalk',
+		       '--exclude=tools/testing/selftests/ptwalk', tree.path + '/', tmp + '/']
+	if subprocess.run(cmd).returncode:
+		raise PtwalkError(f'could not copy {tree.path} for the series')
+	for f in ('mm/Kconfig', 'mm/Makefile'):	# KDIR=: drop the marked lines
+		p = os.path.join(tmp, f)
+		_write(p, ''.join(l for l in open(p).readlines() if "added by 'make install-kunit'" not in l))
+	env = _git_env('ptwalk <ptwalk@localhost>', '2026-01-01T00:00:00Z')
+	_git(tmp, 'init', '-q')
+	_git(tmp, 'add', '-A', '-f', '.')
+	_git(tmp, 'commit', '-q', '-m', f'Linux {tree.kver} as {tree.path} has it', env=env)
+	_git(tmp, 'tag', 'ptwalk-base')
+	os.rename(tmp, repo)
+	_write(stamp, tree.path + '\n')
+	return repo
+
+
+def reset(repo: str, branch: str) -> None:
+	_git(repo, 'checkout', '-q', '-f', '-B', branch, 'ptwalk-base')
+	_git(repo, 'clean', '-q', '-f', '-d', '-x')
+
+
+# ---- make patch ------------------------------------------------------------
+
+def cover_letter(tree: Tree, matrix_lines: Sequence[str]) -> str:
+	return (f'ptwalk: prove how virtual memory maps to physical memory\n\n'
+		'ptwalk checks the kernel\'s page tables from both sides of the kernel\n'
+		'boundary. Inside, an mm walker that reports every level it reads, and\n'
+		'KUnit suites that hold kmalloc(), vmalloc(), the direct map and the\n'
+		'walker\'s answers for bad addresses against the kernel\'s own helpers.\n'
+		'Outside, kselftests of /proc/self/pagemap: its low bits, demand paging,\n'
+		'the zero page, copy-on-write and its error contract, and (with\n'
+		'CONFIG_PTWALK_DEBUGFS) the kernel\'s walk of the same pages.\n\n'
+		'Run them with:\n\n'
+		f'  ./tools/testing/kunit/kunit.py run --kunitconfig={KERNEL_DIR}\n'
+		'  make -C tools/testing/selftests TARGETS=ptwalk run_tests\n\n'
+		f'This series is for Linux {tree.kver}. '
+		+ ('Before it was sent it passed:\n\n' + '\n'.join(matrix_lines)
+		   if matrix_lines else 'It has not been run yet (make run).') + '\n')
+
+
+@dataclass
+class Series:
+	tree: Tree
+	repo: str
+	out: str
+	patches: List[str] = field(default_factory=list)
+	signed: bool = True
+
+
+def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = ()) -> Series:
+	"""Write results/patches/<kver>/: a cover letter and one patch per unit,
+	committed on branch 'ptwalk-series' of the pristine copy."""
+	repo = pristine_repo(tree)
+	out = os.path.join(results, 'patches', tree.name)
+	shutil.rmtree(out, ignore_errors=True)
+	facts = tree_facts(repo, os.path.join(TOP, 'kunit', 'Makefile'))
+	kunit = {os.path.basename(p): _read(p) for p in
+		 glob.glob(os.path.join(TOP, 'kunit', '*')) + [os.path.join(TOP, 'kunit', '.kunitconfig')]}
+	resolved = resolve_sources(kunit, facts)
+	who, signed = identity()
+	date = _git(TOP, 'log', '-1', '--format=%cI').strip()
+	env = _git_env(who, date)
+	reset(repo, 'ptwalk-series')
+	done: List[Unit] = []
+	maintainers: List[str] = []
+	for unit in SERIES:
+		done.append(unit)
+		for name, text in kernel_step_files(resolved, done).items():
+			_write(os.path.join(repo, KERNEL_DIR, name), text)
+		if unit.selftests:
+			for name, text in selftests_files().items():
+				_write(os.path.join(repo, SELFTESTS_DIR, name), text)
+		if unit.docs:
+			for name, text in docs_files().items():
+				_write(os.path.join(repo, DOCS_DIR, name), text)
+		for e in unit.edits:
+			apply_edit(repo, e)
+		# Every patch that adds files names them in MAINTAINERS.
+		maintainers += unit.maintainers
+		maintainers += [f'F:\t{KERNEL_DIR}/{f}' for f in unit.kernel_files]
+		put_maintainers(repo, maintainers, who)
+		# -f: Debian's .gitignore ignores everything at the top level.
+		_git(repo, 'add', '-u')
+		_git(repo, 'add', '-f', '--', *(d for d in (KERNEL_DIR, SELFTESTS_DIR, DOCS_DIR)
+						 if os.path.isdir(os.path.join(repo, d))))
+		msg = f'{unit.subject}\n\n{unit.body}\n\nSigned-off-by: {who}\n'
+		subprocess.run(['git', '-C', repo, 'commit', '-q', '-F', '-'], input=msg,
+			       text=True, env=env, check=True)
+	_git(repo, 'format-patch', '-q', '--cover-letter', '--no-signature', '-o', out,
+	     'ptwalk-base..ptwalk-series', env=env)
+	patches = sorted(glob.glob(os.path.join(out, '*.patch')))
+	cover = patches[0]
+	text = _read(cover)
+	body = cover_letter(tree, matrix_lines)
+	subject, _, blurb = body.partition('\n\n')
+	text = text.replace('*** SUBJECT HERE ***', subject).replace('*** BLURB HERE ***', blurb.rstrip('\n'))
+	_write(cover, text)
+	return Series(tree, repo, out, patches, signed)
+
+
+# ---- the kernel's own checks -----------------------------------------------
+
+SERIES_ARCHES = ('um', 'x86_64')	# kunit.py run --arch=, as a maintainer would
+
+
+class Checker:
+	"""The checks of one series, each a Case of the 'series-<kver>'
+	outcome; its logs are results/series-<kver>-<check>.log."""
+	def __init__(self, series: Series, results: str) -> None:
+		self.s = series
+		self.repo = series.repo
+		self.results = results
+		self.out = Outcome(f'series-{series.tree.name}', 'series')
+		self.env = dict(os.environ, CCACHE_DIR=os.environ.get(
+			'CCACHE_DIR', os.path.join(cache_dir(), 'ccache')))
+		# Debian's python3 (with python3-ply, python3-git) for checkpatch's
+		# helper scripts, whatever python3 comes first in PATH.
+		self.env['PATH'] = '/usr/bin:' + self.env.get('PATH', '')
+
+	def log(self, check: str) -> str:
+		return os.path.join(self.results, f'series-{self.s.tree.name}-{check}.log')
+
+	def run(self, check: str, cmd: Sequence[str], timeout: Optional[float] = None) -> Tuple[int, str]:
+		"""@cmd in the series repository; its status (-1: timed out) and output."""
+		with open(self.log(check), 'a') as f:
+			f.write('$ ' + ' '.join(cmd) + '\n')
+		try:
+			r = subprocess.run(cmd, cwd=self.repo, env=self.env, capture_output=True,
+					   text=True, errors='replace', timeout=timeout)
+			status, said = r.returncode, r.stdout + r.stderr
+		except subprocess.TimeoutExpired as e:
+			status, said = -1, f'timed out after {timeout} s\n'
+		with open(self.log(check), 'a') as f:
+			f.write(said)
+		return status, said
+
+	def case(self, suite: str, name: str, problem: str) -> None:
+		self.out.cases.append(Case(suite, name, FAIL if problem else PASS, problem))
+		info(f'[series {self.s.tree.name}] {suite} {name}: {problem or "ok"}')
+
+	def build_dir(self, arch: str) -> str:
+		return self.s.tree.build_dir(f'series-{arch}')
+
+	def kunit(self, verb: str, arch: str, kunitconfig: str) -> Tuple[int, str]:
+		cmd = ['./tools/testing/kunit/kunit.py', verb, f'--arch={arch}',
+		       f'--build_dir={self.build_dir(arch)}', f'--kunitconfig={kunitconfig}',
+		       f'--jobs={os.cpu_count()}', '--make_options', 'CC=ccache gcc']
+		if verb == 'run':
+			cmd.append('--timeout=900')
+		return self.run(f'kunit-{arch}', cmd, timeout=3600)
+
+
+def _problem(status: int, said: str, what: str) -> str:
+	if status == 0:
+		return ''
+	last = [l for l in said.splitlines() if l.strip()][-3:]
+	return f'{what} exited {status}: ' + ' | '.join(last)[-300:]
+
+
+def check_am(c: Checker) -> List[str]:
+	"""git am of the patch files onto the pristine tree: the result must be
+	the tree the series was generated as. Return: the commits."""
+	reset(c.repo, 'ptwalk-am')
+	status, said = c.run('am', ['git', 'am', '-q'] + c.s.patches[1:])
+	problem = _problem(status, said, 'git am')
+	if not problem:
+		diff = _git(c.repo, 'diff', '--stat', 'ptwalk-series', 'ptwalk-am')
+		problem = f'applied tree differs from the generated one: {diff.strip()[-200:]}' if diff else ''
+	c.case('git-am', f'{len(c.s.patches) - 1} patches', problem)
+	return _git(c.repo, 'rev-list', '--reverse', 'ptwalk-base..HEAD').split() if not problem else []
+
+
+def check_checkpatch(c: Checker) -> None:
+	for p in c.s.patches:
+		status, said = c.run('checkpatch', ['perl', 'scripts/checkpatch.pl', '--strict',
+						    '--quiet', '--no-summary', p])
+		found = [l for l in said.splitlines() if re.match(r'^(ERROR|WARNING|CHECK):', l)]
+		problem = f'{len(found)} reports: {found[0]}' if found else \
+			_problem(status, said, 'checkpatch')
+		c.case('checkpatch', os.path.basename(p), problem)
+
+
+def kunitconfig_at(c: Checker, commit: str) -> str:
+	"""The final .kunitconfig without the ptwalk symbols @commit does not
+	define yet (at the first patches, a config of KUnit alone)."""
+	final = _git(c.repo, 'show', f'ptwalk-series:{KERNEL_DIR}/.kunitconfig')
+	kconfig = _git(c.repo, 'show', f'{commit}:{KERNEL_DIR}/Kconfig', check=False)
+	keep = [l for l in final.splitlines()
+		if not re.match(r'CONFIG_PTWALK\w*=', l) or
+		re.search(r'^config ' + l.split('=')[0][len('CONFIG_'):] + '$', kconfig, re.M)]
+	path = os.path.join(c.build_dir('um') + '.kunitconfig-step')
+	_write(path, '\n'.join(keep) + '\n')
+	return path
+
+
+def check_bisect(c: Checker, commits: Sequence[str]) -> None:
+	"""After each patch the UML kernel builds, and every C file of
+	mm/ptwalk/ compiles (also those no option selects yet)."""
+	for i, commit in enumerate(commits, 1):
+		_git(c.repo, 'checkout', '-q', '-f', commit)
+		status, said = c.kunit('build', 'um', kunitconfig_at(c, commit))
+		problem = _problem(status, said, 'kunit.py build')
+		objs = [f'{KERNEL_DIR}/{f[:-2]}.o' for f in sorted(os.listdir(os.path.join(c.repo, KERNEL_DIR)))
+			if f.endswith('.c')] if os.path.isdir(os.path.join(c.repo, KERNEL_DIR)) else []
+		if not problem and objs:
+			status, said = c.run('kunit-um', ['make', 'ARCH=um', f'O={c.build_dir("um")}',
+							  'CC=ccache gcc', 'W=1'] + objs)
+			problem = _problem(status, said, 'make ' + ' '.join(objs))
+			warnings = [l for l in said.splitlines() if ': warning:' in l]
+			problem = problem or (warnings[0] if warnings else '')
+		c.case('bisect', f'patch {i}', problem)
+	_git(c.repo, 'checkout', '-q', '-f', 'ptwalk-am')
+
+
+def check_kunit(c: Checker) -> None:
+	for arch in SERIES_ARCHES:
+		status, said = c.kunit('run', arch, KERNEL_DIR)
+		m = re.search(r'Testing complete\. Ran (\d+) tests: (.*)', said)
+		problem = _problem(status, said, 'kunit.py run')
+		if not problem and not m:
+			problem = 'kunit.py printed no "Testing complete" line'
+		c.case('kunit.py', f'run --arch={arch}', problem)
+		if m:
+			info(f'[series {c.s.tree.name}] kunit.py --arch={arch}: {m.group(1)} tests, {m.group(2)}')
+
+
+def check_selftests(c: Checker) -> None:
+	status, said = c.run('selftests', ['make', '-C', 'tools/testing/selftests',
+					   'TARGETS=ptwalk', 'run_tests'], timeout=1800)
+	failed = [l for l in said.splitlines() if re.match(r'^(# )*not ok ', l) and '# SKIP' not in l]
+	ran = [l for l in said.splitlines() if re.match(r'^(# )*(not )?ok ', l)]
+	problem = f'{len(failed)} failed: {failed[0]}' if failed else \
+		_problem(status, said, 'make run_tests') or ('' if ran else 'no TAP result')
+	c.case('selftests', 'TARGETS=ptwalk run_tests (host)', problem)
+	_git(c.repo, 'clean', '-q', '-f', '-d', '-x', 'tools/testing/selftests')
+
+
+def check_sparse(c: Checker) -> None:
+	"""sparse (C=2: every object, built or not) on the x86_64 build."""
+	status, said = c.run('sparse', ['make', f'O={c.build_dir("x86_64")}', 'C=2',
+					'CC=ccache gcc', f'{KERNEL_DIR}/'])
+	found = [l for l in said.splitlines() if KERNEL_DIR in l and
+		 re.search(r': (warning|error):', l)]
+	problem = f'{len(found)} reports: {found[0]}' if found else _problem(status, said, 'make C=2')
+	c.case('sparse', f'make C=2 {KERNEL_DIR}/', problem)
+
+
+def check_coccinelle(c: Checker) -> None:
+	status, said = c.run('coccicheck', ['make', f'O={c.build_dir("x86_64")}', 'coccicheck',
+					    'MODE=report', f'M={KERNEL_DIR}', f'J={os.cpu_count()}'],
+			     timeout=1800)
+	found = [l for l in said.splitlines() if KERNEL_DIR + '/' in l]
+	problem = f'{len(found)} reports: {found[0]}' if found else _problem(status, said, 'coccicheck')
+	c.case('coccinelle', f'coccicheck MODE=report M={KERNEL_DIR}', problem)
+
+
+def check_kernel_doc(c: Checker) -> None:
+	files = sorted(f'{KERNEL_DIR}/{f}' for f in os.listdir(os.path.join(c.repo, KERNEL_DIR))
+		       if f.endswith(('.c', '.h')))
+	status, said = c.run('kernel-doc', ['perl', 'scripts/kernel-doc', '-Wall', '-none'] + files)
+	lines = [l for l in said.splitlines() if l.strip()]
+	c.case('kernel-doc', f'-Wall {KERNEL_DIR}/*.[ch]',
+	       f'{len(lines)} reports: {lines[0]}' if lines else _problem(status, said, 'kernel-doc'))
+
+
+def check_htmldocs(c: Checker) -> None:
+	"""The new pages with the tree's Sphinx configuration and kernel-doc,
+	as 'make htmldocs' runs them."""
+	out = os.path.join(c.build_dir('um') + '-htmldocs')
+	shutil.rmtree(out, ignore_errors=True)
+	status, said = c.run('htmldocs', ['sphinx-build', '-q', '-b', 'html', '-c', 'Documentation',
+					  '-D', f'kerneldoc_srctree={c.repo}',
+					  '-D', f'kerneldoc_bin={c.repo}/scripts/kernel-doc',
+					  '-d', os.path.join(out, '.doctrees'), DOCS_DIR, out])
+	# Graphviz is not needed by these pages; its absence is the machine's.
+	found = [l for l in said.splitlines() if ('WARNING' in l or 'ERROR' in l) and
+		 'dot(1) not found' not in l]
+	c.case('htmldocs', DOCS_DIR, f'{len(found)} reports: {found[0]}' if found else
+	       _problem(status, said, 'sphinx-build'))
+
+
+def check_series(series: Series, results: str) -> Outcome:
+	"""Every check of @series; the tree is left at the applied series."""
+	c = Checker(series, results)
+	for f in glob.glob(c.log('*')):
+		os.unlink(f)
+	start = time.monotonic()
+	if not series.signed:
+		info(f'[series {series.tree.name}] no git user.name/email here: '
+		     f'Signed-off-by: {PLACEHOLDER} (replace it)')
+	check_checkpatch(c)
+	commits = check_am(c)
+	if commits:
+		check_bisect(c, commits)
+		check_kunit(c)
+		check_sparse(c)
+		check_coccinelle(c)
+		check_kernel_doc(c)
+		check_htmldocs(c)
+		check_selftests(c)
+	c.out.seconds = time.monotonic() - start
+	info(f'[series {series.tree.name}] {c.out.counts} in {c.out.seconds:.0f} s ({series.out})')
+	return c.out
