@@ -413,7 +413,7 @@ class Checker:
 			r = subprocess.run(cmd, cwd=self.repo, env=self.env, capture_output=True,
 					   text=True, errors='replace', timeout=timeout)
 			status, said = r.returncode, r.stdout + r.stderr
-		except subprocess.TimeoutExpired as e:
+		except subprocess.TimeoutExpired:
 			status, said = -1, f'timed out after {timeout} s\n'
 		with open(self.log(check), 'a') as f:
 			f.write(said)
