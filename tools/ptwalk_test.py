@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from typing import Any
+from typing import Any, Tuple
 import unittest
 from unittest import mock
 import xml.etree.ElementTree as ET
@@ -629,7 +629,7 @@ class ReportTest(unittest.TestCase):
 
 # ---- the tree: install, lock, stale objects --------------------------------
 
-def facts(version: tuple, **macros: Any) -> resolve.TreeFacts:
+def facts(version: Tuple[int, int], **macros: Any) -> resolve.TreeFacts:
 	"""Facts of a tree that is not there: every macro answered here."""
 	f = resolve.TreeFacts('/nonexistent', version)
 	f._macros.update(macros)
@@ -675,7 +675,7 @@ SHIM = """\
 class ResolveTest(unittest.TestCase):
 	"""The version shims resolved for one tree (ptwalk_resolve.py)."""
 
-	def split(self, f: resolve.TreeFacts) -> tuple:
+	def split(self, f: resolve.TreeFacts) -> Tuple[Any, Any, str]:
 		return resolve.split_shim(resolve.resolve_conditionals(SHIM, f))
 
 	def test_new_tree_leaves_only_aliases(self) -> None:
