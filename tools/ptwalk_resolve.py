@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+from ptwalk_tree import tree_version
+
 # A condition's value: True, False, or the text of what is left to decide.
 Value = Union[bool, str]
 
@@ -78,10 +80,10 @@ class TreeFacts:
 def tree_facts(tree_path: str, makefile: str) -> TreeFacts:
 	"""The facts of @tree_path, with the probes of ptwalk's @makefile
 	(kunit/Makefile) evaluated as kbuild would."""
-	with open(os.path.join(tree_path, 'Makefile')) as f:
-		fields = dict(re.findall(r'^(VERSION|PATCHLEVEL) = (\d+)$', f.read(), re.M))
-	version = (int(fields['VERSION']), int(fields['PATCHLEVEL']))
-	facts = TreeFacts(tree_path, version)
+	major, _, minor = tree_version(tree_path).partition('.')
+	if not (major.isdigit() and minor.isdigit()):
+		raise ResolveError(f'{tree_path}/Makefile names no VERSION.PATCHLEVEL')
+	facts = TreeFacts(tree_path, (int(major), int(minor)))
 	for symbol, header, macro in makefile_probes(open(makefile).read()):
 		with open(os.path.join(tree_path, header), errors='replace') as f:
 			facts.probes[macro] = symbol in f.read()

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from ptwalk_resolve import resolve_sources, tree_facts
+from ptwalk_resolve import ResolveError, resolve_sources, tree_facts
 from ptwalk_results import FAIL, PASS, Case, Outcome
 from ptwalk_tree import TOP, PtwalkError, Tree, cache_dir, info
 
@@ -341,7 +341,10 @@ def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = ()) -> S
 	facts = tree_facts(repo, os.path.join(TOP, 'kunit', 'Makefile'))
 	kunit = {os.path.basename(p): _read(p) for p in
 		 glob.glob(os.path.join(TOP, 'kunit', '*')) + [os.path.join(TOP, 'kunit', '.kunitconfig')]}
-	resolved = resolve_sources(kunit, facts)
+	try:
+		resolved = resolve_sources(kunit, facts)
+	except ResolveError as e:
+		raise PtwalkError(f'cannot resolve kunit/ for {tree.path}: {e}')
 	who, signed = identity()
 	date = _git(TOP, 'log', '-1', '--format=%cI').strip()
 	env = _git_env(who, date)
