@@ -361,8 +361,8 @@ def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = ()) -> S
 		if unit.docs:
 			for name, text in docs_files().items():
 				_write(os.path.join(repo, DOCS_DIR, name), text)
-		for e in unit.edits:
-			apply_edit(repo, e)
+		for edit in unit.edits:
+			apply_edit(repo, edit)
 		# Every patch that adds files names them in MAINTAINERS.
 		maintainers += unit.maintainers
 		maintainers += [f'F:\t{KERNEL_DIR}/{f}' for f in unit.kernel_files]
