@@ -23,7 +23,8 @@ FIXTURE(hugetlb_pool) {
 	const char *skip;
 };
 
-static long nr_hugepages(unsigned long size_kb)
+/* The pool size of @size_kb pages (nr_hugepages), or -1. */
+static long pool_size(unsigned long size_kb)
 {
 	char path[128], buf[32];
 	FILE *f;
@@ -70,7 +71,7 @@ FIXTURE_SETUP(hugetlb_pool)
 		self->skip = "two hugetlb pages are more than half of MemAvailable";
 		return;
 	}
-	self->nr_before = nr_hugepages(self->size_kb);
+	self->nr_before = pool_size(self->size_kb);
 	ASSERT_LE(0, self->nr_before);
 }
 
@@ -105,7 +106,7 @@ TEST_F(hugetlb_pool, interleaved_reservations_restore_the_pool)
 		munmap(pb, self->size_kb << 10);
 	hugetlb_restore(&b);
 	ASSERT_NE(NULL, pb);
-	ASSERT_EQ(self->nr_before, nr_hugepages(self->size_kb));
+	ASSERT_EQ(self->nr_before, pool_size(self->size_kb));
 }
 
 /*
@@ -135,7 +136,7 @@ TEST_F(hugetlb_pool, killed_holder_is_taken_back)
 		SKIP(return, "the kernel could not find a hugetlb page");
 	ASSERT_EQ(0, hugetlb_reserve(&pool, self->size_kb, 1));
 	hugetlb_restore(&pool);
-	ASSERT_EQ(self->nr_before, nr_hugepages(self->size_kb));
+	ASSERT_EQ(self->nr_before, pool_size(self->size_kb));
 }
 
 /*
@@ -164,7 +165,7 @@ TEST_F(hugetlb_pool, reserved_page_is_not_free)
 	hugetlb_restore(&mine);
 	hugetlb_restore(&holder);
 	ASSERT_NE(NULL, p) TH_LOG("mmap(MAP_HUGETLB) failed: %s", strerror(errno));
-	ASSERT_EQ(self->nr_before, nr_hugepages(self->size_kb));
+	ASSERT_EQ(self->nr_before, pool_size(self->size_kb));
 }
 
 TEST_HARNESS_MAIN

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,15 +104,17 @@ static enum kwalk_bit parse_bit(const char *value)
 /* "folded", or "SLOT 0xRAW KIND". */
 static int parse_entry(const char *value, struct kwalk_entry *e)
 {
+	unsigned long long raw;
 	int end = 0;
 
 	if (!strcmp(value, "folded")) {
 		e->folded = true;
 		return 0;
 	}
-	if (sscanf(value, "%u %" SCNx64 " %15s%n", &e->slot, &e->raw, e->kind,
-		   &end) != 3 || value[end])
+	if (sscanf(value, "%u %llx %15s%n", &e->slot, &raw, e->kind, &end) != 3 ||
+	    value[end])
 		return -EPROTO;
+	e->raw = raw;
 	e->visited = true;
 	return 0;
 }
@@ -265,8 +266,8 @@ int kwalk_get(int fd, pid_t pid, const void *addr, struct kwalk *w)
 	char request[64];
 	int ret;
 
-	snprintf(request, sizeof(request), "%d %#" PRIxPTR "\n", (int)pid,
-		 (uintptr_t)addr);
+	snprintf(request, sizeof(request), "%d %#lx\n", (int)pid,
+		 (unsigned long)addr);
 	ret = kwalk_request(fd, request);
 	if (!ret)
 		ret = kwalk_answer(fd, w);

@@ -109,11 +109,6 @@ FIXTURE_TEARDOWN(walk_file)
 		close(self->fd);
 }
 
-#define SKIP_IF_NO_FILE() do { \
-	if (self->skip) \
-		SKIP(return, "%s", self->skip); \
-} while (0)
-
 /* Does the state letter of /proc/PID/stat say @state? */
 static bool proc_state_is(pid_t pid, char state)
 {
@@ -162,7 +157,8 @@ TEST_F(walk_file, read_before_write)
 {
 	char buf[64];
 
-	SKIP_IF_NO_FILE();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	ASSERT_EQ(-1, read(self->fd, buf, sizeof(buf)));
 	ASSERT_EQ(ENODATA, errno);
 }
@@ -172,7 +168,8 @@ TEST_F(walk_file, longer_than_a_page)
 	size_t len = page_size() + 1;
 	char *req = malloc(len + 1);
 
-	SKIP_IF_NO_FILE();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	ASSERT_NE(NULL, req);
 	memset(req, ' ', len);
 	memcpy(req, "0 0x1000", 8);
@@ -186,7 +183,8 @@ TEST_F(walk_file, unreadable_buffer)
 {
 	void *p;
 
-	SKIP_IF_NO_FILE();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	p = mmap(NULL, self->ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(-1, write(self->fd, p, 8));
@@ -201,7 +199,8 @@ TEST_F(walk_file, exited_pid)
 	int status, i;
 	pid_t pid;
 
-	SKIP_IF_NO_FILE();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
@@ -220,7 +219,8 @@ TEST_F(walk_file, kernel_thread)
 {
 	char req[64];
 
-	SKIP_IF_NO_FILE();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	if (!proc_comm_is(2, "kthreadd"))
 		SKIP(return, "pid 2 is not kthreadd here");
 	expect_refused(_metadata, self->fd, pid_request(req, sizeof(req), 2), ESRCH);
@@ -232,7 +232,8 @@ TEST_F(walk_file, no_cap_sys_admin)
 	int status;
 	pid_t pid;
 
-	SKIP_IF_NO_FILE();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
@@ -256,7 +257,8 @@ TEST_F(walk_file, no_ptrace_access)
 	int status;
 	pid_t pid;
 
-	SKIP_IF_NO_FILE();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
@@ -269,8 +271,8 @@ TEST_F(walk_file, no_ptrace_access)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status))
-		TH_LOG("exit %d: 1 = init walked without ptrace access, 2 = setresuid, 3 = own walk failed",
-		       WEXITSTATUS(status));
+		TH_LOG("exit %d: %s", WEXITSTATUS(status),
+		       "1 = init walked without ptrace access, 2 = setresuid, 3 = own walk failed");
 }
 
 /*
@@ -322,7 +324,8 @@ TEST_F(walk_file, two_writers)
 	int status, busy = 0, child_busy = 0;
 	pid_t pid;
 
-	SKIP_IF_NO_FILE();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)

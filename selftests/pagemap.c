@@ -20,6 +20,16 @@ size_t page_size(void)
 	return ps;
 }
 
+/* How many of the @n frames from @pfn[0] on are consecutive: 1 to @n. */
+size_t pfn_run(const uint64_t *pfn, size_t n)
+{
+	size_t i = 1;
+
+	while (i < n && pfn[i] == pfn[0] + i)
+		i++;
+	return i;
+}
+
 /* Open /proc/PID/pagemap (PID 0: this process). Returns an fd or -errno. */
 int pagemap_open(pid_t pid)
 {
@@ -134,11 +144,11 @@ int pagemap_get(int fd, const void *addr, struct pm_entry *e)
  */
 bool pagemap_pfns_visible(int fd)
 {
-	static volatile char probe;
+	static char probe;
 	struct pm_entry e = { 0 };
 
-	probe = 1;
-	return !pagemap_get(fd, (const void *)&probe, &e) && e.present && e.pfn;
+	touch_write(&probe, 1);
+	return !pagemap_get(fd, &probe, &e) && e.present && e.pfn;
 }
 
 /*

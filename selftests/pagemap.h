@@ -12,17 +12,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/const.h>
 #include <linux/fs.h>
 #include <linux/kernel-page-flags.h>
 #include <linux/types.h>
 
-#define PM_PFN_MASK		((1ULL << 55) - 1)
-#define PM_SOFT_DIRTY		(1ULL << 55)
-#define PM_MMAP_EXCLUSIVE	(1ULL << 56)
-#define PM_UFFD_WP		(1ULL << 57)
-#define PM_FILE			(1ULL << 61)
-#define PM_SWAP			(1ULL << 62)
-#define PM_PRESENT		(1ULL << 63)
+#define PM_PFN_MASK		(_BITULL(55) - 1)
+#define PM_SOFT_DIRTY		_BITULL(55)
+#define PM_MMAP_EXCLUSIVE	_BITULL(56)
+#define PM_UFFD_WP		_BITULL(57)
+#define PM_FILE			_BITULL(61)
+#define PM_SWAP			_BITULL(62)
+#define PM_PRESENT		_BITULL(63)
 
 /*
  * An address with nothing mapped reads as an empty entry, except for the
@@ -38,10 +39,10 @@
  */
 #ifndef PAGEMAP_SCAN
 #define PAGEMAP_SCAN		_IOWR('f', 16, struct pm_scan_arg)
-#define PAGE_IS_PRESENT		(1 << 3)
-#define PAGE_IS_SWAPPED		(1 << 4)
-#define PAGE_IS_PFNZERO		(1 << 5)
-#define PAGE_IS_HUGE		(1 << 6)
+#define PAGE_IS_PRESENT		_BITUL(3)
+#define PAGE_IS_SWAPPED		_BITUL(4)
+#define PAGE_IS_PFNZERO		_BITUL(5)
+#define PAGE_IS_HUGE		_BITUL(6)
 
 struct page_region {
 	__u64 start;
@@ -75,7 +76,7 @@ struct pm_scan_arg {
 
 static inline bool kpf_test(uint64_t flags, int bit)
 {
-	return flags & (1ULL << bit);
+	return flags & _BITULL(bit);
 }
 
 /* One decoded pagemap entry. */
@@ -112,5 +113,6 @@ ssize_t kpageflags_read(int fd, uint64_t pfn, size_t n, uint64_t *flags);
 const char *kpageflags_strerror(int err);
 enum pm_read_fault pagemap_read_fault(const struct pm_entry *e);
 size_t page_size(void);
+size_t pfn_run(const uint64_t *pfn, size_t n);
 
 #endif /* PTWALK_PAGEMAP_H */

@@ -24,15 +24,15 @@ FIXTURE(abi) {
 	int fd;
 	uint64_t buf[4];
 	off_t here;		/* the offset of a present page's entry */
-	volatile char page[1];
+	char page;		/* a byte of a present page */
 };
 
 FIXTURE_SETUP(abi)
 {
 	self->fd = pagemap_open(0);
 	ASSERT_GE(self->fd, 0);
-	self->page[0] = 1;
-	self->here = (off_t)((uintptr_t)self->page / page_size() * ENTRY);
+	touch_write(&self->page, 1);
+	self->here = (off_t)((uintptr_t)&self->page / page_size() * ENTRY);
 }
 
 FIXTURE_TEARDOWN(abi)
@@ -107,7 +107,7 @@ TEST_F(abi, tagged_offset_reads_untagged_entry)
 	ASSERT_EQ((ssize_t)ENTRY, pread(self->fd, &plain, ENTRY, self->here));
 	ASSERT_EQ((ssize_t)ENTRY, pread(self->fd, &tagged, ENTRY, self->here + tag_bit))
 		TH_LOG("the entry of %p with tag bit %u set cannot be read",
-		       self->page, user_tag_shift());
+		       &self->page, user_tag_shift());
 	ASSERT_TRUE(pagemap_decode(plain).present);
 	ASSERT_EQ(plain, tagged);
 }
@@ -141,18 +141,18 @@ TEST_F(abi, read_across_end_is_short)
  * still shows PFNs, one opened after shows PFN 0 with the flags intact.
  * Exits 0 if so, else the number of the check that failed.
  */
-static void unprivileged_child(int opened_early, volatile char *page)
+static void unprivileged_child(int opened_early, char *page)
 {
 	struct pm_entry before = { 0 }, after = { 0 };
 	int fd;
 
-	*page = 1;
+	touch_write(page, 1);
 	if (drop_cap_sys_admin() || have_cap_sys_admin())
 		_exit(10);
-	if (pagemap_get(opened_early, (const void *)page, &before))
+	if (pagemap_get(opened_early, page, &before))
 		_exit(11);
 	fd = pagemap_open(0);
-	if (fd < 0 || pagemap_get(fd, (const void *)page, &after))
+	if (fd < 0 || pagemap_get(fd, page, &after))
 		_exit(12);
 	if (!before.present || !before.pfn)
 		_exit(13);	/* the capability was checked at read time */
@@ -163,7 +163,7 @@ static void unprivileged_child(int opened_early, volatile char *page)
 
 TEST_F(abi, pfn_needs_cap_sys_admin_at_open)
 {
-	volatile char *page;
+	char *page;
 	int status, opened_early;
 	pid_t pid;
 
@@ -185,7 +185,7 @@ TEST_F(abi, pfn_needs_cap_sys_admin_at_open)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
-	munmap((void *)page, page_size());
+	munmap(page, page_size());
 }
 
 TEST_HARNESS_MAIN

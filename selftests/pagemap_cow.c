@@ -20,7 +20,7 @@
 
 /* What the child of the fork tests does with its address. */
 struct cow_child {
-	volatile char *addr;
+	char *addr;
 	bool write_after;
 };
 
@@ -36,19 +36,19 @@ static int cow_child_body(int in, int out, void *arg)
 	struct pm_entry e = { 0 };
 	char go;
 
-	if (fd < 0 || pagemap_get(fd, (const void *)cc->addr, &e))
+	if (fd < 0 || pagemap_get(fd, cc->addr, &e))
 		return 1;
 	if (write(out, &e, sizeof(e)) != sizeof(e) || read(in, &go, 1) != 1)
 		return 1;
 	if (cc->write_after)
-		*cc->addr = 2;
-	if (pagemap_get(fd, (const void *)cc->addr, &e) ||
+		touch_write(cc->addr, 2);
+	if (pagemap_get(fd, cc->addr, &e) ||
 	    write(out, &e, sizeof(e)) != sizeof(e))
 		return 1;
 	return 0;
 }
 
-static int cow_child_start(struct child *c, volatile char *addr,
+static int cow_child_start(struct child *c, char *addr,
 			   bool write_after)
 {
 	struct cow_child cc = { .addr = addr, .write_after = write_after };
@@ -68,7 +68,7 @@ static int child_go(struct child *c)
 
 FIXTURE(fork) {
 	int fd;
-	volatile char *p;
+	char *p;
 	size_t size;
 	bool pfns;
 };
@@ -86,16 +86,17 @@ FIXTURE_SETUP(fork)
 
 FIXTURE_TEARDOWN(fork)
 {
-	munmap((void *)self->p, self->size);
+	munmap(self->p, self->size);
 	close(self->fd);
 }
 
-static struct pm_entry own_entry(struct __test_metadata *_metadata,
-				 FIXTURE_DATA(fork) *self)
+/* The entry of @p in the pagemap open at @fd, which must be readable. */
+static struct pm_entry own_entry(struct __test_metadata *_metadata, int fd,
+				 const char *p)
 {
 	struct pm_entry e = { 0 };
 
-	EXPECT_EQ(0, pagemap_get(self->fd, (const void *)self->p, &e));
+	EXPECT_EQ(0, pagemap_get(fd, p, &e));
 	return e;
 }
 
@@ -104,15 +105,15 @@ TEST_F(fork, cow_private_page)
 	struct pm_entry child_before, child_after, parent_before, parent_after;
 	struct child c;
 
-	*self->p = 1;
-	ASSERT_TRUE(own_entry(_metadata, self).exclusive);
+	touch_write(self->p, 1);
+	ASSERT_TRUE(own_entry(_metadata, self->fd, self->p).exclusive);
 
 	ASSERT_EQ(0, cow_child_start(&c, self->p, true));
 	ASSERT_EQ(0, child_entry(&c, &child_before));
-	parent_before = own_entry(_metadata, self);
+	parent_before = own_entry(_metadata, self->fd, self->p);
 	ASSERT_EQ(0, child_go(&c));
 	ASSERT_EQ(0, child_entry(&c, &child_after));
-	parent_after = own_entry(_metadata, self);
+	parent_after = own_entry(_metadata, self->fd, self->p);
 	ASSERT_EQ(0, child_end(&c));
 
 	/* Shared after fork(): exclusive to neither. */
@@ -123,7 +124,7 @@ TEST_F(fork, cow_private_page)
 	/* The child's write gave it a page of its own. */
 	ASSERT_TRUE(child_after.present);
 	ASSERT_TRUE(child_after.exclusive);
-	ASSERT_EQ(1, *self->p);
+	ASSERT_EQ(1, touch_read(self->p));
 
 	if (!self->pfns)
 		SKIP(return, "flags checked; PFNs need CAP_SYS_ADMIN");
@@ -135,7 +136,7 @@ TEST_F(fork, cow_private_page)
 TEST_F(fork, shared_anon_one_frame)
 {
 	struct pm_entry child_e, parent_e;
-	volatile char *shared;
+	char *shared;
 	struct child c;
 
 	shared = mmap(NULL, self->size, PROT_READ | PROT_WRITE,
@@ -146,9 +147,9 @@ TEST_F(fork, shared_anon_one_frame)
 	ASSERT_EQ(0, child_entry(&c, &child_e));	/* before its write */
 	ASSERT_EQ(0, child_entry(&c, &child_e));	/* after it */
 	ASSERT_EQ(0, child_end(&c));
-	ASSERT_EQ(2, *shared);
-	ASSERT_EQ(0, pagemap_get(self->fd, (const void *)shared, &parent_e));
-	munmap((void *)shared, self->size);
+	ASSERT_EQ(2, touch_read(shared));
+	ASSERT_EQ(0, pagemap_get(self->fd, shared, &parent_e));
+	munmap(shared, self->size);
 
 	ASSERT_TRUE(child_e.present);
 	ASSERT_TRUE(parent_e.present);
@@ -161,7 +162,7 @@ TEST_F(fork, shared_anon_one_frame)
 
 FIXTURE(fork_advice) {
 	int fd;
-	volatile char *p;
+	char *p;
 };
 
 FIXTURE_VARIANT(fork_advice) {
@@ -182,7 +183,7 @@ FIXTURE_SETUP(fork_advice)
 
 FIXTURE_TEARDOWN(fork_advice)
 {
-	munmap((void *)self->p, page_size());
+	munmap(self->p, page_size());
 	close(self->fd);
 }
 
@@ -195,14 +196,14 @@ TEST_F(fork_advice, absent_in_child)
 	struct pm_entry child_e, parent_e;
 	struct child c;
 
-	*self->p = 1;
-	ASSERT_EQ(0, madvise((void *)self->p, page_size(), variant->advice));
+	touch_write(self->p, 1);
+	ASSERT_EQ(0, madvise(self->p, page_size(), variant->advice));
 	ASSERT_EQ(0, cow_child_start(&c, self->p, false));
 	ASSERT_EQ(0, child_entry(&c, &child_e));
 	ASSERT_EQ(0, child_go(&c));
 	ASSERT_EQ(0, child_entry(&c, &child_e));
 	ASSERT_EQ(0, child_end(&c));
-	ASSERT_EQ(0, pagemap_get(self->fd, (const void *)self->p, &parent_e));
+	ASSERT_EQ(0, pagemap_get(self->fd, self->p, &parent_e));
 
 	ASSERT_EQ(0ULL, child_e.raw & PM_HOLE_MUST_BE_CLEAR);
 	ASSERT_TRUE(parent_e.present);

@@ -27,14 +27,19 @@
 /* Pages the touch tests fault in: all of a small region, a sample of 1 GiB. */
 #define MAX_TOUCHED	4096UL
 
-FIXTURE(demand) {
-	const char *skip;	/* set up, but the variant cannot run here */
-	int fd;
+/* The region a demand test faults in, and its pagemap entries. */
+struct region {
+	int fd;			/* /proc/self/pagemap */
 	char *p;
 	size_t size;
 	size_t npages;
 	size_t stride;		/* touch every stride-th page */
-	uint64_t *raw;
+	uint64_t *raw;		/* the entries read last */
+};
+
+FIXTURE(demand) {
+	const char *skip;	/* set up, but the variant cannot run here */
+	struct region r;
 	bool pfns;
 };
 
@@ -52,60 +57,60 @@ FIXTURE_SETUP(demand)
 {
 	struct high_va high;
 
-	self->fd = pagemap_open(0);
-	ASSERT_GE(self->fd, 0);
-	self->pfns = pagemap_pfns_visible(self->fd);
-	self->size = variant->size ? variant->size : variant->pages * page_size();
-	self->npages = self->size / page_size();
-	self->stride = self->npages > MAX_TOUCHED ? self->npages / MAX_TOUCHED : 1;
+	self->r.fd = pagemap_open(0);
+	ASSERT_GE(self->r.fd, 0);
+	self->pfns = pagemap_pfns_visible(self->r.fd);
+	self->r.size = variant->size ? variant->size : variant->pages * page_size();
+	self->r.npages = self->r.size / page_size();
+	self->r.stride = self->r.npages > MAX_TOUCHED ? self->r.npages / MAX_TOUCHED : 1;
 	self->skip = NULL;
 	if (variant->high)
-		self->p = mmap_high(self->size, &high, &self->skip);
+		self->r.p = mmap_high(self->r.size, &high, &self->skip);
 	else
-		self->p = mmap_anon(self->size, &self->skip);
+		self->r.p = mmap_anon(self->r.size, &self->skip);
 	if (self->skip)
 		return;
-	ASSERT_NE(NULL, self->p) TH_LOG("mmap: %s", strerror(errno));
+	ASSERT_NE(NULL, self->r.p) TH_LOG("mmap: %s", strerror(errno));
 	/* EINVAL without THP support: then there is nothing to turn off. */
-	ASSERT_TRUE(!madvise(self->p, self->size, MADV_NOHUGEPAGE) ||
+	ASSERT_TRUE(!madvise(self->r.p, self->r.size, MADV_NOHUGEPAGE) ||
 		    errno == EINVAL);
-	self->raw = calloc(self->npages, sizeof(*self->raw));
-	ASSERT_NE(NULL, self->raw);
+	self->r.raw = calloc(self->r.npages, sizeof(*self->r.raw));
+	ASSERT_NE(NULL, self->r.raw);
 }
 
 FIXTURE_TEARDOWN(demand)
 {
-	free(self->raw);
-	if (self->p)
-		munmap(self->p, self->size);
-	close(self->fd);
+	free(self->r.raw);
+	if (self->r.p)
+		munmap(self->r.p, self->r.size);
+	close(self->r.fd);
 }
 
 /* Read the region's entries; count the present ones. */
 static size_t read_present(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(demand) *self)
+			   struct region *r)
 {
 	size_t i, present = 0;
 
-	ASSERT_EQ((ssize_t)self->npages,
-		  pagemap_read(self->fd, (uintptr_t)self->p, self->npages,
-			       self->raw));
-	for (i = 0; i < self->npages; i++)
-		present += pagemap_decode(self->raw[i]).present;
+	ASSERT_EQ((ssize_t)r->npages,
+		  pagemap_read(r->fd, (uintptr_t)r->p, r->npages, r->raw));
+	for (i = 0; i < r->npages; i++)
+		present += pagemap_decode(r->raw[i]).present;
 	return present;
 }
 
-static void touch(FIXTURE_DATA(demand) *self, bool write)
+/* Fault in every stride-th page of the region by a read or a write. */
+static void touch(const struct region *r, bool write)
 {
 	size_t i, ps = page_size();
 
-	for (i = 0; i < self->npages; i += self->stride) {
-		volatile char *c = self->p + i * ps;
+	for (i = 0; i < r->npages; i += r->stride) {
+		char *c = r->p + i * ps;
 
 		if (write)
-			*c = 1;
+			touch_write(c, 1);
 		else
-			(void)*c;
+			touch_read(c);
 	}
 }
 
@@ -122,11 +127,11 @@ TEST_F(demand, absent_before_touch)
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	ASSERT_EQ((size_t)0, read_present(_metadata, self));
-	for (i = 0; i < self->npages; i++) {
-		ASSERT_EQ(0ULL, self->raw[i] & PM_HOLE_MUST_BE_CLEAR)
+	ASSERT_EQ((size_t)0, read_present(_metadata, &self->r));
+	for (i = 0; i < self->r.npages; i++) {
+		ASSERT_EQ(0ULL, self->r.raw[i] & PM_HOLE_MUST_BE_CLEAR)
 			TH_LOG("page %zu: entry %#llx", i,
-			       (unsigned long long)self->raw[i]);
+			       (unsigned long long)self->r.raw[i]);
 	}
 }
 
@@ -146,18 +151,19 @@ TEST_F(demand, read_fault_maps_zero_page)
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	touch(self, false);
-	ASSERT_EQ(self->npages / self->stride, read_present(_metadata, self));
-	first = pagemap_decode(self->raw[0]);
+	touch(&self->r, false);
+	ASSERT_EQ(self->r.npages / self->r.stride, read_present(_metadata, &self->r));
+	first = pagemap_decode(self->r.raw[0]);
 	kind = pagemap_read_fault(&first);
 	ASSERT_NE(PM_READ_FAULT_CONTRADICTS, kind)
 		TH_LOG("entry %#llx: kpageflags says zero page, pagemap says exclusive",
 		       (unsigned long long)first.raw);
 	if (kind == PM_READ_FAULT_PRIVATE)
-		SKIP(return, "this kernel maps a private page on a read fault, not the zero page (entry %#llx)",
+		SKIP(return, "%s (entry %#llx)",
+		     "this kernel maps a private page on a read fault, not the zero page",
 		     (unsigned long long)first.raw);
-	for (i = 0; i < self->npages; i += self->stride) {
-		struct pm_entry e = pagemap_decode(self->raw[i]);
+	for (i = 0; i < self->r.npages; i += self->r.stride) {
+		struct pm_entry e = pagemap_decode(self->r.raw[i]);
 
 		ASSERT_TRUE(e.present);
 		ASSERT_FALSE(e.exclusive);
@@ -181,12 +187,12 @@ TEST_F(demand, write_fault_maps_own_pages)
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	touch(self, true);
-	ASSERT_EQ(self->npages / self->stride, read_present(_metadata, self));
-	pfns = calloc(self->npages / self->stride + 1, sizeof(*pfns));
+	touch(&self->r, true);
+	ASSERT_EQ(self->r.npages / self->r.stride, read_present(_metadata, &self->r));
+	pfns = calloc(self->r.npages / self->r.stride + 1, sizeof(*pfns));
 	ASSERT_NE(NULL, pfns);
-	for (i = 0; i < self->npages; i += self->stride) {
-		struct pm_entry e = pagemap_decode(self->raw[i]);
+	for (i = 0; i < self->r.npages; i += self->r.stride) {
+		struct pm_entry e = pagemap_decode(self->r.raw[i]);
 
 		ASSERT_TRUE(e.present);
 		ASSERT_TRUE(e.exclusive);
@@ -199,8 +205,8 @@ TEST_F(demand, write_fault_maps_own_pages)
 	}
 	qsort(pfns, n, sizeof(*pfns), cmp_u64);
 	for (i = 1; i < n; i++) {
-		ASSERT_NE(pfns[i - 1], pfns[i]) TH_LOG("PFN %#llx twice",
-						      (unsigned long long)pfns[i]);
+		ASSERT_NE(pfns[i - 1], pfns[i])
+			TH_LOG("PFN %#llx twice", (unsigned long long)pfns[i]);
 	}
 	ASSERT_NE(0ULL, (unsigned long long)pfns[0]);
 	free(pfns);
@@ -209,70 +215,80 @@ TEST_F(demand, write_fault_maps_own_pages)
 /* Touching page k faults in page k, not its neighbours. */
 TEST_F(demand, touch_maps_only_that_page)
 {
-	size_t k = self->npages / 2;
+	size_t k = self->r.npages / 2;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	self->p[k * page_size()] = 1;
-	ASSERT_EQ((size_t)1, read_present(_metadata, self));
-	ASSERT_TRUE(pagemap_decode(self->raw[k]).present);
-	ASSERT_FALSE(pagemap_decode(self->raw[k - 1]).present);
-	ASSERT_FALSE(pagemap_decode(self->raw[k + 1]).present);
+	self->r.p[k * page_size()] = 1;
+	ASSERT_EQ((size_t)1, read_present(_metadata, &self->r));
+	ASSERT_TRUE(pagemap_decode(self->r.raw[k]).present);
+	ASSERT_FALSE(pagemap_decode(self->r.raw[k - 1]).present);
+	ASSERT_FALSE(pagemap_decode(self->r.raw[k + 1]).present);
 }
 
 TEST_F(demand, dontneed_unmaps)
 {
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	touch(self, true);
-	ASSERT_NE((size_t)0, read_present(_metadata, self));
-	ASSERT_EQ(0, madvise(self->p, self->size, MADV_DONTNEED));
-	ASSERT_EQ((size_t)0, read_present(_metadata, self));
+	touch(&self->r, true);
+	ASSERT_NE((size_t)0, read_present(_metadata, &self->r));
+	ASSERT_EQ(0, madvise(self->r.p, self->r.size, MADV_DONTNEED));
+	ASSERT_EQ((size_t)0, read_present(_metadata, &self->r));
 }
 
 /* Present without a touch: the kernel faulted the pages in itself. */
 TEST_F(demand, populate_write_without_touch)
 {
-	size_t len = self->npages > MAX_TOUCHED ? MAX_TOUCHED * page_size()
-						 : self->size;
+	size_t len = self->r.npages > MAX_TOUCHED ? MAX_TOUCHED * page_size()
+						 : self->r.size;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	if (madvise(self->p, len, MADV_POPULATE_WRITE))
+	if (madvise(self->r.p, len, MADV_POPULATE_WRITE))
 		SKIP(return, "MADV_POPULATE_WRITE: %s (Linux 5.14+)",
 		     strerror(errno));
-	ASSERT_EQ(len / page_size(), read_present(_metadata, self));
-	ASSERT_TRUE(pagemap_decode(self->raw[0]).exclusive);
+	ASSERT_EQ(len / page_size(), read_present(_metadata, &self->r));
+	ASSERT_TRUE(pagemap_decode(self->r.raw[0]).exclusive);
 }
 
 TEST_F(demand, mlock_without_touch)
 {
-	size_t len = self->npages > MAX_TOUCHED ? MAX_TOUCHED * page_size()
-						 : self->size;
+	size_t len = self->r.npages > MAX_TOUCHED ? MAX_TOUCHED * page_size()
+						 : self->r.size;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	if (mlock(self->p, len))
+	if (mlock(self->r.p, len))
 		SKIP(return, "mlock: %s (RLIMIT_MEMLOCK too small?)",
 		     strerror(errno));
-	ASSERT_EQ(len / page_size(), read_present(_metadata, self));
-	munlock(self->p, len);
+	ASSERT_EQ(len / page_size(), read_present(_metadata, &self->r));
+	munlock(self->r.p, len);
 }
 
 TEST_F(demand, map_populate_without_touch)
 {
-	size_t len = self->npages > MAX_TOUCHED ? MAX_TOUCHED * page_size()
-						 : self->size;
+	size_t len = self->r.npages > MAX_TOUCHED ? MAX_TOUCHED * page_size()
+						 : self->r.size;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
 	/* Replace the region's start with a populated mapping. */
-	ASSERT_NE(MAP_FAILED, mmap(self->p, len, PROT_READ | PROT_WRITE,
+	ASSERT_NE(MAP_FAILED, mmap(self->r.p, len, PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
 				   MAP_POPULATE, -1, 0));
-	ASSERT_EQ(len / page_size(), read_present(_metadata, self));
-	if (len < self->size)
-		ASSERT_FALSE(pagemap_decode(self->raw[len / page_size()]).present);
+	ASSERT_EQ(len / page_size(), read_present(_metadata, &self->r));
+	if (len < self->r.size)
+		ASSERT_FALSE(pagemap_decode(self->r.raw[len / page_size()]).present);
+}
+
+/* What is wrong with page @i of the clear_refs test's soft-dirty bit. */
+static const char *soft_dirty_wrong(bool built_in, size_t i)
+{
+	if (!built_in)
+		return "is soft-dirty, but soft-dirty is not built in (no \"sd\" in VmFlags)";
+	if (i == 1)
+		return "written after clear_refs 4 is not soft-dirty";
+	return "still soft-dirty after clear_refs 4: clear_soft_dirty() did not clear it";
 }
 
 /*
@@ -312,15 +328,13 @@ TEST(soft_dirty_tracks_writes)
 	 */
 	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(built_in && i == 1, pagemap_decode(raw[i]).soft_dirty)
-			TH_LOG("page %zu %s", i,
-			       !built_in ? "is soft-dirty, but soft-dirty is not built in (no \"sd\" in VmFlags)" :
-			       i == 1 ? "written after clear_refs 4 is not soft-dirty" :
-			       "still soft-dirty after clear_refs 4: pte_soft_dirty() set, clear_soft_dirty() did not clear it");
+			TH_LOG("page %zu %s", i, soft_dirty_wrong(built_in, i));
 	}
 	munmap(p, 4 * ps);
 	close(fd);
 	if (!built_in)
-		SKIP(return, "soft-dirty is not built in (no \"sd\" in VmFlags): bit 55 checked clear");
+		SKIP(return, "%s: bit 55 checked clear",
+		     "soft-dirty is not built in (no \"sd\" in VmFlags)");
 }
 
 TEST_HARNESS_MAIN

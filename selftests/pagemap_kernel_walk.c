@@ -99,36 +99,46 @@ static const char *bit_name(enum kwalk_bit bit)
 	return bit == KWALK_BIT_SET ? "1" : bit == KWALK_BIT_CLEAR ? "0" : "?";
 }
 
-/* Both sides of @addr; they must agree. */
-#define ASSERT_SIDES(fd, pm_fd, pid, addr, s) do { \
-	ASSERT_EQ(0, read_sides(fd, pm_fd, pid, addr, s)); \
-	ASSERT_TRUE(sides_agree(s)) \
-		TH_LOG("%p: kernel walk %s at %s, pfn %#llx; pagemap %s, pfn %#llx", \
-		       (void *)(addr), kwalk_status_name((s)->walk.status), \
-		       kwalk_level_name((s)->walk.level), \
-		       (unsigned long long)(s)->walk.pfn, \
-		       (s)->pm.present ? "present" : "not present", \
-		       (unsigned long long)(s)->pm.pfn); \
-	ASSERT_TRUE(slots_match(&(s)->walk)) \
-		TH_LOG("%p: the slots the walk read are not the address's bits", \
-		       (void *)(addr)); \
-} while (0)
+/* Both sides of @addr, which must agree, read into @s. */
+static void assert_sides(struct __test_metadata *_metadata, int fd, int pm_fd,
+			 pid_t pid, const void *addr, struct sides *s)
+{
+	ASSERT_EQ(0, read_sides(fd, pm_fd, pid, addr, s));
+	ASSERT_TRUE(sides_agree(s))
+		TH_LOG("%p: kernel walk %s at %s, pfn %#llx; pagemap %s, pfn %#llx",
+		       addr, kwalk_status_name(s->walk.status),
+		       kwalk_level_name(s->walk.level),
+		       (unsigned long long)s->walk.pfn,
+		       s->pm.present ? "present" : "not present",
+		       (unsigned long long)s->pm.pfn);
+	ASSERT_TRUE(slots_match(&s->walk))
+		TH_LOG("%p: the slots the walk read are not the address's bits",
+		       addr);
+}
 
 /*
  * The walk of @s ended at a present leaf of @level (at the level holding
  * it, where @level is folded) that maps @size bytes.
  */
-#define ASSERT_LEAF(s, lvl, sz) do { \
-	ASSERT_EQ(KWALK_MAPPED, (s)->walk.status); \
-	ASSERT_EQ(kwalk_holding_level(&(s)->walk, lvl), (s)->walk.level) \
-		TH_LOG("leaf at %s, expected %s", kwalk_level_name((s)->walk.level), \
-		       kwalk_level_name(kwalk_holding_level(&(s)->walk, lvl))); \
-	ASSERT_EQ((uint64_t)(sz), (s)->walk.size); \
-} while (0)
+static void assert_leaf(struct __test_metadata *_metadata,
+			const struct sides *s, enum kwalk_level level,
+			uint64_t size)
+{
+	enum kwalk_level holding = kwalk_holding_level(&s->walk, level);
 
-#define ASSERT_BIT(s, field, value) \
-	ASSERT_EQ(value, (s)->walk.field) \
-		TH_LOG(#field " is %s", bit_name((s)->walk.field))
+	ASSERT_EQ(KWALK_MAPPED, s->walk.status);
+	ASSERT_EQ(holding, s->walk.level)
+		TH_LOG("leaf at %s, expected %s",
+		       kwalk_level_name(s->walk.level), kwalk_level_name(holding));
+	ASSERT_EQ(size, s->walk.size);
+}
+
+/* The leaf's bit @name reads @got, which must be @want. */
+static void assert_bit(struct __test_metadata *_metadata, const char *name,
+		       enum kwalk_bit got, enum kwalk_bit want)
+{
+	ASSERT_EQ(want, got) TH_LOG("%s is %s", name, bit_name(got));
+}
 
 FIXTURE(kernel_walk) {
 	const char *skip;	/* no kernel walk here: why */
@@ -157,7 +167,7 @@ FIXTURE_SETUP(kernel_walk)
 		return;
 	}
 	/* The sizes of the levels, as the kernel walk reports them. */
-	ASSERT_SIDES(self->fd, self->pm, 0, &probe, &s);
+	assert_sides(_metadata, self->fd, self->pm, 0, &probe, &s);
 	self->pmd_size = 1ULL << s.walk.shift[KWALK_PMD];
 	self->pud_size = 1ULL << s.walk.shift[KWALK_PUD];
 }
@@ -168,11 +178,6 @@ FIXTURE_TEARDOWN(kernel_walk)
 		close(self->fd);
 	close(self->pm);
 }
-
-#define SKIP_IF_NO_WALK() do { \
-	if (self->skip) \
-		SKIP(return, "%s", self->skip); \
-} while (0)
 
 static void *anon(size_t size, int prot)
 {
@@ -194,14 +199,15 @@ TEST_F(kernel_walk, written_page)
 	struct sides s;
 	char *p;
 
-	SKIP_IF_NO_WALK();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	p = anon(self->ps, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, p);
 	p[0] = 1;
-	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
-	ASSERT_LEAF(&s, KWALK_PTE, self->ps);
-	ASSERT_BIT(&s, write, KWALK_BIT_SET);
-	ASSERT_BIT(&s, dirty, KWALK_BIT_SET);
+	assert_sides(_metadata, self->fd, self->pm, 0, p, &s);
+	assert_leaf(_metadata, &s, KWALK_PTE, self->ps);
+	assert_bit(_metadata, "write", s.walk.write, KWALK_BIT_SET);
+	assert_bit(_metadata, "dirty", s.walk.dirty, KWALK_BIT_SET);
 	ASSERT_EQ(0ULL, (unsigned long long)(s.walk.phys % self->ps));
 	ASSERT_EQ(s.walk.pfn, s.walk.phys / self->ps);
 	munmap(p, self->ps);
@@ -213,10 +219,11 @@ TEST_F(kernel_walk, untouched_page)
 	struct sides s;
 	char *p;
 
-	SKIP_IF_NO_WALK();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	p = anon(self->ps, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, p);
-	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
+	assert_sides(_metadata, self->fd, self->pm, 0, p, &s);
 	ASSERT_EQ(KWALK_NONE, s.walk.status);
 	ASSERT_FALSE(s.pm.present);
 	ASSERT_EQ(0ULL, (unsigned long long)s.walk.size);
@@ -231,18 +238,20 @@ TEST_F(kernel_walk, zero_page)
 	struct sides s;
 	char *p;
 
-	SKIP_IF_NO_WALK();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	p = anon(self->ps, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, *(volatile char *)p);
-	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
+	ASSERT_EQ(0, touch_read(p));
+	assert_sides(_metadata, self->fd, self->pm, 0, p, &s);
 	if (pagemap_read_fault(&s.pm) == PM_READ_FAULT_PRIVATE)
 		SKIP(goto out, "read faults map private pages here, not the zero page");
-	ASSERT_LEAF(&s, KWALK_PTE, self->ps);
-	ASSERT_BIT(&s, write, KWALK_BIT_CLEAR);
+	assert_leaf(_metadata, &s, KWALK_PTE, self->ps);
+	assert_bit(_metadata, "write", s.walk.write, KWALK_BIT_CLEAR);
 	err = kpageflags_get(s.walk.pfn, &flags);
-	ASSERT_EQ(0, err) TH_LOG("PFN %#llx from pagemap: %s",
-				   (unsigned long long)(s.walk.pfn), kpageflags_strerror(err));
+	ASSERT_EQ(0, err)
+		TH_LOG("PFN %#llx from pagemap: %s",
+		       (unsigned long long)s.walk.pfn, kpageflags_strerror(err));
 	ASSERT_TRUE(kpf_test(flags, KPF_ZERO_PAGE));
 out:
 	munmap(p, self->ps);
@@ -257,7 +266,8 @@ TEST_F(kernel_walk, huge_zero_page)
 	struct sides s;
 	char *p;
 
-	SKIP_IF_NO_WALK();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	if (thp_mode() < THP_MADVISE || !thp_huge_zero_page())
 		SKIP(return, "THP or its huge zero page is off");
 	/* Read-only: nothing to account, whatever the PMD size. */
@@ -265,16 +275,17 @@ TEST_F(kernel_walk, huge_zero_page)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, madvise(p, size, MADV_HUGEPAGE));
-	ASSERT_EQ(0, *(volatile char *)p);
-	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
+	ASSERT_EQ(0, touch_read(p));
+	assert_sides(_metadata, self->fd, self->pm, 0, p, &s);
 	/* Which page it is, by the kernel's flags of pagemap's frame. */
 	err = kpageflags_get(s.pm.pfn, &flags);
-	ASSERT_EQ(0, err) TH_LOG("PFN %#llx from pagemap: %s",
-				   (unsigned long long)(s.pm.pfn), kpageflags_strerror(err));
+	ASSERT_EQ(0, err)
+		TH_LOG("PFN %#llx from pagemap: %s",
+		       (unsigned long long)s.pm.pfn, kpageflags_strerror(err));
 	if (!kpf_test(flags, KPF_ZERO_PAGE) || !kpf_test(flags, KPF_THP))
 		SKIP(goto out, "the read fault did not map the huge zero page");
-	ASSERT_LEAF(&s, KWALK_PMD, self->pmd_size);
-	ASSERT_BIT(&s, write, KWALK_BIT_CLEAR);
+	assert_leaf(_metadata, &s, KWALK_PMD, self->pmd_size);
+	assert_bit(_metadata, "write", s.walk.write, KWALK_BIT_CLEAR);
 out:
 	munmap(p, size);
 }
@@ -284,26 +295,26 @@ out:
  * of @level, and its PFN is @pfn[i] (0: fill @pfn in). Returns true if all
  * pages passed; logs the first that did not.
  */
-static bool pages_match(struct __test_metadata *_metadata,
-			FIXTURE_DATA(kernel_walk) *self, const char *p,
-			size_t size, enum kwalk_level level, uint64_t *pfn)
+static bool pages_match(struct __test_metadata *_metadata, int fd, int pm_fd,
+			const char *p, size_t size, enum kwalk_level level,
+			uint64_t *pfn)
 {
-	size_t i, n = size / self->ps;
+	size_t i, ps = page_size(), n = size / ps;
 	struct sides s;
 
 	for (i = 0; i < n; i++) {
-		const char *va = p + i * self->ps;
+		const char *va = p + i * ps;
 
-		if (read_sides(self->fd, self->pm, 0, va, &s) ||
-		    !sides_agree(&s) || s.walk.level != kwalk_holding_level(&s.walk, level) ||
+		if (read_sides(fd, pm_fd, 0, va, &s) || !sides_agree(&s) ||
+		    s.walk.level != kwalk_holding_level(&s.walk, level) ||
 		    (pfn[i] && s.walk.pfn != pfn[i])) {
-			TH_LOG("page %zu: walk %s at %s pfn %#llx, pagemap pfn %#llx, expected %s pfn %#llx",
+			TH_LOG("page %zu: walk %s at %s pfn %#llx, pagemap pfn %#llx",
 			       i, kwalk_status_name(s.walk.status),
 			       kwalk_level_name(s.walk.level),
 			       (unsigned long long)s.walk.pfn,
-			       (unsigned long long)s.pm.pfn,
-			       kwalk_level_name(level),
-			       (unsigned long long)pfn[i]);
+			       (unsigned long long)s.pm.pfn);
+			TH_LOG("page %zu: expected %s pfn %#llx (0: any)", i,
+			       kwalk_level_name(level), (unsigned long long)pfn[i]);
 			return false;
 		}
 		pfn[i] = s.walk.pfn;
@@ -311,15 +322,18 @@ static bool pages_match(struct __test_metadata *_metadata,
 	return true;
 }
 
-/* The first PMD-sized chunk of [p, p + size) that a PMD leaf maps. */
-static char *first_pmd_leaf(FIXTURE_DATA(kernel_walk) *self, char *p,
-			    size_t size)
+/*
+ * The first chunk of @pmd_size bytes of [p, p + size) that a PMD leaf
+ * maps, or NULL.
+ */
+static char *first_pmd_leaf(int fd, int pm_fd, char *p, size_t size,
+			    size_t pmd_size)
 {
 	struct sides s;
 	size_t off;
 
-	for (off = 0; off < size; off += self->pmd_size)
-		if (!read_sides(self->fd, self->pm, 0, p + off, &s) &&
+	for (off = 0; off < size; off += pmd_size)
+		if (!read_sides(fd, pm_fd, 0, p + off, &s) &&
 		    s.walk.level == kwalk_holding_level(&s.walk, KWALK_PMD) &&
 		    s.walk.status == KWALK_MAPPED)
 			return p + off;
@@ -334,41 +348,40 @@ static char *first_pmd_leaf(FIXTURE_DATA(kernel_walk) *self, char *p,
 TEST_F(kernel_walk, thp_and_split)
 {
 	size_t size = 2 * self->pmd_size, half = self->pmd_size / 2;
-	size_t i, npages = self->pmd_size / self->ps;
+	size_t npages = self->pmd_size / self->ps;
 	const char *why;
 	struct sides s;
 	uint64_t *pfn;
 	char *p, *thp;
 	long kb;
 
-	SKIP_IF_NO_WALK();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	p = thp_region(size, &kb, &why);
 	if (!p)
 		SKIP(return, "%s", why);
-	thp = first_pmd_leaf(self, p, size);
+	thp = first_pmd_leaf(self->fd, self->pm, p, size, self->pmd_size);
 	ASSERT_NE(NULL, thp)
 		TH_LOG("AnonHugePages %ld kB, but no PMD leaf in the region", kb);
-	ASSERT_SIDES(self->fd, self->pm, 0, thp, &s);
-	ASSERT_LEAF(&s, KWALK_PMD, self->pmd_size);
-	ASSERT_BIT(&s, write, KWALK_BIT_SET);
-	ASSERT_BIT(&s, dirty, KWALK_BIT_SET);
+	assert_sides(_metadata, self->fd, self->pm, 0, thp, &s);
+	assert_leaf(_metadata, &s, KWALK_PMD, self->pmd_size);
+	assert_bit(_metadata, "write", s.walk.write, KWALK_BIT_SET);
+	assert_bit(_metadata, "dirty", s.walk.dirty, KWALK_BIT_SET);
 	ASSERT_EQ(0ULL, (unsigned long long)(s.walk.pfn % npages));
 
 	pfn = calloc(npages, sizeof(*pfn));
 	ASSERT_NE(NULL, pfn);
-	ASSERT_TRUE(pages_match(_metadata, self, thp, self->pmd_size,
-				KWALK_PMD, pfn));
-	for (i = 1; i < npages; i++) {
-		ASSERT_EQ(pfn[0] + i, pfn[i]);
-	}
+	ASSERT_TRUE(pages_match(_metadata, self->fd, self->pm, thp,
+				self->pmd_size, KWALK_PMD, pfn));
+	ASSERT_EQ(npages, pfn_run(pfn, npages));
 
 	ASSERT_EQ(0, mprotect(thp + half, half, PROT_READ));
-	ASSERT_TRUE(pages_match(_metadata, self, thp, self->pmd_size,
-				KWALK_PTE, pfn));
-	ASSERT_SIDES(self->fd, self->pm, 0, thp, &s);
-	ASSERT_BIT(&s, write, KWALK_BIT_SET);
-	ASSERT_SIDES(self->fd, self->pm, 0, thp + half, &s);
-	ASSERT_BIT(&s, write, KWALK_BIT_CLEAR);
+	ASSERT_TRUE(pages_match(_metadata, self->fd, self->pm, thp,
+				self->pmd_size, KWALK_PTE, pfn));
+	assert_sides(_metadata, self->fd, self->pm, 0, thp, &s);
+	assert_bit(_metadata, "write", s.walk.write, KWALK_BIT_SET);
+	assert_sides(_metadata, self->fd, self->pm, 0, thp + half, &s);
+	assert_bit(_metadata, "write", s.walk.write, KWALK_BIT_CLEAR);
 	free(pfn);
 	munmap(p, size);
 }
@@ -380,13 +393,14 @@ TEST_F(kernel_walk, thp_and_split)
 TEST_F(kernel_walk, mthp)
 {
 	struct mthp_setting mthp;
-	size_t size, npages, i;
+	size_t size, npages;
 	uint64_t *pfn, flags;
 	int err;
 	char *p, *guarded;
 	int ret;
 
-	SKIP_IF_NO_WALK();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	ret = mthp_enable_smallest(&mthp);
 	if (ret == -ENOENT)
 		SKIP(return, "no THP sizes below the PMD size (mTHP: 6.8+)");
@@ -404,26 +418,25 @@ TEST_F(kernel_walk, mthp)
 
 	pfn = calloc(npages, sizeof(*pfn));
 	ASSERT_NE(NULL, pfn);
-	ASSERT_TRUE(pages_match(_metadata, self, p, size, KWALK_PTE, pfn));
+	ASSERT_TRUE(pages_match(_metadata, self->fd, self->pm, p, size,
+				KWALK_PTE, pfn));
 	err = kpageflags_get(pfn[0], &flags);
-	ASSERT_EQ(0, err) TH_LOG("PFN %#llx from pagemap: %s",
-				   (unsigned long long)(pfn[0]), kpageflags_strerror(err));
+	ASSERT_EQ(0, err)
+		TH_LOG("PFN %#llx from pagemap: %s",
+		       (unsigned long long)pfn[0], kpageflags_strerror(err));
 	if (!kpf_test(flags, KPF_COMPOUND_HEAD))
 		SKIP(goto out, "no %lu kB folio: the fault fell back to base pages",
 		     mthp.size_kb);
 	ASSERT_EQ(0ULL, (unsigned long long)(pfn[0] % npages));
-	for (i = 1; i < npages; i++) {
-		ASSERT_EQ(pfn[0] + i, pfn[i]);
-	}
+	ASSERT_EQ(npages, pfn_run(pfn, npages));
 out:
 	free(pfn);
 	munmap(guarded, 3 * size);
 }
 
 /* One written hugetlb page of @size bytes must be a leaf of @level. */
-static void check_hugetlb(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(kernel_walk) *self, uint64_t size,
-			  enum kwalk_level level)
+static void check_hugetlb(struct __test_metadata *_metadata, int fd,
+			  int pm_fd, uint64_t size, enum kwalk_level level)
 {
 	struct hugetlb_pool pool;
 	struct sides s;
@@ -442,38 +455,40 @@ static void check_hugetlb(struct __test_metadata *_metadata,
 		ASSERT_NE(MAP_FAILED, p);
 	}
 	p[0] = 1;
-	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
+	assert_sides(_metadata, fd, pm_fd, 0, p, &s);
 	munmap(p, size);
 	hugetlb_restore(&pool);
-	ASSERT_LEAF(&s, level, size);
-	ASSERT_BIT(&s, write, KWALK_BIT_SET);
-	ASSERT_BIT(&s, dirty, KWALK_BIT_SET);
+	assert_leaf(_metadata, &s, level, size);
+	assert_bit(_metadata, "write", s.walk.write, KWALK_BIT_SET);
+	assert_bit(_metadata, "dirty", s.walk.dirty, KWALK_BIT_SET);
 	ASSERT_EQ(0ULL, (unsigned long long)(s.walk.phys % size));
 }
 
 TEST_F(kernel_walk, hugetlb_pmd)
 {
-	SKIP_IF_NO_WALK();
-	check_hugetlb(_metadata, self, self->pmd_size, KWALK_PMD);
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	check_hugetlb(_metadata, self->fd, self->pm, self->pmd_size, KWALK_PMD);
 }
 
 TEST_F(kernel_walk, hugetlb_pud)
 {
-	SKIP_IF_NO_WALK();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	if (self->pud_size == self->pmd_size)
 		SKIP(return, "the pud is folded: its leaves are the pmd's");
-	check_hugetlb(_metadata, self, self->pud_size, KWALK_PUD);
+	check_hugetlb(_metadata, self->fd, self->pm, self->pud_size, KWALK_PUD);
 }
 
 /* A child that writes its address on command ('w') and acknowledges. */
 static int writer_child_body(int in, int out, void *arg)
 {
-	volatile char *addr = arg;
+	char *addr = arg;
 	char cmd;
 
 	while (read(in, &cmd, 1) == 1) {
 		if (cmd == 'w')
-			*addr = 2;
+			touch_write(addr, 2);
 		if (write(out, &cmd, 1) != 1)
 			return 1;
 	}
@@ -486,9 +501,9 @@ struct walked_child {
 	int pm;
 };
 
-static int walked_child_start(struct walked_child *wc, volatile char *addr)
+static int walked_child_start(struct walked_child *wc, char *addr)
 {
-	int ret = child_start(&wc->c, writer_child_body, (void *)addr);
+	int ret = child_start(&wc->c, writer_child_body, addr);
 
 	if (ret)
 		return ret;
@@ -523,29 +538,30 @@ TEST_F(kernel_walk, fork_cow)
 	struct walked_child c;
 	char *p;
 
-	SKIP_IF_NO_WALK();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	p = anon(self->ps, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, p);
 	p[0] = 1;
 	ASSERT_EQ(0, walked_child_start(&c, p));
 
-	ASSERT_SIDES(self->fd, self->pm, 0, p, &parent);
-	ASSERT_SIDES(self->fd, c.pm, c.c.pid, p, &child);
-	ASSERT_LEAF(&parent, KWALK_PTE, self->ps);
-	ASSERT_LEAF(&child, KWALK_PTE, self->ps);
+	assert_sides(_metadata, self->fd, self->pm, 0, p, &parent);
+	assert_sides(_metadata, self->fd, c.pm, c.c.pid, p, &child);
+	assert_leaf(_metadata, &parent, KWALK_PTE, self->ps);
+	assert_leaf(_metadata, &child, KWALK_PTE, self->ps);
 	ASSERT_EQ(parent.walk.pfn, child.walk.pfn);
-	ASSERT_BIT(&parent, write, KWALK_BIT_CLEAR);
-	ASSERT_BIT(&child, write, KWALK_BIT_CLEAR);
+	assert_bit(_metadata, "write", parent.walk.write, KWALK_BIT_CLEAR);
+	assert_bit(_metadata, "write", child.walk.write, KWALK_BIT_CLEAR);
 
 	ASSERT_EQ(0, walked_child_write(&c));
-	ASSERT_SIDES(self->fd, c.pm, c.c.pid, p, &child);
-	ASSERT_LEAF(&child, KWALK_PTE, self->ps);
+	assert_sides(_metadata, self->fd, c.pm, c.c.pid, p, &child);
+	assert_leaf(_metadata, &child, KWALK_PTE, self->ps);
 	ASSERT_NE(parent.walk.pfn, child.walk.pfn);
-	ASSERT_BIT(&child, write, KWALK_BIT_SET);
-	ASSERT_BIT(&child, dirty, KWALK_BIT_SET);
-	ASSERT_SIDES(self->fd, self->pm, 0, p, &child);
+	assert_bit(_metadata, "write", child.walk.write, KWALK_BIT_SET);
+	assert_bit(_metadata, "dirty", child.walk.dirty, KWALK_BIT_SET);
+	assert_sides(_metadata, self->fd, self->pm, 0, p, &child);
 	ASSERT_EQ(parent.walk.pfn, child.walk.pfn);
-	ASSERT_BIT(&child, write, KWALK_BIT_CLEAR);
+	assert_bit(_metadata, "write", child.walk.write, KWALK_BIT_CLEAR);
 	ASSERT_EQ(0, walked_child_end(&c));
 	munmap(p, self->ps);
 }
@@ -557,7 +573,8 @@ TEST_F(kernel_walk, shared_page)
 	struct walked_child c;
 	char *p;
 
-	SKIP_IF_NO_WALK();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	p = mmap(NULL, self->ps, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
@@ -565,13 +582,13 @@ TEST_F(kernel_walk, shared_page)
 	ASSERT_EQ(0, walked_child_start(&c, p));
 	ASSERT_EQ(0, walked_child_write(&c));
 
-	ASSERT_SIDES(self->fd, self->pm, 0, p, &parent);
-	ASSERT_SIDES(self->fd, c.pm, c.c.pid, p, &child);
-	ASSERT_LEAF(&parent, KWALK_PTE, self->ps);
-	ASSERT_LEAF(&child, KWALK_PTE, self->ps);
+	assert_sides(_metadata, self->fd, self->pm, 0, p, &parent);
+	assert_sides(_metadata, self->fd, c.pm, c.c.pid, p, &child);
+	assert_leaf(_metadata, &parent, KWALK_PTE, self->ps);
+	assert_leaf(_metadata, &child, KWALK_PTE, self->ps);
 	ASSERT_EQ(parent.walk.pfn, child.walk.pfn);
-	ASSERT_BIT(&parent, write, KWALK_BIT_SET);
-	ASSERT_BIT(&child, write, KWALK_BIT_SET);
+	assert_bit(_metadata, "write", parent.walk.write, KWALK_BIT_SET);
+	assert_bit(_metadata, "write", child.walk.write, KWALK_BIT_SET);
 	ASSERT_EQ(0, walked_child_end(&c));
 	munmap(p, self->ps);
 }
@@ -582,16 +599,17 @@ TEST_F(kernel_walk, prot_none)
 	struct sides before, after;
 	char *p;
 
-	SKIP_IF_NO_WALK();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	p = anon(self->ps, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, p);
 	p[0] = 1;
-	ASSERT_SIDES(self->fd, self->pm, 0, p, &before);
+	assert_sides(_metadata, self->fd, self->pm, 0, p, &before);
 	ASSERT_EQ(0, mprotect(p, self->ps, PROT_NONE));
-	ASSERT_SIDES(self->fd, self->pm, 0, p, &after);
-	ASSERT_LEAF(&after, KWALK_PTE, self->ps);
+	assert_sides(_metadata, self->fd, self->pm, 0, p, &after);
+	assert_leaf(_metadata, &after, KWALK_PTE, self->ps);
 	ASSERT_EQ(before.walk.pfn, after.walk.pfn);
-	ASSERT_BIT(&after, write, KWALK_BIT_CLEAR);
+	assert_bit(_metadata, "write", after.walk.write, KWALK_BIT_CLEAR);
 	munmap(p, self->ps);
 }
 
@@ -602,14 +620,15 @@ TEST_F(kernel_walk, mlocked_pages)
 	struct sides s;
 	char *p;
 
-	SKIP_IF_NO_WALK();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	p = anon(size, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, mlock(p, size));
 	for (i = 0; i < size; i += self->ps) {
-		ASSERT_SIDES(self->fd, self->pm, 0, p + i, &s);
-		ASSERT_LEAF(&s, KWALK_PTE, self->ps);
-		ASSERT_BIT(&s, write, KWALK_BIT_SET);
+		assert_sides(_metadata, self->fd, self->pm, 0, p + i, &s);
+		assert_leaf(_metadata, &s, KWALK_PTE, self->ps);
+		assert_bit(_metadata, "write", s.walk.write, KWALK_BIT_SET);
 	}
 	munmap(p, size);
 }
@@ -624,14 +643,15 @@ TEST_F(kernel_walk, paged_out)
 	struct sides s;
 	char *p;
 
-	SKIP_IF_NO_WALK();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	if (!have_swap())
 		SKIP(return, "no swap");
 	p = anon(self->ps, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, p);
 	p[0] = 1;
 	ASSERT_EQ(0, madvise(p, self->ps, MADV_PAGEOUT));
-	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
+	assert_sides(_metadata, self->fd, self->pm, 0, p, &s);
 	if (s.pm.present)
 		SKIP(goto out, "MADV_PAGEOUT left the page in memory");
 	ASSERT_TRUE(s.pm.swapped);
@@ -654,13 +674,14 @@ TEST_F(kernel_walk, high_va)
 	struct sides s;
 	char *p;
 
-	SKIP_IF_NO_WALK();
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	p = mmap_high(self->ps, &hv, &why);
 	if (!p)
 		SKIP(return, "%s", why);
 	p[0] = 1;
-	ASSERT_SIDES(self->fd, self->pm, 0, p, &s);
-	ASSERT_LEAF(&s, KWALK_PTE, self->ps);
+	assert_sides(_metadata, self->fd, self->pm, 0, p, &s);
+	assert_leaf(_metadata, &s, KWALK_PTE, self->ps);
 	for (l = KWALK_PGD; hv.level && l < KWALK_PTE; l++) {
 		if (strcmp(kwalk_level_name(l), hv.level))
 			continue;

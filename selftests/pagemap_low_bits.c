@@ -77,7 +77,7 @@ FIXTURE_TEARDOWN(base_page)
  */
 TEST_F(base_page, frame_of_touched_page)
 {
-	volatile char stack_buf[3 * MAX_PAGE];
+	char stack_buf[3 * MAX_PAGE];
 	const size_t ps = page_size();
 	const size_t offsets[] = { 0, 1, ps / 2 + 3, ps - 1 };
 	char *base, *page;
@@ -87,7 +87,7 @@ TEST_F(base_page, frame_of_touched_page)
 
 	switch (variant->region) {
 	case STACK:
-		base = (char *)stack_buf;
+		base = stack_buf;
 		break;
 	case HEAP:
 		base = self->heap;
@@ -111,12 +111,12 @@ TEST_F(base_page, frame_of_touched_page)
 	}
 	page = (char *)(((uintptr_t)base + ps - 1) & ~(ps - 1));
 
-	for (i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
-		volatile char *va = page + offsets[i];
+	for (i = 0; i < ARRAY_SIZE(offsets); i++) {
+		char *va = page + offsets[i];
 		struct pm_entry e;
 
-		*va = (char)i;
-		ASSERT_EQ(0, pagemap_get(self->fd, (const void *)va, &e));
+		touch_write(va, (char)i);
+		ASSERT_EQ(0, pagemap_get(self->fd, va, &e));
 		ASSERT_TRUE(e.present);
 		ASSERT_FALSE(e.swapped);
 		ASSERT_FALSE(e.file);
@@ -130,8 +130,9 @@ TEST_F(base_page, frame_of_touched_page)
 
 	ASSERT_NE(0ULL, pfn);
 	err = kpageflags_get(pfn, &flags);
-	ASSERT_EQ(0, err) TH_LOG("PFN %#llx from pagemap: %s",
-				   (unsigned long long)(pfn), kpageflags_strerror(err));
+	ASSERT_EQ(0, err)
+		TH_LOG("PFN %#llx from pagemap: %s",
+		       (unsigned long long)pfn, kpageflags_strerror(err));
 	ASSERT_TRUE(kpf_test(flags, KPF_ANON))
 		TH_LOG("kpageflags %#llx", (unsigned long long)flags);
 	ASSERT_TRUE(kpf_test(flags, KPF_MMAP));
@@ -190,8 +191,9 @@ TEST(thp_pmd_low_bits)
 		struct pm_entry head = pagemap_decode(raw[chunk * n]);
 
 		err = kpageflags_get(head.pfn, &flags);
-		ASSERT_EQ(0, err) TH_LOG("PFN %#llx from pagemap: %s",
-					   (unsigned long long)(head.pfn), kpageflags_strerror(err));
+		ASSERT_EQ(0, err)
+			TH_LOG("PFN %#llx from pagemap: %s",
+			       (unsigned long long)head.pfn, kpageflags_strerror(err));
 		if (!kpf_test(flags, KPF_THP))
 			continue;
 		huge++;
@@ -321,8 +323,9 @@ TEST_F(hugetlb, low_bits)
 	ASSERT_NE(NULL, raw);
 	ASSERT_EQ((ssize_t)n, pagemap_read(self->fd, (uintptr_t)self->p, n, raw));
 	bad = first_break(raw, n);
-	EXPECT_EQ((size_t)0, bad) TH_LOG("page %zu of %zu: entry %#llx", bad - 1, n,
-				 (unsigned long long)raw[bad ? bad - 1 : 0]);
+	EXPECT_EQ((size_t)0, bad)
+		TH_LOG("page %zu of %zu: entry %#llx", bad - 1, n,
+		       (unsigned long long)raw[bad ? bad - 1 : 0]);
 	free(raw);
 }
 

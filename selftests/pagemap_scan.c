@@ -109,9 +109,9 @@ TEST_F(scan, present_and_pfnzero_agree)
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_TRUE(!madvise(p, NPAGES * ps, MADV_NOHUGEPAGE) || errno == EINVAL);
 	for (i = 0; i < 4; i++)
-		((volatile char *)p)[i * ps] = 1;
+		touch_write(p + i * ps, 1);
 	for (i = 4; i < 8; i++)
-		(void)((volatile char *)p)[i * ps];
+		touch_read(p + i * ps);
 
 	ASSERT_EQ(0, scan_categories(self->fd, p, NPAGES, cat));
 	ASSERT_EQ(NPAGES, pagemap_read(self->fd, (uintptr_t)p, NPAGES, raw));
@@ -121,7 +121,8 @@ TEST_F(scan, present_and_pfnzero_agree)
 	 * kernel maps private ones.
 	 */
 	kind = pagemap_read_fault(&read4);
-	ASSERT_NE(PM_READ_FAULT_CONTRADICTS, kind) TH_LOG("entry %#llx", (unsigned long long)read4.raw);
+	ASSERT_NE(PM_READ_FAULT_CONTRADICTS, kind)
+		TH_LOG("entry %#llx", (unsigned long long)read4.raw);
 
 	for (i = 0; i < NPAGES; i++) {
 		struct pm_entry e = pagemap_decode(raw[i]);
@@ -181,7 +182,8 @@ TEST_F(scan, huge_agrees)
 	free(cat);
 	munmap(p, size);
 	if (!self->pfns)
-		SKIP(return, "HUGE checked against AnonHugePages; against KPF_THP needs CAP_SYS_ADMIN");
+		SKIP(return, "%s; %s", "HUGE checked against AnonHugePages",
+		     "against KPF_THP needs CAP_SYS_ADMIN");
 }
 
 TEST_HARNESS_MAIN

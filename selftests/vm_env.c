@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include "kselftest.h"
 #include "vm_env.h"
 
 #define THP_DIR	"/sys/kernel/mm/transparent_hugepage"
@@ -250,7 +251,7 @@ static bool smaps_vmflag(const void *addr, const char *flag)
 
 	if (smaps_field(addr, "VmFlags", val, sizeof(val)))
 		return false;
-	for (tok = strtok_r(val, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+	for (tok = strtok_r(val, "\n ", &save); tok; tok = strtok_r(NULL, "\n ", &save))
 		if (!strcmp(tok, flag))
 			return true;
 	return false;
@@ -570,7 +571,7 @@ unsigned long hugetlb_size_kb(unsigned int nth)
 	dir = opendir("/sys/kernel/mm/hugepages");
 	if (!dir)
 		return 0;
-	while ((d = readdir(dir)) && n < sizeof(sizes) / sizeof(sizes[0]))
+	while ((d = readdir(dir)) && n < ARRAY_SIZE(sizes))
 		if (sscanf(d->d_name, "hugepages-%lukB", &kb) == 1) {
 			for (i = n++; i && sizes[i - 1] > kb; i--)
 				sizes[i] = sizes[i - 1];

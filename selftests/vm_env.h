@@ -28,6 +28,22 @@ enum thp_mode {
  */
 #define TOUCH_1G_TIMEOUT	240
 
+/*
+ * A load or store of the byte at @p that the compiler keeps, as the
+ * kernel's READ_ONCE()/WRITE_ONCE() do: the tests make the page faults
+ * whose results they read from pagemap. An atomic access of a char is one
+ * plain instruction on every architecture the tests run on.
+ */
+static inline char touch_read(const void *p)
+{
+	return __atomic_load_n((const char *)p, __ATOMIC_RELAXED);
+}
+
+static inline void touch_write(void *p, char byte)
+{
+	__atomic_store_n((char *)p, byte, __ATOMIC_RELAXED);
+}
+
 enum thp_mode thp_mode(void);
 size_t thp_pmd_size(void);
 bool thp_only_pmd_size(void);
