@@ -10,6 +10,7 @@
 
 import dataclasses
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
@@ -107,6 +108,9 @@ _CASE_TOTALS_RE = re.compile(r'^\s*# (\S+): pass:(\d+) fail:(\d+) skip:(\d+) tot
 # What ptwalk_skip() (kunit/compat_kunit.h) logs before a skipped
 # parameter on kernels whose parameter result lines lack "# SKIP" (6.1).
 _PARAM_SKIP_RE = re.compile(r'^\s*# (\S+): SKIP (.*?)\s*$')
+# A failed KUNIT_EXPECT/ASSERT/FAIL; its message follows on lines of its own.
+_FAILED_AT_RE = re.compile(r'^\s*# \S+: (?:EXPECTATION|ASSERTION) FAILED at (\S+)\s*$')
+FAILURE_LINES = 2	# of the message kept after "FAILED at file:line"
 
 
 @dataclass
@@ -119,16 +123,31 @@ class KtapNotes:
 	# (suite, case, param) -> reason: skipped, by ptwalk_skip()'s own line,
 	# though the result line does not say so
 	unmarked_skips: Dict[Tuple[str, str, str], str] = field(default_factory=dict)
+	# (suite, case, param) -> where its first expectation failed, and why
+	failures: Dict[Tuple[str, str, str], str] = field(default_factory=dict)
 
 
 def read_ktap_notes(log: str, suites: Dict[str, Iterable[str]]) -> KtapNotes:
-	"""Skip reasons and per-case totals of the suites (suite -> its
-	parameterised cases) in a kernel log; everything else is left to
-	kunit.py."""
+	"""Skip reasons, first failures and per-case totals of the suites
+	(suite -> its parameterised cases) in a kernel log; everything else
+	is left to kunit.py."""
 	notes = KtapNotes()
 	suite = group = pending = None
+	failure: List[str] = []		# the case's first failure so far
+	reading = False			# the lines of its message follow
 	for raw in log.splitlines():
 		line = _TIME_RE.sub('', raw)
+		m = _FAILED_AT_RE.match(line)
+		if m and suite:
+			reading = not failure
+			failure = failure or [os.path.basename(m.group(1)) + ':']
+			continue
+		reading = reading and bool(line.strip()) and \
+			not line.lstrip().startswith(('#', 'ok ', 'not ok '))
+		if reading:
+			if len(failure) <= FAILURE_LINES:
+				failure.append(line.strip())
+			continue
 		m = _SUBTEST_RE.match(line)
 		if m:
 			name = m.group(1)
@@ -152,6 +171,10 @@ def read_ktap_notes(log: str, suites: Dict[str, Iterable[str]]) -> KtapNotes:
 		if not m:
 			continue
 		name, reason = m.group(1), m.group(2)
+		if failure and line.lstrip().startswith('not ok ') and name != suite:
+			key = (suite, group, name) if group else (suite, name, '')
+			notes.failures[key] = ' '.join(failure)
+		failure = []
 		if name == suite:
 			suite = group = None
 		elif group and name == group:
@@ -183,7 +206,8 @@ def kunit_cases(root: Dict[str, Any], log: str) -> List[Case]:
 	for s in suites:
 		for c in s.get('test_cases', []):
 			st = _JSON_STATUS.get(c['status'], FAIL)
-			why = _skip_reason(notes, s['name'], c['name'], '') if st == SKIP else ''
+			why = _skip_reason(notes, s['name'], c['name'], '') if st == SKIP else \
+				notes.failures.get((s['name'], c['name'], ''), '') if st == FAIL else ''
 			cases.append(Case(s['name'], c['name'], st, why))
 		for g in s.get('sub_groups', []):
 			cases += _param_cases(s['name'], g, notes)
@@ -220,7 +244,8 @@ def _param_cases(suite: str, group: Dict[str, Any], notes: KtapNotes) -> List[Ca
 			msg = (f'the log does not say which parameters were skipped (kernel: '
 			       f'pass:{t[0]} fail:{t[1]} skip:{t[2]} total:{t[3]})')
 			return [Case(suite, name, FAIL, msg, param=p) for p in params]
-	return [Case(suite, name, st, why[p] if st == SKIP else '', param=p)
+	return [Case(suite, name, st, why[p] if st == SKIP else
+		     notes.failures.get((suite, name, p), '') if st == FAIL else '', param=p)
 		for p, st in zip(params, statuses)]
 
 

@@ -225,6 +225,35 @@ class KunitTest(unittest.TestCase):
 		case = next(c for c in o.cases if c.param == '8 bytes')
 		self.assertIn('UML: the direct map', case.reason)
 
+	def test_failed_case_says_where_and_why(self) -> None:
+		# The 6.12 UML log with two results turned into failures, as KUnit
+		# prints them: a case's (two failures: the first one counts) and
+		# a parameter's (its message on one line).
+		log = data('kunit-6.12-um.log').replace(
+			'    ok 1 ptwalk_test_geometry\n',
+			'    # ptwalk_test_geometry: ASSERTION FAILED at mm/ptwalk/walker_kunit.c:60\n'
+			'    Expected levels == 5, but\n        levels == 4 (0x4)\n        more\n'
+			'    # ptwalk_test_geometry: EXPECTATION FAILED at mm/ptwalk/walker_kunit.c:70\n'
+			'    second\n    not ok 1 ptwalk_test_geometry\n').replace(
+			'        ok 5 vmalloc (vmalloc_to_pfn)\n',
+			'    # ptwalk_test_matches_reference: EXPECTATION FAILED at mm/ptwalk/walker_kunit.c:99\n'
+			'    0xbc00d07b: pfn 0x1 != 0x2\n        not ok 5 vmalloc (vmalloc_to_pfn)\n', 1)
+		root = json.loads(data('kunit-6.12-um.json'))
+		for suite in root['sub_groups']:
+			for c in suite['test_cases']:
+				if c['name'] == 'ptwalk_test_geometry':
+					c['status'] = 'FAIL'
+			for g in suite['sub_groups']:
+				if g['name'] == 'ptwalk_test_matches_reference':
+					g['test_cases'][4]['status'] = 'FAIL'
+		o = pr.kunit_outcome('k', json.dumps(root), log)
+		failed = {(c.name, c.param): c.reason for c in o.cases if c.status == pr.FAIL}
+		self.assertEqual(failed, {
+			('ptwalk_test_geometry', ''):
+			'walker_kunit.c:60: Expected levels == 5, but levels == 4 (0x4)',
+			('ptwalk_test_matches_reference', 'vmalloc (vmalloc_to_pfn)'):
+			'walker_kunit.c:99: 0xbc00d07b: pfn 0x1 != 0x2'})
+
 	def test_61_um_counts_and_reasons(self) -> None:
 		# 6.1 prints skipped parameters as "ok N <param>": kunit.py's JSON
 		# says PASS for all 73. The kernel's totals lines and
@@ -748,6 +777,20 @@ class SeriesTest(unittest.TestCase):
 	def test_maintainers_entry_order(self) -> None:
 		self.assertEqual(series.maintainers_entry(['F:\tmm/b', 'S:\tMaintained', 'F:\tDoc/', 'L:\tl'], 'N <e>'),
 				 [series.MAINTAINERS_TITLE, 'M:\tN <e>', 'L:\tl', 'S:\tMaintained', 'F:\tDoc/', 'F:\tmm/b'])
+
+
+	def test_sparse_reports_the_kernel_walker_shares_are_the_apis(self) -> None:
+		said, control = data('sparse-6.12-ptwalk.log'), data('sparse-6.12-pagewalk.log')
+		own, api = series.sparse_split(said, control)
+		self.assertEqual(own, [])
+		self.assertEqual(len(api), 1)
+		self.assertIn("ptwalk.c:247:31: warning: context imbalance in 'walk_pte'", api[0])
+		# Without the control's report of that kind, it is ptwalk's own.
+		own, api = series.sparse_split(said, control.replace('unexpected unlock', 'x'))
+		self.assertEqual((len(own), api), (1, []))
+		# A report of another kind is ptwalk's whatever the control says.
+		other = said + '/t/mm/ptwalk/ptwalk.c:9:1: warning: incorrect type in argument 1\n'
+		self.assertEqual(len(series.sparse_split(other, control)[0]), 1)
 
 
 class TreeTest(unittest.TestCase):
