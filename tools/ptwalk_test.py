@@ -68,6 +68,13 @@ class MatrixTest(unittest.TestCase):
 			self.assertIn(c.kver, c.geometry.kernels)
 		self.assertTrue(m.gating(), 'make check must gate on some cell')
 
+	def test_series_gate_names_kernels_of_the_matrix(self) -> None:
+		self.assertEqual(self.parse(self.doc).series_gate, tuple(self.doc['series_gate']))
+		doc = copy.deepcopy(self.doc)
+		doc['series_gate'] = ['5.10']
+		with self.assertRaisesRegex(pm.MatrixError, 'series_gate'):
+			self.parse(doc)
+
 	def test_every_qemu_config_is_read_like_kunit_py(self) -> None:
 		for g in pm.load_matrix().geometries.values():
 			if g.qemu:
