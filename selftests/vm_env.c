@@ -17,7 +17,6 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
-#include "kselftest.h"
 #include "vm_env.h"
 
 #define THP_DIR	"/sys/kernel/mm/transparent_hugepage"

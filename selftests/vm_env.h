@@ -11,6 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* As kselftest.h has it: tools/pagemap-walk builds this file without a tree. */
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(arr)	(sizeof(arr) / sizeof((arr)[0]))
+#endif
+
 enum thp_mode {
 	THP_UNSUPPORTED,	/* no /sys/kernel/mm/transparent_hugepage */
 	THP_NEVER,
