@@ -533,7 +533,7 @@ def check_selftests(c: Checker) -> None:
 # report of ptwalk's that it shares is the kernel API's (pte_offset_map()
 # takes the RCU read lock only when it returns a table, with no
 # __cond_acquires(), so pte_unmap() reads as an unexpected unlock).
-SPARSE_CONTROL = 'mm/pagewalk.o'
+SPARSE_CONTROL = 'mm/pagewalk'	# .c, built as .o
 
 
 def sparse_reports(said: str, where: str) -> List[str]:
@@ -551,7 +551,7 @@ def sparse_split(said: str, control: str) -> Tuple[List[str], List[str]]:
 	"""sparse's reports on ptwalk (@said) as ptwalk's own and the kernel
 	API's: those of a kind the control (@control) reports too."""
 	found = sparse_reports(said, KERNEL_DIR + '/')
-	shared = {sparse_kind(l) for l in sparse_reports(control, SPARSE_CONTROL[:-2])}
+	shared = {sparse_kind(l) for l in sparse_reports(control, SPARSE_CONTROL)}
 	return ([l for l in found if sparse_kind(l) not in shared],
 		[l for l in found if sparse_kind(l) in shared])
 
@@ -561,11 +561,11 @@ def check_sparse(c: Checker) -> None:
 	report, but for those the kernel's own walker gets too (listed)."""
 	make = ['make', f'O={c.build_dir("x86_64")}', 'C=2', 'CC=ccache gcc']
 	status, said = c.run('sparse', make + [f'{KERNEL_DIR}/'])
-	_, control = c.run('sparse', make + [SPARSE_CONTROL])
+	_, control = c.run('sparse', make + [f'{SPARSE_CONTROL}.o'])
 	own, api = sparse_split(said, control)
 	for l in api:
 		info(f'[series {c.s.tree.name}] sparse, the kernel API\'s (as in '
-		     f'{SPARSE_CONTROL[:-2]}.c): {l.split("/")[-1]}')
+		     f'{SPARSE_CONTROL}.c): {l.split("/")[-1]}')
 	problem = f'{len(own)} reports: {own[0]}' if own else _problem(status, said, 'make C=2')
 	c.case('sparse', f'make C=2 {KERNEL_DIR}/', problem)
 
