@@ -16,7 +16,7 @@ PTWALK := $(CURDIR)/tools/ptwalk
 
 .PHONY: help run check matrix matrix-full matrix-gate kunit guest selftests \
 	tool tool-test tools-test bench docs docs-check checkpatch summary cells \
-	tree install-kunit uninstall-kunit mutants patch series-check clean distclean
+	tree install-kunit uninstall-kunit mutants patch series-check series-mutants clean distclean
 
 help:
 	@echo 'ptwalk targets:'
@@ -38,6 +38,7 @@ help:
 	@echo '  summary          the table of the results in $(RESULTS)'
 	@echo '  patch            the series for a tree in $(RESULTS)/patches/<kver>/ (default: every kernel)'
 	@echo '  series-check     make patch, then git am, bisect builds, kunit.py, checkpatch, sparse, coccicheck'
+	@echo '  series-mutants   one broken kernel rule at a time (long line, SPDX, __user cast): each must fail its check'
 	@echo '  mutants          build with one planted bug at a time (walker, debugfs file); every one must fail'
 	@echo '  install-kunit    link kunit/ and selftests/ into the tree (uninstall-kunit undoes it)'
 	@echo '  tree             fetch and unpack the kernel tree; print its path'
@@ -82,6 +83,9 @@ patch:
 
 series-check:
 	@$(PTWALK) patch --check
+
+series-mutants:
+	@$(PTWALK) series-mutants
 
 checkpatch:
 	@$(PTWALK) checkpatch

@@ -335,15 +335,17 @@ class Series:
 	signed: bool = True
 
 
-def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = ()) -> Series:
-	"""Write results/patches/<kver>/: a cover letter and one patch per unit,
-	committed on branch 'ptwalk-series' of the pristine copy."""
+def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = (),
+		kunit_src: str = os.path.join(TOP, 'kunit')) -> Series:
+	"""Write results/patches/<kver>/: a cover letter and one patch per unit
+	(the kernel's from @kunit_src), committed on branch 'ptwalk-series' of
+	the pristine copy."""
 	repo = pristine_repo(tree)
 	out = os.path.join(results, 'patches', tree.name)
 	shutil.rmtree(out, ignore_errors=True)
-	facts = tree_facts(repo, os.path.join(TOP, 'kunit', 'Makefile'))
+	facts = tree_facts(repo, os.path.join(kunit_src, 'Makefile'))
 	kunit = {os.path.basename(p): _read(p) for p in
-		 glob.glob(os.path.join(TOP, 'kunit', '*')) + [os.path.join(TOP, 'kunit', '.kunitconfig')]}
+		 glob.glob(os.path.join(kunit_src, '*')) + [os.path.join(kunit_src, '.kunitconfig')]}
 	try:
 		resolved = resolve_sources(kunit, facts)
 	except ResolveError as e:

@@ -11,6 +11,8 @@
 
 import copy
 import dataclasses
+import importlib.machinery
+import importlib.util
 import json
 import os
 import re
@@ -798,6 +800,29 @@ class SeriesTest(unittest.TestCase):
 		# A report of another kind is ptwalk's whatever the control says.
 		other = said + '/t/mm/ptwalk/ptwalk.c:9:1: warning: incorrect type in argument 1\n'
 		self.assertEqual(len(series.sparse_split(other, control)[0]), 1)
+
+
+def ptwalk_script() -> Any:
+	"""tools/ptwalk, the command, as a module."""
+	loader = importlib.machinery.SourceFileLoader('ptwalk_cmd', os.path.join(
+		os.path.dirname(os.path.abspath(__file__)), 'ptwalk'))
+	spec = importlib.util.spec_from_loader(loader.name, loader)
+	assert spec
+	module = importlib.util.module_from_spec(spec)
+	loader.exec_module(module)
+	return module
+
+
+class MutantTest(unittest.TestCase):
+	"""The planted bugs of make mutants and make series-mutants still plant
+	into today's kunit/: a mutant that no longer applies proves nothing."""
+
+	def test_every_mutant_applies_once(self) -> None:
+		cmd = ptwalk_script()
+		for m in cmd.MUTANTS + cmd.SERIES_MUTANTS:
+			with self.subTest(mutant=m.name):
+				with open(os.path.join(pt.TOP, 'kunit', m.file)) as f:
+					self.assertEqual(f.read().count(m.good), 1)
 
 
 class TreeTest(unittest.TestCase):
