@@ -25,7 +25,7 @@ from ptwalk_results import (ALLOC_SKIP, FAIL, allocated_by, KMEMLEAK_BEGIN, PASS
 			    build_error, fault_injection_ktap, faults_outcome, guest_outcome,
 			    injected_failures, kmemleak_reports, kunit_outcome, selftests_outcome,
 			    tap_of_console)
-from ptwalk_tree import (PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, cache_dir,
+from ptwalk_tree import (PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, build_env, cache_dir,
 			 forget_stale_objects, info)
 
 # kunit.py's own QEMU command line (kunit_kernel.py): the guest boots with
@@ -127,8 +127,7 @@ def build_kernel(ctx: Context, tree: Tree, g: Geometry) -> Optional[str]:
 	forget_stale_objects(bdir, ctx.kunit_src)
 	log = ctx.path(f'build-{tree.kver}-{b.name}.log')
 	info(f'[{tree.kver} {b.name}] building in {bdir}')
-	env = dict(os.environ, CCACHE_DIR=os.environ.get('CCACHE_DIR',
-							 os.path.join(cache_dir(), 'ccache')))
+	env = build_env()
 	cmd = [os.path.join('tools', 'testing', 'kunit', 'kunit.py'), 'build'] + \
 		kunit_args(ctx, tree, g) + [f'--jobs={os.cpu_count()}', '--make_options',
 					    f'CC=ccache {b.arch.cross_compile}gcc']

@@ -24,7 +24,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ptwalk_resolve import ResolveError, resolve_sources, tree_facts
 from ptwalk_results import FAIL, PASS, Case, Outcome
-from ptwalk_tree import TOP, PtwalkError, Tree, cache_dir, info
+from ptwalk_tree import TOP, PtwalkError, Tree, build_env, cache_dir, info
 
 KERNEL_DIR = 'mm/ptwalk'
 SELFTESTS_DIR = 'tools/testing/selftests/ptwalk'
@@ -404,8 +404,7 @@ class Checker:
 		self.repo = series.repo
 		self.results = results
 		self.out = Outcome(f'series-{series.tree.name}', 'series')
-		self.env = dict(os.environ, CCACHE_DIR=os.environ.get(
-			'CCACHE_DIR', os.path.join(cache_dir(), 'ccache')))
+		self.env = build_env()
 		# Debian's python3 (with python3-ply, python3-git) for checkpatch's
 		# helper scripts, whatever python3 comes first in PATH.
 		self.env['PATH'] = '/usr/bin:' + self.env.get('PATH', '')

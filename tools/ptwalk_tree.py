@@ -37,6 +37,13 @@ def cache_dir() -> str:
 	return os.environ.get('PTWALK_CACHE') or os.path.expanduser('~/.cache/ptwalk')
 
 
+def build_env() -> Dict[str, str]:
+	"""The environment of a kernel build: ccache's store in the cache,
+	unless $CCACHE_DIR says otherwise."""
+	return dict(os.environ, CCACHE_DIR=os.environ.get('CCACHE_DIR',
+							 os.path.join(cache_dir(), 'ccache')))
+
+
 # ---- Debian packages -------------------------------------------------------
 
 BUILD_PACKAGES = ('build-essential', 'flex', 'bison', 'bc', 'libelf-dev', 'libssl-dev',
