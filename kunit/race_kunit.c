@@ -397,11 +397,39 @@ static int zap_refault_remap(struct race *race)
 	return IS_ERR_VALUE(got) ? (int)got : 0;
 }
 
-/* An anonymous page of a user range maps an anonymous folio or the zero page. */
-static bool user_pfn_plausible(unsigned long pfn)
+/*
+ * Is the page a walk found at @addr (at @pfn) anonymous, or the zero page?
+ * The walk holds no reference: by now the kthread may have zapped the page
+ * and freed it, and the frame may be anything. So, as gup_fast_pte_range()
+ * does after its lockless read, take a reference and walk again: only a
+ * page still mapped at @addr, kept from being freed by the reference, is
+ * judged. One freed or remapped since the walk passes and counts in @gone.
+ */
+static bool user_page_anon(unsigned long addr, unsigned long pfn,
+			   unsigned long *gone)
 {
-	return is_zero_pfn(pfn) ||
-	       (pfn_valid(pfn) && PageAnon(pfn_to_page(pfn)));
+	struct ptwalk_result again;
+	struct folio *folio;
+	bool anon;
+
+	if (is_zero_pfn(pfn))
+		return true;
+	if (!pfn_valid(pfn))
+		return false;
+	folio = page_folio(pfn_to_page(pfn));
+	if (!folio_try_get(folio)) {
+		(*gone)++;
+		return true;
+	}
+	ptwalk_test_walk_user(addr, &again);
+	anon = folio_test_anon(folio);
+	if (page_folio(pfn_to_page(pfn)) != folio ||
+	    again.status != PTWALK_MAPPED || again.pfn != pfn) {
+		(*gone)++;
+		anon = true;
+	}
+	folio_put(folio);
+	return anon;
 }
 
 #define ZAP_PAGES	16
@@ -414,8 +442,9 @@ static unsigned long map_zap_range(struct kunit *test)
 /*
  * A kthread that has adopted the test's mm zaps, refaults and remaps a
  * user range while the test walks it under mmap_read_lock(): each page is
- * unmapped or mapped at an anonymous page (a page-table page or a freed
- * page taken for a leaf would not be), and never a bad entry.
+ * unmapped or mapped at an anonymous page (a page-table page taken for a
+ * leaf would not be; see user_page_anon() for pages freed since), and
+ * never a bad entry.
  */
 static void ptwalk_test_race_user_zap(struct kunit *test)
 {
@@ -423,7 +452,7 @@ static void ptwalk_test_race_user_zap(struct kunit *test)
 	struct ptwalk_result r;
 	struct user_range *u;
 	struct race *race;
-	unsigned long i;
+	unsigned long i, gone = 0;
 
 	u = user_range_new(test, ZAP_PAGES, map_zap_range);
 	fill_user(u->start, ZAP_PAGES * PAGE_SIZE, 0x5a);
@@ -436,7 +465,8 @@ static void ptwalk_test_race_user_zap(struct kunit *test)
 		tally(&t, &r);
 		if (!race_check(test, &r, MAYBE_UNMAPPED, r.pfn))
 			break;
-		if (r.status == PTWALK_MAPPED && !user_pfn_plausible(r.pfn)) {
+		if (r.status == PTWALK_MAPPED &&
+		    !user_page_anon(addr, r.pfn, &gone)) {
 			KUNIT_FAIL(test,
 				   "%#lx: mapped at PFN %#lx (entry %#llx), which is not an anonymous page",
 				   addr, r.pfn, r.entry[r.level]);
@@ -447,6 +477,8 @@ static void ptwalk_test_race_user_zap(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, race_finish(test, race, "zap/refault/remap"), 0);
 	tally_report(test, "user range", &t);
+	kunit_info(test, "user range: %lu pages freed or remapped before their check\n",
+		   gone);
 }
 
 static int advise(const struct user_range *u, int advice)
