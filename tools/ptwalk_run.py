@@ -25,7 +25,7 @@ from ptwalk_results import (ALLOC_SKIP, FAIL, allocated_by, KMEMLEAK_BEGIN, PASS
 			    build_error, fault_injection_ktap, faults_outcome, guest_outcome,
 			    injected_failures, kmemleak_reports, kunit_outcome, selftests_outcome,
 			    tap_of_console)
-from ptwalk_tree import (PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, build_env, cache_dir,
+from ptwalk_tree import (KUNIT_SRC, PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, build_env, cache_dir,
 			 forget_stale_objects, info)
 
 # kunit.py's own QEMU command line (kunit_kernel.py): the guest boots with
@@ -48,7 +48,7 @@ class Context:
 	"""What every step of one run shares."""
 	results: str
 	packages: Packages = field(default_factory=Packages)
-	kunit_src: str = os.path.join(TOP, 'kunit')
+	kunit_src: str = KUNIT_SRC
 	kunit_timeout: int = int(os.environ.get('KUNIT_TIMEOUT', '1800'))
 	guest_timeout: int = int(os.environ.get('GUEST_TIMEOUT', '900'))
 	# build dir -> None (built) or why it did not build, this run
@@ -441,7 +441,7 @@ def static_case(suite: str, name: str, cmd: Sequence[str], cwd: Optional[str] = 
 
 def checkpatch(tree: Tree) -> Outcome:
 	"""checkpatch --strict on every kernel file, kernel-doc -Wall on the API."""
-	kunit = os.path.join(TOP, 'kunit')
+	kunit = KUNIT_SRC
 	out = Outcome('checkpatch', 'static')
 	cp = ['perl', os.path.join(tree.path, 'scripts', 'checkpatch.pl'), '--no-tree',
 	      '--strict', '--quiet']

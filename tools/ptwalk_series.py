@@ -24,7 +24,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ptwalk_resolve import ResolveError, resolve_sources, tree_facts
 from ptwalk_results import FAIL, PASS, Case, Outcome
-from ptwalk_tree import TOP, PtwalkError, Tree, build_env, cache_dir, info
+from ptwalk_tree import KUNIT_SRC, TOP, PtwalkError, Tree, build_env, cache_dir, info
 
 KERNEL_DIR = 'mm/ptwalk'
 SELFTESTS_DIR = 'tools/testing/selftests/ptwalk'
@@ -336,7 +336,7 @@ class Series:
 
 
 def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = (),
-		kunit_src: str = os.path.join(TOP, 'kunit')) -> Series:
+		kunit_src: str = KUNIT_SRC) -> Series:
 	"""Write results/patches/<kver>/: a cover letter and one patch per unit
 	(the kernel's from @kunit_src), committed on branch 'ptwalk-series' of
 	the pristine copy."""

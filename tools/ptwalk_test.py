@@ -821,7 +821,7 @@ class MutantTest(unittest.TestCase):
 		cmd = ptwalk_script()
 		for m in cmd.MUTANTS + cmd.SERIES_MUTANTS:
 			with self.subTest(mutant=m.name):
-				with open(os.path.join(pt.TOP, 'kunit', m.file)) as f:
+				with open(os.path.join(pt.KUNIT_SRC, m.file)) as f:
 					self.assertEqual(f.read().count(m.good), 1)
 
 
@@ -852,7 +852,7 @@ class TreeTest(unittest.TestCase):
 		pt.install(self.tree)
 		self.assertEqual(self.read('mm/Kconfig').count(pt.MARK), 1)
 		self.assertEqual(os.readlink(os.path.join(self.path, 'mm/ptwalk')),
-				 os.path.join(pt.TOP, 'kunit'))
+				 pt.KUNIT_SRC)
 		pt.uninstall(self.tree)
 		self.assertEqual((self.read('mm/Kconfig'), self.read('mm/Makefile')),
 				 (self.kconfig, self.makefile))
@@ -866,7 +866,7 @@ class TreeTest(unittest.TestCase):
 		pt.install(self.tree, other)
 		pt.install(self.tree)
 		self.assertEqual(os.readlink(os.path.join(self.path, 'mm/ptwalk')),
-				 os.path.join(pt.TOP, 'kunit'))
+				 pt.KUNIT_SRC)
 
 	def test_a_foreign_directory_is_never_touched(self) -> None:
 		os.makedirs(os.path.join(self.path, 'mm/ptwalk'))
@@ -877,7 +877,7 @@ class TreeTest(unittest.TestCase):
 		build = os.path.join(self.tmp.name, 'build')
 		objs = os.path.join(build, 'mm', 'ptwalk')
 		os.makedirs(objs)
-		src = os.path.join(pt.TOP, 'kunit')
+		src = pt.KUNIT_SRC
 		pt.forget_stale_objects(build, src)
 		self.assertFalse(os.path.exists(objs), 'no stamp: objects of unknown sources removed')
 		os.makedirs(objs)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Set, TextIO
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KUNIT_SRC = os.path.join(TOP, 'kunit')	# the kernel side: mm/ptwalk/ in a tree
 
 
 class PtwalkError(Exception):
@@ -325,7 +326,7 @@ def _marked_lines(path: str, line: Optional[str]) -> None:
 			f.writelines(new)
 
 
-def install(tree: Tree, kunit_src: str = os.path.join(TOP, 'kunit')) -> None:
+def install(tree: Tree, kunit_src: str = KUNIT_SRC) -> None:
 	"""Link @kunit_src and selftests/ into @tree; idempotent."""
 	for link, target in _links(tree, kunit_src).items():
 		_link(link, target)
