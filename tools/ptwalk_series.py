@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 from ptwalk_resolve import ResolveError, resolve_sources, tree_facts
 from ptwalk_results import FAIL, PASS, Case, Outcome
@@ -608,6 +608,18 @@ def check_htmldocs(c: Checker) -> None:
 	       _problem(status, said, 'sphinx-build'))
 
 
+T = TypeVar('T')
+
+
+def _timed(c: Checker, check: Callable[..., T], *args: Any) -> T:
+	"""@check(@c, *@args), its time in the log: where a cold run goes."""
+	start = time.monotonic()
+	result = check(c, *args)
+	info(f'[series {c.s.tree.name}] {check.__name__[len("check_"):]}: '
+	     f'{time.monotonic() - start:.0f} s')
+	return result
+
+
 def check_series(series: Series, results: str) -> Outcome:
 	"""Every check of @series; the tree is left at the applied series."""
 	c = Checker(series, results)
@@ -617,16 +629,13 @@ def check_series(series: Series, results: str) -> Outcome:
 	if not series.signed:
 		info(f'[series {series.tree.name}] no git user.name/email here: '
 		     f'Signed-off-by: {PLACEHOLDER} (replace it)')
-	check_checkpatch(c)
-	commits = check_am(c)
+	_timed(c, check_checkpatch)
+	commits = _timed(c, check_am)
 	if commits:
-		check_bisect(c, commits)
-		check_kunit(c)
-		check_sparse(c)
-		check_coccinelle(c)
-		check_kernel_doc(c)
-		check_htmldocs(c)
-		check_selftests(c)
+		_timed(c, check_bisect, commits)
+		for check in (check_kunit, check_sparse, check_coccinelle, check_kernel_doc,
+			      check_htmldocs, check_selftests):
+			_timed(c, check)
 	c.out.seconds = time.monotonic() - start
 	info(f'[series {series.tree.name}] {c.out.counts} in {c.out.seconds:.0f} s ({series.out})')
 	return c.out

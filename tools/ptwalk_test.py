@@ -890,6 +890,18 @@ class TreeTest(unittest.TestCase):
 		pt.forget_stale_objects(build, other)
 		self.assertFalse(os.path.exists(objs), 'other sources: objects removed')
 
+	def test_builds_use_ccache_in_the_cache_in_depend_mode_unless_told(self) -> None:
+		env = {k: v for k, v in os.environ.items() if not k.startswith('CCACHE_')}
+		with mock.patch.dict(os.environ, env, clear=True), \
+		     mock.patch.dict(os.environ, PTWALK_CACHE=self.tmp.name):
+			got = pt.build_env()
+			self.assertEqual((got['CCACHE_DIR'], got['CCACHE_DEPEND']),
+					 (os.path.join(self.tmp.name, 'ccache'), '1'))
+			with mock.patch.dict(os.environ, CCACHE_DIR='/elsewhere', CCACHE_DEPEND='0'):
+				got = pt.build_env()
+				self.assertEqual((got['CCACHE_DIR'], got['CCACHE_DEPEND']),
+						 ('/elsewhere', '0'))
+
 	def test_lock_excludes_another_process(self) -> None:
 		env = dict(os.environ, PTWALK_CACHE=self.tmp.name)
 		probe = ('import fcntl, sys; sys.path.insert(0, %r); import ptwalk_tree as pt; '

@@ -39,10 +39,19 @@ def cache_dir() -> str:
 
 
 def build_env() -> Dict[str, str]:
-	"""The environment of a kernel build: ccache's store in the cache,
-	unless $CCACHE_DIR says otherwise."""
-	return dict(os.environ, CCACHE_DIR=os.environ.get('CCACHE_DIR',
-							 os.path.join(cache_dir(), 'ccache')))
+	"""The environment of a kernel build: ccache's store in the cache and
+	its depend mode, unless $CCACHE_DIR and $CCACHE_DEPEND say otherwise.
+
+	In its default mode ccache runs the preprocessor once more on every
+	miss, to look for a hit by preprocessed text: a cold kernel build takes
+	half as long again as without ccache (UML mm/ and fs/: 98-101 s
+	against 60-68 s). The depend mode takes the dependencies from the
+	compiler's -MMD, which kbuild passes (64-68 s), and hits as the direct
+	mode does."""
+	env = dict(os.environ)
+	env.setdefault('CCACHE_DIR', os.path.join(cache_dir(), 'ccache'))
+	env.setdefault('CCACHE_DEPEND', '1')
+	return env
 
 
 # ---- Debian packages -------------------------------------------------------
