@@ -101,6 +101,7 @@ class Matrix:
 	geometries: Dict[str, Geometry]
 	cells: Tuple[Cell, ...]
 	series_gate: Tuple[str, ...] = ()	# kernels whose patch series make check checks
+	series_gate_arches: Tuple[str, ...] = ()	# its kunit.py runs
 
 	@property
 	def default_kernel(self) -> str:
@@ -189,8 +190,8 @@ _NAME_RE = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
 
 def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 	"""Check a parsed matrix.toml and turn it into records."""
-	_check_keys(doc, ('kernels', 'series_gate', 'guest_must_pass', 'arch', 'build',
-			  'geometry'), 'matrix')
+	_check_keys(doc, ('kernels', 'series_gate', 'series_gate_arches', 'guest_must_pass',
+			  'arch', 'build', 'geometry'), 'matrix')
 	kernels = _strs(doc, 'kernels', 'matrix')
 	guest_must_pass = _strs(doc, 'guest_must_pass', 'matrix')
 	if not kernels or any(not _KVER_RE.match(k) for k in kernels):
@@ -198,6 +199,9 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 	series_gate = _strs(doc, 'series_gate', 'matrix')
 	if not set(series_gate) <= set(kernels):
 		raise MatrixError('matrix: series_gate names a kernel not in kernels')
+	series_gate_arches = _strs(doc, 'series_gate_arches', 'matrix')
+	if series_gate and not series_gate_arches:
+		raise MatrixError('matrix: series_gate_arches must name a kunit.py --arch')
 
 	arches = {}
 	for name, t in doc.get('arch', {}).items():
@@ -291,7 +295,7 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 
 	cells = tuple(Cell(k, g, k in g.gate) for k in kernels
 		      for g in geometries.values() if k in g.kernels)
-	return Matrix(kernels, geometries, cells, series_gate)
+	return Matrix(kernels, geometries, cells, series_gate, series_gate_arches)
 
 
 def load_matrix(path: str = MATRIX_PATH) -> Matrix:

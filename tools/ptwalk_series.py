@@ -24,7 +24,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 from ptwalk_resolve import ResolveError, resolve_sources, tree_facts
 from ptwalk_results import FAIL, PASS, Case, Outcome
-from ptwalk_tree import KUNIT_SRC, TOP, PtwalkError, Tree, build_env, cache_dir, info
+from ptwalk_tree import (KUNIT_SRC, TOP, PtwalkError, Tree, build_env, cache_dir, info, missing_tools,
+			 named_package)
 
 KERNEL_DIR = 'mm/ptwalk'
 SELFTESTS_DIR = 'tools/testing/selftests/ptwalk'
@@ -394,6 +395,21 @@ def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = (),
 # ---- the kernel's own checks -----------------------------------------------
 
 SERIES_ARCHES = ('um', 'x86_64')	# kunit.py run --arch=, as a maintainer would
+CHECKERS_ARCH = 'x86_64'		# the build sparse and coccicheck run in
+
+# What the checks run (ptwalk_tree.PROGRAMS and PYTHON_MODULES name their
+# packages): kbuild's tools and ccache, git, rsync for a KDIR= tree's copy,
+# sparse, Coccinelle's spatch and the OCaml compiler and findlib it builds
+# the rules' OCaml scripts with, Sphinx, and checkpatch's spdxcheck.py's
+# imports.
+SERIES_PROGRAMS = ('gcc', 'make', 'flex', 'bison', 'bc', 'ccache', 'git', 'rsync', 'sparse',
+		   'spatch', 'ocamlopt', 'ocamlfind', 'sphinx-build')
+SERIES_MODULES = ('ply', 'git', 'sphinx')
+
+
+def missing_checkers() -> List[str]:
+	"""What the checks of a series run and this machine lacks."""
+	return missing_tools(SERIES_PROGRAMS, SERIES_MODULES)
 
 
 class Checker:
@@ -436,17 +452,23 @@ class Checker:
 	def kunit(self, verb: str, arch: str, kunitconfig: str) -> Tuple[int, str]:
 		cmd = ['./tools/testing/kunit/kunit.py', verb, f'--arch={arch}',
 		       f'--build_dir={self.build_dir(arch)}', f'--kunitconfig={kunitconfig}',
-		       f'--jobs={os.cpu_count()}', '--make_options', 'CC=ccache gcc']
+		       '--make_options', 'CC=ccache gcc']
+		if verb != 'config':
+			cmd.append(f'--jobs={os.cpu_count()}')
 		if verb == 'run':
 			cmd.append('--timeout=900')
 		return self.run(f'kunit-{arch}', cmd, timeout=3600)
 
 
 def _problem(status: int, said: str, what: str) -> str:
+	"""'' if @status is 0, else one line: what failed, the package of a
+	program it found missing, the end of its output."""
 	if status == 0:
 		return ''
 	last = [l for l in said.splitlines() if l.strip()][-3:]
-	return f'{what} exited {status}: ' + ' | '.join(last)[-300:]
+	package = named_package(said)
+	missing = f' (a program is missing: install Debian package {package})' if package else ''
+	return f'{what} exited {status}{missing}: ' + ' | '.join(last)[-300:]
 
 
 def check_am(c: Checker) -> List[str]:
@@ -507,8 +529,13 @@ def check_bisect(c: Checker, commits: Sequence[str]) -> None:
 	_git(c.repo, 'checkout', '-q', '-f', 'ptwalk-am')
 
 
-def check_kunit(c: Checker) -> None:
-	for arch in SERIES_ARCHES:
+def check_kunit(c: Checker, arches: Sequence[str]) -> None:
+	"""kunit.py run on each of @arches; the checkers' build is at least
+	configured (kunit.py config) if it is not one of them."""
+	if CHECKERS_ARCH not in arches:
+		status, said = c.kunit('config', CHECKERS_ARCH, KERNEL_DIR)
+		c.case('kunit.py', f'config --arch={CHECKERS_ARCH}', _problem(status, said, 'kunit.py config'))
+	for arch in arches:
 		status, said = c.kunit('run', arch, KERNEL_DIR)
 		m = re.search(r'Testing complete\. Ran (\d+) tests: (.*)', said)
 		problem = _problem(status, said, 'kunit.py run')
@@ -560,7 +587,7 @@ def sparse_split(said: str, control: str) -> Tuple[List[str], List[str]]:
 def check_sparse(c: Checker) -> None:
 	"""sparse (C=2: every object, built or not) on the x86_64 build: no
 	report, but for those the kernel's own walker gets too (listed)."""
-	make = ['make', f'O={c.build_dir("x86_64")}', 'C=2', 'CC=ccache gcc']
+	make = ['make', f'O={c.build_dir(CHECKERS_ARCH)}', 'C=2', 'CC=ccache gcc']
 	status, said = c.run('sparse', make + [f'{KERNEL_DIR}/'])
 	_, control = c.run('sparse', make + [f'{SPARSE_CONTROL}.o'])
 	own, api = sparse_split(said, control)
@@ -572,7 +599,7 @@ def check_sparse(c: Checker) -> None:
 
 
 def check_coccinelle(c: Checker) -> None:
-	status, said = c.run('coccicheck', ['make', f'O={c.build_dir("x86_64")}', 'coccicheck',
+	status, said = c.run('coccicheck', ['make', f'O={c.build_dir(CHECKERS_ARCH)}', 'coccicheck',
 					    'MODE=report', f'M={KERNEL_DIR}', f'J={os.cpu_count()}'],
 			     timeout=1800)
 	found = [l for l in said.splitlines() if KERNEL_DIR + '/' in l]
@@ -620,8 +647,10 @@ def _timed(c: Checker, check: Callable[..., T], *args: Any) -> T:
 	return result
 
 
-def check_series(series: Series, results: str) -> Outcome:
-	"""Every check of @series; the tree is left at the applied series."""
+def check_series(series: Series, results: str,
+		 kunit_arches: Sequence[str] = SERIES_ARCHES) -> Outcome:
+	"""Every check of @series, kunit.py run on @kunit_arches; the tree is
+	left at the applied series."""
 	c = Checker(series, results)
 	for f in glob.glob(c.log('*')):
 		os.unlink(f)
@@ -633,8 +662,9 @@ def check_series(series: Series, results: str) -> Outcome:
 	commits = _timed(c, check_am)
 	if commits:
 		_timed(c, check_bisect, commits)
-		for check in (check_kunit, check_sparse, check_coccinelle, check_kernel_doc,
-			      check_htmldocs, check_selftests):
+		_timed(c, check_kunit, kunit_arches)
+		for check in (check_sparse, check_coccinelle, check_kernel_doc, check_htmldocs,
+			      check_selftests):
 			_timed(c, check)
 	c.out.seconds = time.monotonic() - start
 	info(f'[series {series.tree.name}] {c.out.counts} in {c.out.seconds:.0f} s ({series.out})')

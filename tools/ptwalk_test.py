@@ -77,6 +77,14 @@ class MatrixTest(unittest.TestCase):
 		with self.assertRaisesRegex(pm.MatrixError, 'series_gate'):
 			self.parse(doc)
 
+	def test_a_gating_series_names_its_kunit_arches(self) -> None:
+		m = self.parse(self.doc)
+		self.assertTrue(set(m.series_gate_arches) <= set(series.SERIES_ARCHES))
+		doc = copy.deepcopy(self.doc)
+		doc['series_gate_arches'] = []
+		with self.assertRaisesRegex(pm.MatrixError, 'series_gate_arches'):
+			self.parse(doc)
+
 	def test_every_qemu_config_is_read_like_kunit_py(self) -> None:
 		for g in pm.load_matrix().geometries.values():
 			if g.qemu:
@@ -787,6 +795,30 @@ class SeriesTest(unittest.TestCase):
 		self.assertEqual(series.maintainers_entry(['F:\tmm/b', 'S:\tMaintained', 'F:\tDoc/', 'L:\tl'], 'N <e>'),
 				 [series.MAINTAINERS_TITLE, 'M:\tN <e>', 'L:\tl', 'S:\tMaintained', 'F:\tDoc/', 'F:\tmm/b'])
 
+
+	def test_series_packages_have_every_program_the_checks_run(self) -> None:
+		group = pt.PACKAGE_GROUPS['series']
+		for p in series.SERIES_PROGRAMS:
+			self.assertIn(pt.PROGRAMS[p], group, f'{p} is in no package the series installs')
+		for m in series.SERIES_MODULES:
+			self.assertIn(pt.PYTHON_MODULES[m], group, f'python3 module {m}')
+
+	def test_a_program_the_log_says_is_missing_is_named_by_its_package(self) -> None:
+		said = data('spatch-no-ocaml.log')
+		self.assertEqual(pt.named_package(said), 'ocaml')
+		self.assertIn('ocaml', pt.PACKAGE_GROUPS['series'])
+		self.assertIn('ocamlopt', series.SERIES_PROGRAMS)
+		problem = series._problem(2, said + 'coccicheck failed\n', 'coccicheck')
+		self.assertIn('install Debian package ocaml)', problem)
+		self.assertEqual(problem.count('\n'), 0)
+		self.assertEqual(pt.named_package("ModuleNotFoundError: No module named 'git'"),
+				 'python3-git')
+		self.assertIsNone(pt.named_package(said.replace('No OCaml compiler found', 'x')))
+
+	def test_missing_checkers_name_their_packages(self) -> None:
+		with mock.patch('shutil.which', side_effect=lambda p: None if p == 'ocamlopt' else '/bin/' + p):
+			missing = pt.missing_tools(series.SERIES_PROGRAMS)
+		self.assertEqual(missing, ['ocamlopt (Debian package ocaml)'])
 
 	def test_sparse_reports_the_kernel_walker_shares_are_the_apis(self) -> None:
 		said, control = data('sparse-6.12-ptwalk.log'), data('sparse-6.12-pagewalk.log')

@@ -12,6 +12,7 @@
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,10 +68,52 @@ PACKAGE_GROUPS: Dict[str, tuple] = {
 	'docs': ('python3-sphinx',),
 	'tools-test': ('mypy',),
 	# make patch --check: the kernel's checkers, and what checkpatch's
-	# helpers import (spdxcheck.py: ply, git).
-	'series': BUILD_PACKAGES + ('git', 'rsync', 'sparse', 'coccinelle', 'python3-sphinx',
-				    'python3-ply', 'python3-git'),
+	# helpers import (spdxcheck.py: ply, git). Debian's coccinelle depends
+	# on the OCaml runtime only; spatch compiles the OCaml scripts of
+	# coccicheck's rules with the compiler, in the package ocaml.
+	'series': BUILD_PACKAGES + ('git', 'rsync', 'sparse', 'coccinelle', 'ocaml',
+				    'ocaml-findlib', 'python3-sphinx', 'python3-ply', 'python3-git'),
 }
+
+# The programs the steps run that a minimal Debian 12 lacks, and the package
+# that has each; PYTHON_MODULES, the same for what Debian's python3 imports.
+# A step checks what it runs before it starts (missing_tools()), and the
+# tests of tools/ptwalk check that its package group covers them.
+PROGRAMS: Dict[str, str] = {
+	'gcc': 'build-essential', 'make': 'build-essential', 'flex': 'flex',
+	'bison': 'bison', 'bc': 'bc', 'ccache': 'ccache', 'git': 'git', 'rsync': 'rsync',
+	'sparse': 'sparse', 'spatch': 'coccinelle', 'ocamlopt': 'ocaml',
+	'ocamlfind': 'ocaml-findlib', 'sphinx-build': 'python3-sphinx',
+}
+PYTHON_MODULES: Dict[str, str] = {
+	'ply': 'python3-ply', 'git': 'python3-git', 'sphinx': 'python3-sphinx',
+}
+
+
+def missing_tools(programs: Iterable[str], modules: Iterable[str] = ()) -> List[str]:
+	"""Of @programs (looked up in PATH) and @modules (imported by Debian's
+	python3), those missing, each as 'NAME (Debian package PACKAGE)'."""
+	missing = [f'{p} (Debian package {PROGRAMS[p]})' for p in programs
+		   if not shutil.which(p)]
+	for m in modules:
+		if subprocess.run(['/usr/bin/python3', '-c', f'import {m}'],
+				  capture_output=True).returncode:
+			missing.append(f'python3 module {m} (Debian package {PYTHON_MODULES[m]})')
+	return missing
+
+
+def named_package(log: str) -> Optional[str]:
+	"""The package of the first program (or python3 module) a failed
+	command's output says is missing ('No OCaml compiler found! Install
+	either ocamlopt or ...', 'sparse: not found', 'No module named 'ply''),
+	else None."""
+	for line in log.splitlines():
+		table = PYTHON_MODULES if 'No module named' in line else \
+			PROGRAMS if re.search(r'not found|No .* found', line) else {}
+		for word in re.findall(r'[\w.-]+', line):
+			if word in table:
+				return table[word]
+	return None
 
 
 # Another run (or anything else) installing packages holds dpkg's lock:
