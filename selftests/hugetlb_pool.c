@@ -1,43 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The hugetlb pool helpers the other tests raise pools with: whatever the
+ * The helpers tests raise hugetlb pools with (host_state.c): whatever the
  * order of reservations and restores, and if a test is killed before its
- * teardown, every pool must end as it was found; a page another mapping
- * has reserved is not free.
+ * teardown, every pool ends as it was found, surplus pages still surplus;
+ * a page another mapping has reserved is not free; where the change cannot
+ * be written down first, nothing changes.
+ *
+ * Each test compares the pool with what it read under the lock the
+ * helpers change pools under: another ptwalk run cannot move it meanwhile.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "child.h"
+#include "host_state.h"
 #include "vm_env.h"
 
 FIXTURE(hugetlb_pool) {
 	unsigned long size_kb;
-	long nr_before;
 	const char *skip;
 };
 
-/* The pool size of @size_kb pages (nr_hugepages), or -1. */
-static long pool_size(unsigned long size_kb)
+static long pool_file(unsigned long size_kb, const char *file)
 {
 	char path[128], buf[32];
-	FILE *f;
-	long nr = -1;
 
-	snprintf(path, sizeof(path),
-		 "/sys/kernel/mm/hugepages/hugepages-%lukB/nr_hugepages", size_kb);
-	f = fopen(path, "re");
-	if (f && fgets(buf, sizeof(buf), f))
-		nr = strtol(buf, NULL, 10);
-	if (f)
-		fclose(f);
-	return nr;
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%lukB/%s",
+		 size_kb, file);
+	return vm_read_file(path, buf, sizeof(buf)) ? -1 : strtol(buf, NULL, 10);
 }
 
 /* One hugetlb page of @size_kb, mapped and (if @touch) faulted in. */
@@ -59,45 +59,39 @@ FIXTURE_SETUP(hugetlb_pool)
 {
 	self->skip = NULL;
 	self->size_kb = hugetlb_size_kb(0);
-	if (!self->size_kb) {
+	if (!self->size_kb)
 		self->skip = "no hugetlb page sizes";
-		return;
-	}
-	if (!have_cap_sys_admin()) {
+	else if (!have_cap_sys_admin())
 		self->skip = "raising a hugetlb pool needs root";
-		return;
-	}
-	if (too_big_for_memory(2 * (self->size_kb << 10))) {
+	else if (too_big_for_memory(2 * (self->size_kb << 10)))
 		self->skip = "two hugetlb pages are more than half of MemAvailable";
-		return;
-	}
-	self->nr_before = pool_size(self->size_kb);
-	ASSERT_LE(0, self->nr_before);
 }
 
 FIXTURE_TEARDOWN(hugetlb_pool) {}
 
 /*
  * A raises the pool and maps its page; B finds none free and raises it
- * again; A unmaps and restores before B does. Restoring a value read
- * earlier would leave B's page in the pool; lowering by what each added
- * does not.
+ * again; A unmaps and restores before B does. The pool ends at the size
+ * it had, whichever restores last.
  */
 TEST_F(hugetlb_pool, interleaved_reservations_restore_the_pool)
 {
 	struct hugetlb_pool a, b;
+	long before;
 	char *pa, *pb;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
+	ASSERT_EQ(0, host_state_lock());
+	before = hugetlb_persistent(self->size_kb);
 	if (hugetlb_reserve(&a, self->size_kb, 1))
-		SKIP(return, "the kernel could not find a hugetlb page");
+		SKIP(goto out, "the kernel could not find a hugetlb page");
 	pa = map_huge(self->size_kb, true);
 	if (!pa || hugetlb_reserve(&b, self->size_kb, 1)) {
 		if (pa)
 			munmap(pa, self->size_kb << 10);
 		hugetlb_restore(&a);
-		SKIP(return, "the kernel could not find two hugetlb pages");
+		SKIP(goto out, "the kernel could not find two hugetlb pages");
 	}
 	pb = map_huge(self->size_kb, true);
 	munmap(pa, self->size_kb << 10);
@@ -105,17 +99,20 @@ TEST_F(hugetlb_pool, interleaved_reservations_restore_the_pool)
 	if (pb)
 		munmap(pb, self->size_kb << 10);
 	hugetlb_restore(&b);
-	ASSERT_NE(NULL, pb);
-	ASSERT_EQ(self->nr_before, pool_size(self->size_kb));
+	EXPECT_NE(NULL, pb);
+	EXPECT_EQ(before, hugetlb_persistent(self->size_kb));
+out:
+	host_state_unlock();
 }
 
 /*
  * A process that raised the pool and was killed before restoring it: the
- * next reservation of that size takes its pages back.
+ * next one to take the lock puts the pool back to the size the killed one
+ * wrote down, and removes its record.
  */
 TEST_F(hugetlb_pool, killed_holder_is_taken_back)
 {
-	struct hugetlb_pool pool;
+	char path[128], old[32];
 	int status;
 	pid_t pid;
 
@@ -126,17 +123,23 @@ TEST_F(hugetlb_pool, killed_holder_is_taken_back)
 	if (!pid) {
 		struct hugetlb_pool held;
 
-		if (hugetlb_reserve(&held, self->size_kb, 1) ||
+		/* Two pages: more than a pool another test left free. */
+		if (hugetlb_reserve(&held, self->size_kb, 2) ||
 		    !map_huge(self->size_kb, true))
 			_exit(1);
 		raise(SIGKILL);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	if (!WIFSIGNALED(status))
-		SKIP(return, "the kernel could not find a hugetlb page");
-	ASSERT_EQ(0, hugetlb_reserve(&pool, self->size_kb, 1));
-	hugetlb_restore(&pool);
-	ASSERT_EQ(self->nr_before, pool_size(self->size_kb));
+		SKIP(return, "the kernel could not find two hugetlb pages");
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%lukB/nr_hugepages",
+		 self->size_kb);
+	if (host_state_record(path, old, sizeof(old)))
+		SKIP(return, "the killed process found its pages free: it changed nothing");
+	ASSERT_EQ(0, host_state_lock());
+	EXPECT_EQ(strtol(old, NULL, 10), hugetlb_persistent(self->size_kb));
+	EXPECT_EQ(-ENOENT, host_state_record(path, old, sizeof(old)));
+	host_state_unlock();
 }
 
 /*
@@ -147,25 +150,128 @@ TEST_F(hugetlb_pool, reserved_page_is_not_free)
 {
 	struct hugetlb_pool holder, mine;
 	char *held, *p;
+	long before;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
+	ASSERT_EQ(0, host_state_lock());
+	before = hugetlb_persistent(self->size_kb);
 	if (hugetlb_reserve(&holder, self->size_kb, 1))
-		SKIP(return, "the kernel could not find a hugetlb page");
+		SKIP(goto out, "the kernel could not find a hugetlb page");
 	held = map_huge(self->size_kb, false);
 	if (!held) {
 		hugetlb_restore(&holder);
-		SKIP(return, "the kernel could not find a hugetlb page");
+		SKIP(goto out, "the kernel could not find a hugetlb page");
 	}
-	ASSERT_EQ(0, hugetlb_reserve(&mine, self->size_kb, 1));
+	EXPECT_EQ(0, hugetlb_reserve(&mine, self->size_kb, 1));
 	p = map_huge(self->size_kb, true);
 	if (p)
 		munmap(p, self->size_kb << 10);
 	munmap(held, self->size_kb << 10);
 	hugetlb_restore(&mine);
 	hugetlb_restore(&holder);
-	ASSERT_NE(NULL, p) TH_LOG("mmap(MAP_HUGETLB) failed: %s", strerror(errno));
-	ASSERT_EQ(self->nr_before, pool_size(self->size_kb));
+	EXPECT_NE(NULL, p) TH_LOG("mmap(MAP_HUGETLB) failed: %s", strerror(errno));
+	EXPECT_EQ(before, hugetlb_persistent(self->size_kb));
+out:
+	host_state_unlock();
+}
+
+/* A child's page, allocated as a surplus page (the pool has none free). */
+static const char *make_surplus_page(struct child_region *r)
+{
+	char *p;
+
+	r->len = hugetlb_size_kb(0) << 10;
+	p = map_huge(r->len >> 10, true);
+	if (!p)
+		return "mmap(MAP_HUGETLB) of a surplus page failed";
+	r->start = (uintptr_t)p;
+	return NULL;
+}
+
+/*
+ * Another process holds a surplus page. Raising the pool makes it
+ * persistent (the kernel converts surplus pages first); putting the pool
+ * back must make it surplus again, or it stays in the pool, free, once
+ * its holder exits.
+ */
+TEST_F(hugetlb_pool, surplus_pages_stay_surplus)
+{
+	struct host_setting overcommit;
+	struct hugetlb_pool mine;
+	struct child holder;
+	struct child_region r;
+	long before, surplus;
+	char path[128], value[32];
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	ASSERT_EQ(0, host_state_lock());
+	before = hugetlb_persistent(self->size_kb);
+	if (pool_file(self->size_kb, "free_hugepages") - pool_file(self->size_kb, "resv_hugepages"))
+		SKIP(goto out, "the pool has free pages: a new page would not be surplus");
+	surplus = pool_file(self->size_kb, "surplus_hugepages");
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/mm/hugepages/hugepages-%lukB/nr_overcommit_hugepages", self->size_kb);
+	snprintf(value, sizeof(value), "%ld", surplus + 1);
+	ASSERT_EQ(0, host_setting_set(&overcommit, path, value));
+	ASSERT_EQ(0, child_region_start(&holder, make_surplus_page, &r));
+	if (r.why) {
+		child_end(&holder);
+		host_setting_restore(&overcommit);
+		SKIP(goto out, "%s", r.why);
+	}
+	EXPECT_EQ(surplus + 1, pool_file(self->size_kb, "surplus_hugepages"));
+	EXPECT_EQ(0, hugetlb_reserve(&mine, self->size_kb, 1));
+	EXPECT_EQ(surplus, pool_file(self->size_kb, "surplus_hugepages"))
+		TH_LOG("the raise took the surplus page into the pool");
+	hugetlb_restore(&mine);
+	EXPECT_EQ(surplus + 1, pool_file(self->size_kb, "surplus_hugepages"));
+	EXPECT_EQ(before, hugetlb_persistent(self->size_kb));
+	child_end(&holder);
+	host_setting_restore(&overcommit);
+	EXPECT_EQ(surplus, pool_file(self->size_kb, "surplus_hugepages"));
+out:
+	host_state_unlock();
+}
+
+/*
+ * Where the change cannot be written down (a read-only /run here), the
+ * pool is not raised: the reservation fails with the record's error.
+ */
+TEST_F(hugetlb_pool, unwritable_record_changes_nothing)
+{
+	struct hugetlb_pool pool;
+	int status, ret;
+	pid_t pid;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		long before;
+
+		if (unshare(CLONE_NEWNS) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mount("ptwalk", "/run", "tmpfs", MS_RDONLY, NULL))
+			_exit(2);
+		if (host_state_lock())
+			_exit(3);
+		before = hugetlb_persistent(self->size_kb);
+		/* One page more than is free: the pool must be raised. */
+		ret = hugetlb_reserve(&pool, self->size_kb,
+				      pool_file(self->size_kb, "free_hugepages") + 1);
+		if (!ret)
+			hugetlb_restore(&pool);
+		_exit(ret == -EROFS && hugetlb_persistent(self->size_kb) == before ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 2)
+		SKIP(return, "cannot mount a read-only tmpfs on /run in a mount namespace");
+	ASSERT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("the pool was raised, or the error was not EROFS");
 }
 
 TEST_HARNESS_MAIN

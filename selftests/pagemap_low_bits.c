@@ -16,6 +16,7 @@
 #include <linux/mman.h>
 
 #include "kselftest_harness.h"
+#include "host_state.h"
 #include "pagemap.h"
 #include "vm_env.h"
 
@@ -214,27 +215,32 @@ TEST(thp_pmd_low_bits)
  */
 TEST(thp_pmd_size_on_global_off)
 {
-	struct thp_setting global = { 0 }, pmd = { 0 };
+	struct host_setting global, pmd;
 	const char *why = NULL;
 	bool only_pmd;
 	char *p = NULL;
 	char file[64];
 	long kb = 0;
+	int ret;
 
 	if (!thp_pmd_size())
 		SKIP(return, "no THP");
 	snprintf(file, sizeof(file), "hugepages-%zukB/enabled", thp_pmd_size() >> 10);
-	if (thp_setting_set(&pmd, file, "always"))
-		SKIP(return, "no per-size THP modes (6.8+), or not root");
-	if (thp_setting_set(&global, "enabled", "never")) {
-		thp_setting_restore(&pmd);
-		SKIP(return, "cannot set THP enabled (not root?)");
+	ret = thp_setting_set(&pmd, file, "always");
+	if (ret == -ENOENT)
+		SKIP(return, "no per-size THP modes (6.8+)");
+	if (ret)
+		SKIP(return, "cannot set %s: %s", file, strerror(-ret));
+	ret = thp_setting_set(&global, "enabled", "never");
+	if (ret) {
+		host_setting_restore(&pmd);
+		SKIP(return, "cannot set THP enabled: %s", strerror(-ret));
 	}
 	only_pmd = thp_only_pmd_size();
 	if (only_pmd)
 		p = thp_region(2 * thp_pmd_size(), &kb, &why);
-	thp_setting_restore(&global);
-	thp_setting_restore(&pmd);
+	host_setting_restore(&global);
+	host_setting_restore(&pmd);
 	if (!only_pmd)
 		SKIP(return, "THP sizes other than the PMD size (mTHP) are enabled");
 	ASSERT_NE(NULL, p) TH_LOG("%s", why);
@@ -287,8 +293,11 @@ FIXTURE_SETUP(hugetlb)
 		self->skip = "the kernel has no hugetlb pages of this size";
 	else if (ret == -EPERM || ret == -EACCES)
 		self->skip = "no free hugetlb page and no permission to reserve one";
-	else if (ret)
+	else if (ret == -ENOMEM)
 		self->skip = "the kernel could not reserve a hugetlb page (memory fragmented)";
+	else if (ret)
+		self->skip = "cannot write down the pool's size in " HOST_STATE_DIR
+			     " before raising it";
 	if (ret)
 		return;
 

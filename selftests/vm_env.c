@@ -19,9 +19,8 @@
 
 #include "vm_env.h"
 
-#define THP_DIR	"/sys/kernel/mm/transparent_hugepage"
-
-static int read_file(const char *path, char *buf, size_t len)
+/* Read the small file @path into @buf, NUL-terminated. Returns 0 or -errno. */
+int vm_read_file(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -36,7 +35,8 @@ static int read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static int write_file(const char *path, const char *s)
+/* Write @s to the file @path (sysfs: in one write). Returns 0 or -errno. */
+int vm_write_file(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
@@ -67,7 +67,7 @@ static enum thp_mode thp_global_mode(void)
 {
 	char buf[128];
 
-	if (read_file(THP_DIR "/enabled", buf, sizeof(buf)))
+	if (vm_read_file(THP_DIR "/enabled", buf, sizeof(buf)))
 		return THP_UNSUPPORTED;
 	return bracketed_mode(buf) < 0 ? THP_NEVER : (enum thp_mode)bracketed_mode(buf);
 }
@@ -87,7 +87,7 @@ enum thp_mode thp_mode(void)
 		return global;
 	snprintf(path, sizeof(path), THP_DIR "/hugepages-%zukB/enabled",
 		 thp_pmd_size() >> 10);
-	if (read_file(path, buf, sizeof(buf)))
+	if (vm_read_file(path, buf, sizeof(buf)))
 		return global;
 	mode = bracketed_mode(buf);
 	return mode < 0 ? global : (enum thp_mode)mode;
@@ -113,8 +113,7 @@ size_t thp_pmd_size(void)
 {
 	char buf[32];
 
-	if (read_file(THP_DIR "/hpage_pmd_size",
-		      buf, sizeof(buf)))
+	if (vm_read_file(THP_DIR "/hpage_pmd_size", buf, sizeof(buf)))
 		return 0;
 	return strtoul(buf, NULL, 10);
 }
@@ -142,7 +141,7 @@ bool thp_only_pmd_size(void)
 		    !strcmp(d->d_name, pmd_name))
 			continue;
 		snprintf(path, sizeof(path), THP_DIR "/%s/enabled", d->d_name);
-		if (read_file(path, buf, sizeof(buf)))
+		if (vm_read_file(path, buf, sizeof(buf)))
 			continue;
 		only = bracketed_mode(buf) == THP_NEVER ||
 		       (bracketed_mode(buf) < 0 && !inherit_on);
@@ -156,8 +155,8 @@ bool thp_huge_zero_page(void)
 {
 	char buf[8];
 
-	return !read_file(THP_DIR "/use_zero_page",
-			  buf, sizeof(buf)) && buf[0] == '1';
+	return !vm_read_file(THP_DIR "/use_zero_page", buf, sizeof(buf)) &&
+	       buf[0] == '1';
 }
 
 /* Is there a swap area: a line in /proc/swaps after its header? */
@@ -165,7 +164,7 @@ bool have_swap(void)
 {
 	char buf[512];
 
-	return !read_file("/proc/swaps", buf, sizeof(buf)) &&
+	return !vm_read_file("/proc/swaps", buf, sizeof(buf)) &&
 	       strchr(buf, '\n') && strchr(buf, '\n')[1];
 }
 
@@ -174,7 +173,7 @@ static unsigned long mem_available_kb(void)
 {
 	char buf[4096], *line;
 
-	if (read_file("/proc/meminfo", buf, sizeof(buf)))
+	if (vm_read_file("/proc/meminfo", buf, sizeof(buf)))
 		return 0;
 	line = strstr(buf, "MemAvailable:");
 	return line ? strtoul(line + strlen("MemAvailable:"), NULL, 10) : 0;
@@ -436,127 +435,6 @@ void *mmap_high(size_t size, struct high_va *hv, const char **why)
 }
 
 /*
- * Set the THP mode file @file (under /sys/kernel/mm/transparent_hugepage:
- * "enabled", "hugepages-2048kB/enabled") to @mode, keeping the old mode for
- * thp_setting_restore(). Returns 0 or -errno (-ENOENT: no such file).
- */
-int thp_setting_set(struct thp_setting *t, const char *file, const char *mode)
-{
-	char buf[128], *open_br, *close_br;
-	int ret;
-
-	t->old[0] = '\0';
-	snprintf(t->path, sizeof(t->path), THP_DIR "/%s", file);
-	ret = read_file(t->path, buf, sizeof(buf));
-	if (ret)
-		return ret;
-	open_br = strchr(buf, '[');
-	close_br = open_br ? strchr(open_br, ']') : NULL;
-	if (!close_br || close_br - open_br > (long)sizeof(t->old))
-		return -EPROTO;
-	snprintf(t->old, close_br - open_br, "%s", open_br + 1);
-	ret = write_file(t->path, mode);
-	if (ret)
-		t->old[0] = '\0';
-	return ret;
-}
-
-void thp_setting_restore(struct thp_setting *t)
-{
-	if (!t->old[0])
-		return;
-	write_file(t->path, t->old);
-	t->old[0] = '\0';
-}
-
-static void mthp_path(char *buf, size_t len, unsigned long size_kb)
-{
-	snprintf(buf, len, THP_DIR "/hugepages-%lukB/enabled", size_kb);
-}
-
-/*
- * The smallest anonymous THP size below the PMD size, or 0: the smallest
- * hugepages-<size>kB of THP_DIR with an "enabled" file (sizes only shmem or
- * files use have none).
- */
-static unsigned long smallest_mthp_kb(void)
-{
-	unsigned long kb, best = 0, pmd_kb = thp_pmd_size() >> 10;
-	char path[128];
-	struct dirent *d;
-	DIR *dir;
-
-	if (!pmd_kb)
-		return 0;
-	dir = opendir(THP_DIR);
-	if (!dir)
-		return 0;
-	while ((d = readdir(dir)))
-		if (sscanf(d->d_name, "hugepages-%lukB", &kb) == 1 &&
-		    kb < pmd_kb && (!best || kb < best)) {
-			mthp_path(path, sizeof(path), kb);
-			if (!access(path, F_OK))
-				best = kb;
-		}
-	closedir(dir);
-	return best;
-}
-
-/*
- * Set the smallest mTHP size to "always", keeping its old mode for
- * mthp_restore(). Returns 0, -ENOENT (no mTHP sizes: before 6.8, or no
- * THP) or -errno of the sysfs access (-EACCES: not root).
- */
-int mthp_enable_smallest(struct mthp_setting *m)
-{
-	char file[64];
-
-	m->mode.old[0] = '\0';
-	m->size_kb = smallest_mthp_kb();
-	if (!m->size_kb)
-		return -ENOENT;
-	snprintf(file, sizeof(file), "hugepages-%lukB/enabled", m->size_kb);
-	return thp_setting_set(&m->mode, file, "always");
-}
-
-void mthp_restore(struct mthp_setting *m)
-{
-	thp_setting_restore(&m->mode);
-}
-
-static void pool_path(char *buf, size_t len, unsigned long size_kb,
-		      const char *file)
-{
-	snprintf(buf, len, "/sys/kernel/mm/hugepages/hugepages-%lukB/%s",
-		 size_kb, file);
-}
-
-static long pool_read(unsigned long size_kb, const char *file)
-{
-	char path[128], buf[32];
-	int ret;
-
-	pool_path(path, sizeof(path), size_kb, file);
-	ret = read_file(path, buf, sizeof(buf));
-	return ret ? ret : strtol(buf, NULL, 10);
-}
-
-/* Move nr_hugepages of @size_kb by @delta pages. Returns 0 or -errno. */
-static int pool_add(unsigned long size_kb, long delta)
-{
-	char path[128], buf[32];
-	long nr = pool_read(size_kb, "nr_hugepages");
-
-	if (nr < 0)
-		return nr;
-	if (nr + delta < 0)
-		delta = -nr;
-	pool_path(path, sizeof(path), size_kb, "nr_hugepages");
-	snprintf(buf, sizeof(buf), "%ld", nr + delta);
-	return write_file(path, buf);
-}
-
-/*
  * The @nth smallest hugetlb page size in kB (0: the smallest) of those the
  * kernel offers (/sys/kernel/mm/hugepages), or 0 where it has fewer.
  */
@@ -578,143 +456,6 @@ unsigned long hugetlb_size_kb(unsigned int nth)
 		}
 	closedir(dir);
 	return nth < n ? sizes[nth] : 0;
-}
-
-/*
- * hugetlb pools are global, and tests that raise one may run at once or be
- * killed before their teardown. So a pool is only ever moved by the pages a
- * test added (never set back to a value read earlier), under an flock() of
- * its nr_hugepages file, and each addition is written down in a ledger:
- * HUGETLB_LEDGER/<size_kb>.<pid>.<n> holds the pages process <pid> added.
- * The next reservation of that size takes back what a dead process left.
- */
-#define HUGETLB_LEDGER	"/run/ptwalk-hugetlb"
-
-/* Lock the pool of @size_kb. Returns the locked fd, or -errno. */
-static int pool_lock(unsigned long size_kb)
-{
-	char path[128];
-	int fd;
-
-	pool_path(path, sizeof(path), size_kb, "nr_hugepages");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX)) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
-}
-
-static void pool_unlock(int fd)
-{
-	flock(fd, LOCK_UN);
-	close(fd);
-}
-
-/* Take back the pages of @size_kb that processes now gone added. */
-static void ledger_reclaim(unsigned long size_kb)
-{
-	char path[sizeof(HUGETLB_LEDGER) + 300], buf[32];
-	unsigned long kb;
-	struct dirent *d;
-	int pid, n;
-	DIR *dir;
-
-	dir = opendir(HUGETLB_LEDGER);
-	if (!dir)
-		return;
-	while ((d = readdir(dir))) {
-		if (sscanf(d->d_name, "%lu.%d.%d", &kb, &pid, &n) != 3 ||
-		    kb != size_kb || !kill(pid, 0) || errno != ESRCH)
-			continue;
-		snprintf(path, sizeof(path), HUGETLB_LEDGER "/%s", d->d_name);
-		if (!read_file(path, buf, sizeof(buf)))
-			pool_add(size_kb, -strtol(buf, NULL, 10));
-		unlink(path);
-	}
-	closedir(dir);
-}
-
-/* Write down that this process added @pool->added pages. */
-static void ledger_write(struct hugetlb_pool *pool)
-{
-	static int seq;
-	int fd;
-
-	mkdir("/run", 0755);		/* a bare initramfs has none */
-	mkdir(HUGETLB_LEDGER, 0700);
-	snprintf(pool->ledger, sizeof(pool->ledger), HUGETLB_LEDGER "/%lu.%d.%d",
-		 pool->size_kb, (int)getpid(), seq++);
-	fd = open(pool->ledger, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || dprintf(fd, "%ld", pool->added) < 0)
-		pool->ledger[0] = '\0';
-	if (fd >= 0)
-		close(fd);
-}
-
-/*
- * Make sure @count hugetlb pages of @size_kb are free and not reserved by
- * another mapping (free_hugepages - resv_hugepages), raising nr_hugepages
- * by what is missing if needed (root only); hugetlb_restore() lowers it by
- * as much again. @pool needs no initialisation. Returns 0, -ENOENT (no such
- * page size), -EPERM (cannot raise the pool) or -ENOMEM (the kernel could
- * not find the memory).
- */
-int hugetlb_reserve(struct hugetlb_pool *pool, unsigned long size_kb,
-		    unsigned long count)
-{
-	long nr, avail, need;
-	int lock, ret = 0;
-
-	memset(pool, 0, sizeof(*pool));
-	pool->size_kb = size_kb;
-	lock = pool_lock(size_kb);
-	if (lock == -ENOENT)
-		return -ENOENT;
-	if (lock >= 0)
-		ledger_reclaim(size_kb);
-	nr = pool_read(size_kb, "nr_hugepages");
-	avail = pool_read(size_kb, "free_hugepages") - pool_read(size_kb, "resv_hugepages");
-	need = (long)count - avail;
-	if (nr < 0 || need <= 0)
-		goto out;
-	ret = pool_add(size_kb, need);
-	if (ret) {
-		ret = ret == -EACCES ? -EPERM : ret;
-		goto out;
-	}
-	pool->added = pool_read(size_kb, "nr_hugepages") - nr;
-	if (pool->added > 0)
-		ledger_write(pool);
-	if (pool->added < need) {
-		if (lock >= 0)
-			pool_unlock(lock);
-		hugetlb_restore(pool);
-		return -ENOMEM;
-	}
-out:
-	if (lock >= 0)
-		pool_unlock(lock);
-	return ret;
-}
-
-/* Lower the pool by the pages hugetlb_reserve() added, if any. */
-void hugetlb_restore(struct hugetlb_pool *pool)
-{
-	int lock;
-
-	if (pool->added <= 0)
-		return;
-	lock = pool_lock(pool->size_kb);
-	pool_add(pool->size_kb, -pool->added);
-	if (pool->ledger[0])
-		unlink(pool->ledger);
-	if (lock >= 0)
-		pool_unlock(lock);
-	pool->added = 0;
-	pool->ledger[0] = '\0';
 }
 
 static int capget_self(struct __user_cap_header_struct *h,

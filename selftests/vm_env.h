@@ -49,6 +49,10 @@ static inline void touch_write(void *p, char byte)
 	__atomic_store_n((char *)p, byte, __ATOMIC_RELAXED);
 }
 
+#define THP_DIR	"/sys/kernel/mm/transparent_hugepage"
+
+int vm_read_file(const char *path, char *buf, size_t len);
+int vm_write_file(const char *path, const char *s);
 enum thp_mode thp_mode(void);
 size_t thp_pmd_size(void);
 bool thp_only_pmd_size(void);
@@ -71,38 +75,7 @@ struct high_va {
 void *mmap_high(size_t size, struct high_va *hv, const char **why);
 unsigned int user_tag_shift(void);
 
-/* A THP mode file set for a test, to be put back afterwards. */
-struct thp_setting {
-	char path[128];
-	char old[16];		/* its mode before; "" if not changed */
-};
-
-int thp_setting_set(struct thp_setting *t, const char *file, const char *mode);
-void thp_setting_restore(struct thp_setting *t);
-
-/* An anonymous THP size below the PMD size (mTHP) turned on for a test. */
-struct mthp_setting {
-	unsigned long size_kb;
-	struct thp_setting mode;	/* its mode before: always, inherit, ... */
-};
-
-int mthp_enable_smallest(struct mthp_setting *m);
-void mthp_restore(struct mthp_setting *m);
-
-/*
- * A hugetlb pool raised for a test, to be lowered again by as much. A
- * zeroed one has nothing to restore.
- */
-struct hugetlb_pool {
-	unsigned long size_kb;
-	long added;		/* pages this test added to nr_hugepages */
-	char ledger[96];	/* where that is written down, or "" */
-};
-
 unsigned long hugetlb_size_kb(unsigned int nth);
-int hugetlb_reserve(struct hugetlb_pool *pool, unsigned long size_kb,
-		    unsigned long count);
-void hugetlb_restore(struct hugetlb_pool *pool);
 bool have_cap_sys_admin(void);
 int drop_cap_sys_admin(void);
 

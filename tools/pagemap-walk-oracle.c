@@ -24,6 +24,7 @@
 
 #include "kselftest_harness.h"
 #include "../selftests/child.h"
+#include "../selftests/host_state.h"
 #include "../selftests/pagemap.h"
 #include "../selftests/vm_env.h"
 
