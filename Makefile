@@ -15,7 +15,7 @@ export PTWALK_CACHE RESULTS KDIR KVER
 PTWALK := $(CURDIR)/tools/ptwalk
 
 .PHONY: help run check matrix matrix-full matrix-gate kunit guest selftests \
-	tool tool-test tools-test bench docs docs-check checkpatch summary cells \
+	tool tool-test tools-test host-state bench docs docs-check checkpatch summary cells \
 	tree install-kunit uninstall-kunit mutants patch series-check series-mutants clean distclean
 
 help:
@@ -28,6 +28,8 @@ help:
 	@echo '  kunit            KUnit suites on one tree (KVER=/KDIR=; GEOMETRIES="um ...")'
 	@echo '  guest            pagemap selftests inside one tree'"'"'s kernels (GEOMETRIES=...)'
 	@echo '  selftests        pagemap selftests on this machine'
+	@echo '  host-state       those that change host settings, killed at every step and two at once:'
+	@echo '                   the host as found (PAIRS=30)'
 	@echo '  tool             build tools/pagemap-walk (the user-space walker)'
 	@echo '  tool-test        its tests, also under ASan/UBSan'
 	@echo '  tools-test       tests of tools/ptwalk over captured logs (python3 -m unittest)'
@@ -69,6 +71,9 @@ guest:
 
 selftests:
 	@$(PTWALK) selftests
+
+host-state:
+	@$(PTWALK) host-state $(if $(PAIRS),--pairs $(PAIRS))
 
 tool-test:
 	@$(PTWALK) tool-test

@@ -347,6 +347,12 @@ def run_cell(ctx: Context, tree: Tree, cell: Cell) -> List[Outcome]:
 
 # ---- on the host -----------------------------------------------------------
 
+def build_selftests(tree: Tree, log: str) -> bool:
+	"""selftests/'s programs, built here with @tree's lib.mk: whether they were."""
+	return 0 == _run_logged(['make', '--no-print-directory', '-C', SELFTESTS, 'all',
+			    f'KSFT={tree.selftests}'], log)
+
+
 def host_selftests(ctx: Context, tree: Tree) -> Outcome:
 	"""lib.mk's run_tests of selftests/ on this machine."""
 	ctx.packages.ensure(PACKAGE_GROUPS['selftests'])

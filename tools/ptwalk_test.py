@@ -27,6 +27,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import ptwalk_hoststate as hoststate
 import ptwalk_matrix as pm
 import ptwalk_report as report
 import ptwalk_resolve as resolve
@@ -832,6 +833,48 @@ class SeriesTest(unittest.TestCase):
 		# A report of another kind is ptwalk's whatever the control says.
 		other = said + '/t/mm/ptwalk/ptwalk.c:9:1: warning: incorrect type in argument 1\n'
 		self.assertEqual(len(series.sparse_split(other, control)[0]), 1)
+
+
+class HostStateTest(unittest.TestCase):
+	"""make host-state's judgement of a kill step (ptwalk_hoststate.py)."""
+
+	def test_a_kill_is_one_strace_injected(self) -> None:
+		self.assertTrue(hoststate.killed_by_injection(data('strace-kill-rename.log'), 'rename'))
+		self.assertFalse(hoststate.killed_by_injection(data('strace-kill-rename.log'), 'unlink'))
+		# The test's own raise(SIGKILL) is not a kill of the step.
+		self.assertFalse(hoststate.killed_by_injection(data('strace-no-kill-unlink.log'), 'unlink'))
+
+	def test_settings_are_read_and_compared_per_file(self) -> None:
+		with tempfile.TemporaryDirectory() as mm:
+			pool = os.path.join(mm, 'hugepages', 'hugepages-2048kB')
+			thp = os.path.join(mm, 'transparent_hugepage', 'hugepages-64kB')
+			os.makedirs(pool)
+			os.makedirs(thp)
+			for path, value in ((os.path.join(pool, 'nr_hugepages'), '4\n'),
+					    (os.path.join(pool, 'surplus_hugepages'), '4\n'),
+					    (os.path.join(pool, 'nr_overcommit_hugepages'), '8\n'),
+					    (os.path.join(mm, 'transparent_hugepage', 'enabled'),
+					     'always [madvise] never\n'),
+					    (os.path.join(thp, 'enabled'), 'always [inherit] madvise never\n')):
+				with open(path, 'w') as f:
+					f.write(value)
+			records = os.path.join(mm, 'records')
+			before = hoststate.host_settings(mm, (records,))
+			self.assertEqual(len(before), 5)
+			self.assertEqual(before[os.path.join(pool, 'surplus_hugepages')], '4')
+			with open(os.path.join(pool, 'surplus_hugepages'), 'w') as f:
+				f.write('0\n')
+			os.makedirs(records)
+			after = hoststate.host_settings(mm, (records,))
+			self.assertEqual(hoststate.settings_diff(before, after),
+					 [f'{pool}/surplus_hugepages: 4 -> 0', f'{records}: absent -> left: '])
+			self.assertEqual(hoststate.settings_diff(after, after), [])
+
+	def test_a_next_run_that_fails_is_seen(self) -> None:
+		tap = data('selftests-host-6.18.tap')
+		self.assertEqual(hoststate.failed_tests(tap), [])
+		broken = tap.replace('ok 1 ', 'not ok 1 ', 1)
+		self.assertEqual(len(hoststate.failed_tests(broken)), 1)
 
 
 def ptwalk_script() -> Any:

@@ -67,6 +67,7 @@ PACKAGE_GROUPS: Dict[str, tuple] = {
 	'guest': ('busybox-static',),
 	'docs': ('python3-sphinx',),
 	'tools-test': ('mypy',),
+	'host-state': ('build-essential', 'strace'),
 	# make patch --check: the kernel's checkers, and what checkpatch's
 	# helpers import (spdxcheck.py: ply, git). Debian's coccinelle depends
 	# on the OCaml runtime only; spatch compiles the OCaml scripts of
