@@ -79,19 +79,22 @@ TEST_F(hugetlb_pool, interleaved_reservations_restore_the_pool)
 	struct hugetlb_pool a, b;
 	long before;
 	char *pa, *pb;
+	int ret;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
 	ASSERT_EQ(0, host_state_lock());
 	before = hugetlb_persistent(self->size_kb);
-	if (hugetlb_reserve(&a, self->size_kb, 1))
-		SKIP(goto out, "the kernel could not find a hugetlb page");
+	ret = hugetlb_reserve(&a, self->size_kb, 1);
+	if (ret)
+		SKIP(goto out, "cannot reserve a hugetlb page: %s", strerror(-ret));
 	pa = map_huge(self->size_kb, true);
-	if (!pa || hugetlb_reserve(&b, self->size_kb, 1)) {
+	ret = pa ? hugetlb_reserve(&b, self->size_kb, 1) : -errno;
+	if (ret) {
 		if (pa)
 			munmap(pa, self->size_kb << 10);
 		hugetlb_restore(&a);
-		SKIP(goto out, "the kernel could not find two hugetlb pages");
+		SKIP(goto out, "cannot have two hugetlb pages: %s", strerror(-ret));
 	}
 	pb = map_huge(self->size_kb, true);
 	munmap(pa, self->size_kb << 10);
@@ -122,16 +125,18 @@ TEST_F(hugetlb_pool, killed_holder_is_taken_back)
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		struct hugetlb_pool held;
+		int ret;
 
 		/* Two pages: more than a pool another test left free. */
-		if (hugetlb_reserve(&held, self->size_kb, 2) ||
-		    !map_huge(self->size_kb, true))
-			_exit(1);
+		ret = hugetlb_reserve(&held, self->size_kb, 2);
+		if (ret || !map_huge(self->size_kb, true))
+			_exit(ret ? -ret : ENOMEM);
 		raise(SIGKILL);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	if (!WIFSIGNALED(status))
-		SKIP(return, "the kernel could not find two hugetlb pages");
+		SKIP(return, "the child could not have two hugetlb pages: %s",
+		     strerror(WEXITSTATUS(status)));
 	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%lukB/nr_hugepages",
 		 self->size_kb);
 	if (host_state_record(path, old, sizeof(old)))
@@ -151,17 +156,19 @@ TEST_F(hugetlb_pool, reserved_page_is_not_free)
 	struct hugetlb_pool holder, mine;
 	char *held, *p;
 	long before;
+	int ret;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
 	ASSERT_EQ(0, host_state_lock());
 	before = hugetlb_persistent(self->size_kb);
-	if (hugetlb_reserve(&holder, self->size_kb, 1))
-		SKIP(goto out, "the kernel could not find a hugetlb page");
+	ret = hugetlb_reserve(&holder, self->size_kb, 1);
+	if (ret)
+		SKIP(goto out, "cannot reserve a hugetlb page: %s", strerror(-ret));
 	held = map_huge(self->size_kb, false);
 	if (!held) {
 		hugetlb_restore(&holder);
-		SKIP(goto out, "the kernel could not find a hugetlb page");
+		SKIP(goto out, "mmap(MAP_HUGETLB) of a free page failed: %s", strerror(errno));
 	}
 	EXPECT_EQ(0, hugetlb_reserve(&mine, self->size_kb, 1));
 	p = map_huge(self->size_kb, true);
@@ -203,6 +210,7 @@ TEST_F(hugetlb_pool, surplus_pages_stay_surplus)
 	struct child_region r;
 	long before, surplus;
 	char path[128], value[32];
+	int ret;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
@@ -214,7 +222,9 @@ TEST_F(hugetlb_pool, surplus_pages_stay_surplus)
 	snprintf(path, sizeof(path),
 		 "/sys/kernel/mm/hugepages/hugepages-%lukB/nr_overcommit_hugepages", self->size_kb);
 	snprintf(value, sizeof(value), "%ld", surplus + 1);
-	ASSERT_EQ(0, host_setting_set(&overcommit, path, value));
+	ret = host_setting_set(&overcommit, path, value);
+	if (ret)
+		SKIP(goto out, "cannot raise nr_overcommit_hugepages: %s", strerror(-ret));
 	ASSERT_EQ(0, child_region_start(&holder, make_surplus_page, &r));
 	if (r.why) {
 		child_end(&holder);
