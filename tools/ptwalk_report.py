@@ -177,6 +177,31 @@ def documented_names(rst: str) -> set:
 	return set(DOCUMENTED_RE.findall(rst))
 
 
+def kunit_source_names(c_source: str) -> set:
+	""""suite.case" of every KUnit case a *_kunit.c file defines: its
+	kunit_suite's .name and the KUNIT_CASE*() of its .test_cases array."""
+	arrays = {m.group(1): re.findall(r'KUNIT_CASE\w*\((\w+)', m.group(2))
+		  for m in re.finditer(r'struct kunit_case (\w+)\[\] = \{(.*?)\n\};',
+				       c_source, re.S)}
+	names = set()
+	for m in re.finditer(r'struct kunit_suite \w+ = \{(.*?)\n\};', c_source, re.S):
+		suite = re.search(r'\.name = "(\w+)"', m.group(1))
+		cases = re.search(r'\.test_cases = (\w+)', m.group(1))
+		if suite and cases:
+			names |= {f'{suite.group(1)}.{c}' for c in arrays.get(cases.group(1), [])}
+	return names
+
+
+def selftest_source_names(program: str, c_source: str) -> set:
+	""""program:fixture.test" of every test a kselftest harness program
+	defines (TEST(): fixture "global"), as doc_names() spells them."""
+	names = {f'{program}:global.{t}' for t in
+		 re.findall(r'^TEST(?:_SIGNAL)?\((\w+)', c_source, re.M)}
+	names |= {f'{program}:{f}.{t}' for f, t in
+		  re.findall(r'^TEST_F(?:_TIMEOUT|_SIGNAL)?\((\w+),\s*(\w+)', c_source, re.M)}
+	return names
+
+
 def doc_names(outcomes: Sequence[Outcome]) -> set:
 	"""The names Documentation/tests.rst uses: KUnit "suite.case";
 	selftests "program:fixture.test" (a fixture's variants are one name)."""

@@ -11,6 +11,7 @@
 
 import copy
 import dataclasses
+import glob
 import importlib.machinery
 import importlib.util
 import json
@@ -833,6 +834,48 @@ class SeriesTest(unittest.TestCase):
 		# A report of another kind is ptwalk's whatever the control says.
 		other = said + '/t/mm/ptwalk/ptwalk.c:9:1: warning: incorrect type in argument 1\n'
 		self.assertEqual(len(series.sparse_split(other, control)[0]), 1)
+
+
+class TestsRstTest(unittest.TestCase):
+	"""Documentation/tests.rst against the sources, without a run: every
+	KUnit case and kselftest test it names exists, and every one is named."""
+	TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+	PROGRAMS = ('selftests/*.c', 'tools/pagemap-walk-test.c', 'tools/pagemap-walk-oracle.c')
+
+	def source_names(self, plant: str = '') -> set:
+		names = set()
+		for path in glob.glob(os.path.join(self.TOP, 'kunit', '*_kunit.c')):
+			with open(path) as f:
+				names |= report.kunit_source_names(f.read())
+		for pattern in self.PROGRAMS:
+			for path in glob.glob(os.path.join(self.TOP, pattern)):
+				with open(path) as f:
+					text = f.read()
+				program = os.path.basename(path)[:-2]
+				names |= report.selftest_source_names(program, text + (
+					plant if program == 'hugetlb_pool' else ''))
+		return names
+
+	def documented(self) -> set:
+		with open(os.path.join(self.TOP, 'Documentation', 'tests.rst')) as f:
+			return report.documented_names(f.read())
+
+	def test_tests_rst_names_exactly_the_tests_in_the_sources(self) -> None:
+		names, documented = self.source_names(), self.documented()
+		self.assertGreater(len(names), 90)
+		self.assertEqual(sorted(names - documented), [], 'not in tests.rst')
+		self.assertEqual(sorted(documented - names), [], 'in tests.rst, not in the sources')
+
+	def test_a_test_added_without_its_description_is_caught(self) -> None:
+		planted = self.source_names('\nTEST_F(hugetlb_pool, undocumented)\n{\n}\n')
+		self.assertEqual(planted - self.documented(), {'hugetlb_pool:hugetlb_pool.undocumented'})
+
+	def test_kunit_names_come_from_the_suite_and_its_case_array(self) -> None:
+		c = ('static struct kunit_case my_cases[] = {\n\tKUNIT_CASE(t_a),\n'
+		     '\tKUNIT_CASE_PARAM(t_b, gen_params),\n\tKUNIT_CASE_SLOW(t_c),\n\t{}\n};\n\n'
+		     'static struct kunit_suite my_suite = {\n\t.name = "mine",\n'
+		     '\t.test_cases = my_cases,\n};\n')
+		self.assertEqual(report.kunit_source_names(c), {'mine.t_a', 'mine.t_b', 'mine.t_c'})
 
 
 class HostStateTest(unittest.TestCase):
