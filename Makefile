@@ -21,8 +21,10 @@ PTWALK := $(CURDIR)/tools/ptwalk
 help:
 	@echo 'ptwalk targets:'
 	@echo '  run              the gating cells, the selftests here, the tool tests, summarised'
-	@echo '  check            what CI gates on (= .ci/run): run + tools-test, checkpatch, docs, docs-check'
-	@echo '  matrix           every cell of config/matrix.toml (CELLS="6.1:um 6.12:arm64-va48" for some)'
+	@echo '  check            what CI gates on (= .ci/run): run + tools-test, checkpatch, docs, docs-check,'
+	@echo '                   and the kernel'"'"'s checks of the series of config/matrix.toml'"'"'s series_gate'
+	@echo '  matrix           every cell of config/matrix.toml (CELLS="6.1:um 6.12:arm64-va48" for some;'
+	@echo '                   matrix-full: the same)'
 	@echo '  matrix-gate      the cells make check gates on'
 	@echo '  cells            the cells, which gate, which boot the selftests guest (JSON=1: as JSON)'
 	@echo '  kunit            KUnit suites on one tree (KVER=/KDIR=; GEOMETRIES="um ...")'

@@ -878,6 +878,39 @@ class TestsRstTest(unittest.TestCase):
 		self.assertEqual(report.kunit_source_names(c), {'mine.t_a', 'mine.t_b', 'mine.t_c'})
 
 
+class CommandsDocTest(unittest.TestCase):
+	"""The commands as the Makefile, make help and running.rst name them,
+	against what defines them."""
+	TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+	def read(self, *path: str) -> str:
+		with open(os.path.join(self.TOP, *path)) as f:
+			return f.read()
+
+	def test_running_rst_lists_every_subcommand(self) -> None:
+		rst = ' '.join(self.read('Documentation', 'running.rst').split())
+		listed = re.search(r'lists its subcommands \((.*?)\)\.', rst)
+		assert listed
+		self.assertEqual(re.findall(r'``([\w-]+)``', listed.group(1)), ptwalk_script().subcommands())
+
+	def test_running_rst_describes_every_module(self) -> None:
+		described = set(re.findall(r'^``(ptwalk_\w+\.py)``$', self.read('Documentation', 'running.rst'),
+					   re.M))
+		modules = {os.path.basename(p) for p in glob.glob(os.path.join(self.TOP, 'tools', 'ptwalk_*.py'))}
+		self.assertEqual(described, modules - {'ptwalk_test.py'})
+
+	def test_make_help_names_every_target(self) -> None:
+		mk = self.read('Makefile')
+		phony = set(re.search(r'^\.PHONY:(.*?)(?<!\\)$', mk, re.M | re.S).group(1)  # type: ignore
+			    .replace('\\\n', ' ').split())
+		help_text = subprocess.run(['make', '-s', '-C', self.TOP, 'help'], capture_output=True,
+					   text=True, check=True).stdout
+		headed = set(re.findall(r'^  ([\w-]+) ', help_text, re.M))
+		self.assertEqual(headed - phony, set(), 'make help names targets the Makefile lacks')
+		self.assertEqual({t for t in phony - {'help'} if not re.search(rf'\b{t}\b', help_text)},
+				 set(), 'targets make help does not name')
+
+
 class HostStateTest(unittest.TestCase):
 	"""make host-state's judgement of a kill step (ptwalk_hoststate.py)."""
 
