@@ -74,6 +74,8 @@ class Geometry:
 	description: str
 	build: Build
 	qemu: Optional[QemuParams]
+	levels: int = 0			# page-table levels in use, as the walker proves
+	page: str = ''			# page size, as size_name() spells it: '4K'
 	kernel_args: Tuple[str, ...] = ()
 	guest: bool = False
 	guest_kernel_args: Tuple[str, ...] = ()
@@ -186,6 +188,7 @@ GUEST_KCONFIG = ('config/guest/boot.config', 'selftests/config')
 
 _KVER_RE = re.compile(r'^\d+\.\d+$')
 _NAME_RE = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
+PAGE_SIZES = ('4K', '16K', '64K')	# of the geometries, as size_name() spells them
 
 
 def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
@@ -236,7 +239,7 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 		where = f'geometry.{name}'
 		if not _NAME_RE.match(name):
 			raise MatrixError(f'{where}: not a name for files and cells')
-		_check_keys(t, ('description', 'build', 'qemu_config', 'kernel_args', 'guest',
+		_check_keys(t, ('description', 'levels', 'page', 'build', 'qemu_config', 'kernel_args', 'guest',
 				'guest_kernel_args', 'must_pass', 'kunit_must_pass', 'kernels', 'gate',
 				'absent'), where)
 		build = builds.get(t.get('build', ''))
@@ -250,8 +253,19 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 						  f'build {build.name} for {build.arch.name}')
 		elif build.arch.name != 'um':
 			raise MatrixError(f'{where}: a QEMU boot needs a qemu_config')
-		g = Geometry(name=name, description=t.get('description', name), build=build,
-			     qemu=qemu, kernel_args=_strs(t, 'kernel_args', where),
+		levels, page = t.get('levels'), t.get('page')
+		if levels not in range(2, 6) or page not in PAGE_SIZES:
+			raise MatrixError(f'{where}: levels must be 2 to 5 and page one of '
+					  f'{" ".join(PAGE_SIZES)}')
+		description = t.get('description', name)
+		said = re.findall(r'(\d) levels', description) + \
+			[f'{k}K' for k in re.findall(r'(\d+) KiB pages', description)]
+		if not set(said) <= {str(levels), page}:
+			raise MatrixError(f'{where}: the description says {" ".join(said)}, '
+					  f'levels and page {levels} {page}')
+		g = Geometry(name=name, description=description, build=build,
+			     qemu=qemu, levels=levels, page=page,
+			     kernel_args=_strs(t, 'kernel_args', where),
 			     guest=bool(t.get('guest', False)),
 			     guest_kernel_args=_strs(t, 'guest_kernel_args', where),
 			     must_pass=_strs(t, 'must_pass', where),
@@ -296,6 +310,23 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 	cells = tuple(Cell(k, g, k in g.gate) for k in kernels
 		      for g in geometries.values() if k in g.kernels)
 	return Matrix(kernels, geometries, cells, series_gate, series_gate_arches)
+
+
+NUMBERS = ('no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine',
+	   'ten', 'eleven', 'twelve')
+
+
+def summary_line(m: Matrix) -> str:
+	"""The matrix in one line, as the README gives it."""
+	arches = {g.build.arch.name for g in m.geometries.values()}
+	levels = sorted({g.levels for g in m.geometries.values()})
+	pages = sorted({g.page for g in m.geometries.values()}, key=lambda p: int(p[:-1]))
+	kernels = ' and '.join(m.kernels)
+	return (f"Debian's linux-source {kernels} × {len(m.geometries)} geometries: "
+		f'{len(m.cells)} cells on {NUMBERS[len(arches)]} architectures (UML included), '
+		f'{levels[0]}–{levels[-1]} page-table levels, '
+		f'{"/".join(p[:-1] for p in pages)} KiB pages; '
+		f'`make check` gates on {sum(c.gate for c in m.cells)} of the cells')
 
 
 def load_matrix(path: str = MATRIX_PATH) -> Matrix:

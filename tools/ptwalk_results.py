@@ -302,6 +302,17 @@ def kunit_geometry(cases: List[Case], log: str) -> Dict[str, str]:
 	return found
 
 
+def geometry_problems(levels: int, page: str, proved: Dict[str, str]) -> List[str]:
+	"""What the walker proved (kunit_geometry()) against the @levels and
+	@page config/matrix.toml gives the geometry; nothing where the geometry
+	case did not pass (its own verdict says why)."""
+	if 'levels' not in proved:
+		return []
+	said = f'{levels} levels, {page} pages'
+	found = f'{proved["levels"]} levels, {proved.get("page")} pages'
+	return [] if said == found else [f'the walker proved {found}; config/matrix.toml says {said}']
+
+
 def kunit_outcome(name: str, json_text: Optional[str], log: str, *, cell: str = '',
 		  exit_code: int = 0, timed_out: Optional[float] = None,
 		  build_error: Optional[str] = None, must_pass: Iterable[str] = ()) -> Outcome:

@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Sequence, Set
 
 from ptwalk_matrix import Arch, Build, Cell, Geometry, QemuParams
 from ptwalk_results import (ALLOC_SKIP, FAIL, allocated_by, KMEMLEAK_BEGIN, PASS, SKIP, Case, Outcome,
-			    build_error, fault_injection_ktap, faults_outcome, guest_outcome,
+			    build_error, fault_injection_ktap, faults_outcome, geometry_problems, guest_outcome,
 			    injected_failures, kmemleak_reports, kunit_outcome, selftests_outcome,
 			    tap_of_console)
 from ptwalk_tree import (KUNIT_SRC, PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, build_env, cache_dir,
@@ -172,6 +172,7 @@ def kunit_exec(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
 			    cell=cell, exit_code=rc or 0,
 			    timed_out=None if rc is not None else ctx.kunit_timeout + 60,
 			    must_pass=g.kunit_must_pass)
+	out.problems += geometry_problems(g.levels, g.page, out.geometry)
 	out.seconds = seconds
 	return out
 

@@ -79,6 +79,20 @@ class MatrixTest(unittest.TestCase):
 		with self.assertRaisesRegex(pm.MatrixError, 'series_gate'):
 			self.parse(doc)
 
+	def test_the_readme_gives_the_matrix_as_it_is(self) -> None:
+		with open(os.path.join(pm.TOP, 'README.md')) as f:
+			readme = ' '.join(f.read().split())
+		self.assertIn(pm.summary_line(pm.load_matrix()), readme)
+
+	def test_a_description_agrees_with_levels_and_page(self) -> None:
+		doc = copy.deepcopy(self.doc)
+		doc['geometry']['x86_64']['levels'] = 5
+		with self.assertRaisesRegex(pm.MatrixError, 'geometry.x86_64: the description says 4'):
+			self.parse(doc)
+		doc['geometry']['x86_64']['levels'] = 7
+		with self.assertRaisesRegex(pm.MatrixError, 'levels must be 2 to 5'):
+			self.parse(doc)
+
 	def test_a_gating_series_names_its_kunit_arches(self) -> None:
 		m = self.parse(self.doc)
 		self.assertTrue(set(m.series_gate_arches) <= set(series.SERIES_ARCHES))
@@ -326,6 +340,15 @@ class KunitTest(unittest.TestCase):
 		# UML proves its levels and page size, no direct-map leaf (an
 		# older log, without the page size: nothing).
 		self.assertEqual(kunit('kunit-6.12-um').geometry, {})
+
+	def test_a_cell_proving_another_geometry_than_the_matrix_says_is_red(self) -> None:
+		proved = kunit('kunit-6.12-x86_64-la57').geometry
+		la57 = pm.load_matrix().geometries['x86_64-la57']
+		self.assertEqual(pr.geometry_problems(la57.levels, la57.page, proved), [])
+		four = pm.load_matrix().geometries['x86_64']
+		self.assertEqual(pr.geometry_problems(four.levels, four.page, proved),
+				 ['the walker proved 5 levels, 4K pages; config/matrix.toml says 4 levels, 4K pages'])
+		self.assertEqual(pr.geometry_problems(4, '4K', {}), [])
 
 	def test_size_names(self) -> None:
 		self.assertEqual([pr.size_name(k) for k in (4, 16, 64, 2048, 4096, 32768,
