@@ -934,6 +934,62 @@ class CommandsDocTest(unittest.TestCase):
 				 set(), 'targets make help does not name')
 
 
+def kunit_info_line(c_source: str, case: str, marker: str) -> str:
+	"""The log line of the kunit_info() in @c_source whose format has
+	@marker, as KUnit prints it from @case, its conversions filled in."""
+	fmt = re.search(r'kunit_info\(test,\s*"([^"]*' + re.escape(marker) + r'[^"]*)"', c_source)
+	assert fmt, f'no kunit_info() with {marker!r}'
+	text = re.sub(r'%[#0-9.]*l{0,2}[dux]', '2', fmt.group(1)).replace('%s', 'pmd')
+	return f'    # {case}: {text.removesuffix(chr(92) + "n")}'
+
+
+def guest_lines(init: str) -> str:
+	"""What config/guest/init's echo lines print, each expansion as '2'."""
+	lines = []
+	for m in re.finditer(r'echo "(ptwalk-guest: .*)"', init):
+		text = m.group(1)
+		while '$(' in text:
+			text = re.sub(r'\$\(\(?[^()]*\)?\)', '2', text)
+		lines.append(re.sub(r'\$\{?\w+\}?', '2', text))
+	return '\n'.join(lines)
+
+
+class ProducersTest(unittest.TestCase):
+	"""Every pattern ptwalk_results.py reads out of ptwalk's own output
+	matches the string in kunit/ or config/guest/init that prints it."""
+	TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+	KUNIT = ((pr._GEOMETRY_RE, 'walker_kunit.c', 'ptwalk_test_geometry', 'levels in use='),
+		 (pr._LEAF_RE, 'leaf_kunit.c', 'ptwalk_test_direct_map_leaf', ' leaf of %lu KiB at'))
+
+	def read(self, *path: str) -> str:
+		with open(os.path.join(self.TOP, *path)) as f:
+			return f.read()
+
+	def test_kunit_patterns_match_their_kunit_info(self) -> None:
+		for regex, file, case, marker in self.KUNIT:
+			with self.subTest(file=file):
+				line = kunit_info_line(self.read('kunit', file), case, marker)
+				self.assertRegex(line, regex)
+
+	def test_the_allocation_skip_is_test_utils(self) -> None:
+		self.assertIn(f'ptwalk_skip(test, "{pr.ALLOC_SKIP}%s"', self.read('kunit', 'test_util.c'))
+
+	def test_a_changed_kunit_info_is_caught(self) -> None:
+		source = self.read('kunit', 'walker_kunit.c').replace('levels in use=', 'levels used=')
+		line = kunit_info_line(source, 'ptwalk_test_geometry', 'levels used=')
+		self.assertNotRegex(line, pr._GEOMETRY_RE)
+
+	def test_guest_patterns_match_its_init(self) -> None:
+		printed = guest_lines(self.read('config', 'guest', 'init'))
+		for regex in (pr.GUEST_DONE_RE, pr._FAULTS_SKIPPED_RE, pr._FAULTS_FAILED_RE):
+			self.assertRegex(printed, regex)
+		for marker in (pr.FAULTS_BEGIN, pr.FAULTS_END, pr.KMEMLEAK_BEGIN, pr.KMEMLEAK_END,
+			       pr.KMEMLEAK_FAILED):
+			self.assertIn(marker, printed.split('\n'))
+		self.assertNotRegex(printed.replace('selftests done', 'selftests finished'),
+				    pr.GUEST_DONE_RE)
+
+
 class HostStateTest(unittest.TestCase):
 	"""make host-state's judgement of a kill step (ptwalk_hoststate.py)."""
 
