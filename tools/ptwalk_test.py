@@ -845,6 +845,28 @@ class SeriesTest(unittest.TestCase):
 			missing = pt.missing_tools(series.SERIES_PROGRAMS)
 		self.assertEqual(missing, ['ocamlopt (Debian package ocaml)'])
 
+	def test_the_units_carry_exactly_what_kunit_builds(self) -> None:
+		"""kunit/'s Makefile, Kconfig and files against SERIES: each object
+		is built under the symbol of the unit that carries its source, each
+		symbol is one unit's, each file is in one unit (compat headers are
+		resolved away)."""
+		with open(os.path.join(pt.KUNIT_SRC, 'Makefile')) as f:
+			_, objects = series.makefile_lines(f.read())
+		with open(os.path.join(pt.KUNIT_SRC, 'Kconfig')) as f:
+			_, blocks = series.kconfig_blocks(f.read())
+		unit_of = {sym: u for u in series.SERIES for sym in u.symbols}
+		self.assertEqual(set(blocks), set(unit_of), 'Kconfig symbols and the units\' symbols')
+		carried = [f for u in series.SERIES for f in u.kernel_files]
+		self.assertEqual(len(carried), len(set(carried)), 'a file in two units')
+		for sym, lines in objects.items():
+			built = re.findall(r'(\w+)\.o\b', ' '.join(lines))
+			unit = unit_of[sym]
+			done = [f for u in series.SERIES[:series.SERIES.index(unit) + 1] for f in u.kernel_files]
+			for obj in built:
+				self.assertIn(f'{obj}.c', done, f'{obj}.o is built by CONFIG_{sym} before its patch')
+		files = set(os.listdir(pt.KUNIT_SRC)) - {'Kconfig', 'Makefile', 'compat.h', 'compat_kunit.h'}
+		self.assertEqual(files, set(carried), 'kunit/ files and the units\' files')
+
 	def test_sparse_reports_the_kernel_walker_shares_are_the_apis(self) -> None:
 		said, control = data('sparse-6.12-ptwalk.log'), data('sparse-6.12-pagewalk.log')
 		own, api = series.sparse_split(said, control)
