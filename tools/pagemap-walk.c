@@ -38,15 +38,26 @@
 
 static const char *prog = "pagemap-walk";
 
+/*
+ * Say why on one line of stderr and exit with @status. A control character
+ * in the message (a newline in an argument, say) is written as \xNN.
+ */
 static void __attribute__((noreturn, format(printf, 2, 3)))
 die(int status, const char *fmt, ...)
 {
+	char msg[1024];
+	const char *c;
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "%s: ", prog);
+	for (c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			fprintf(stderr, "\\x%02x", (unsigned char)*c);
+		else
+			fputc(*c, stderr);
 	fputc('\n', stderr);
 	exit(status);
 }
@@ -135,7 +146,25 @@ static void __attribute__((noreturn)) usage(void)
 	       "          (/sys/kernel/debug/ptwalk/walk: CONFIG_PTWALK_DEBUGFS, root)\n"
 	       "--plot: draw the lines with a frame in FILE.svg, PA against VA\n",
 	       prog, prog);
+	if (fflush(stdout) || ferror(stdout))
+		die(1, "writing the usage failed: %s", strerror(errno));
 	exit(0);
+}
+
+/*
+ * The option getopt_long() stopped at: -X for a short one (which may sit in
+ * a cluster such as -zj), else the argument it read, up to any '='.
+ */
+static const char *option_name(char **argv, int opt)
+{
+	static char name[64];
+
+	if (opt)
+		snprintf(name, sizeof(name), "-%c", opt);
+	else
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(argv[optind - 1], "="),
+			 argv[optind - 1]);
+	return name;
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -177,10 +206,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			usage();
 		case ':':
 			die(2, "option '%s' needs an argument (--help shows the usage)",
-			    argv[optind - 1]);
+			    option_name(argv, optopt));
 		default:
 			die(2, "unknown option '%s' (--help shows the usage)",
-			    argv[optind - 1]);
+			    option_name(argv, optopt));
 		}
 	}
 	return optind;
@@ -197,20 +226,29 @@ static void wanted_ranges(char **args, int n, const struct pw_maps *maps,
 	for (j = 0; !n && !ret && j < maps->n; j++)
 		ret = pw_ranges_add(wanted, maps->v[j].start, maps->v[j].end);
 	for (i = 0; i < n && !ret; i++) {
-		if (parse_range(args[i], ps, &start, &end)) {
+		bool range = parse_range(args[i], ps, &start, &end);
+
+		for (j = found = 0; j < maps->n; j++)
+			found += pw_mapping_named(&maps->v[j], args[i]);
+		if (range && found)
+			die(2, "'%s' is both a range and the name of a mapping: name the mapping by its path",
+			    args[i]);
+		if (range) {
+			for (j = 0; j < maps->n; j++)
+				found += maps->v[j].start < end && maps->v[j].end > start;
+			if (!found)
+				die(2, "%s covers no mapping of process %d", args[i], (int)pid);
 			ret = pw_ranges_add(wanted, start, end);
 			continue;
 		}
-		if (strchr("0123456789", args[i][0]))
-			die(2, "'%s' is not a range (START-END or START+LENGTH, END > START)",
-			    args[i]);
-		for (j = found = 0; j < maps->n && !ret; j++)
-			if (pw_mapping_named(&maps->v[j], args[i])) {
+		for (j = 0; j < maps->n && !ret; j++)
+			if (pw_mapping_named(&maps->v[j], args[i]))
 				ret = pw_ranges_add(wanted, maps->v[j].start,
 						    maps->v[j].end);
-				found++;
-			}
-		if (!found && !ret)
+		if (!found && strchr("0123456789", args[i][0]))
+			die(2, "'%s' is not a range (START-END or START+LENGTH, END > START) nor a mapping's name",
+			    args[i]);
+		if (!found)
 			die(2, "no mapping named '%s' in /proc/%d/maps", args[i],
 			    (int)pid);
 	}
@@ -323,70 +361,90 @@ static FILE *held_open(struct held *h)
 	return f;
 }
 
-/* Write what @out held to stdout, or fail with nothing there. */
-static void emit(FILE *out, struct held *h)
+/* Write what @out held to stdout. Returns 0 or -errno (-EIO: holding it). */
+static int emit(FILE *out, struct held *h)
 {
+	int err = 0;
+
 	if (fclose(out))
-		die(1, "holding the output failed: %s", strerror(errno));
-	if (fwrite(h->buf, 1, h->len, stdout) != h->len || fflush(stdout))
-		die(1, "writing the output failed: %s", strerror(errno));
+		err = errno ? errno : EIO;
+	else if (fwrite(h->buf, 1, h->len, stdout) != h->len || fflush(stdout))
+		err = errno ? errno : EIO;
 	free(h->buf);
-}
-
-/* mkstemp() makes a file 0600: give it the mode of a new file, 0666 & ~umask. */
-static void chmod_as_new(const char *path)
-{
-	mode_t mask = umask(0);
-
-	umask(mask);
-	chmod(path, 0666 & ~mask);
-}
-
-/*
- * Write @len bytes of @buf to @path. A regular file (or a new one) is
- * written whole or not at all: to a temporary file beside it, renamed over
- * it. Anything else (a device, a pipe) is written in place and never
- * removed. Returns 0 or -errno.
- */
-static int write_file_whole(const char *path, const char *buf, size_t len)
-{
-	char tmp[PATH_MAX];
-	struct stat st;
-	int fd, err;
-	FILE *f;
-
-	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
-		f = fopen(path, "w");
-		if (!f)
-			return -errno;
-		err = fwrite(buf, 1, len, f) != len ? errno : 0;
-		if (fclose(f) && !err)
-			err = errno;
-		return -err;
-	}
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	err = !f ? errno : fwrite(buf, 1, len, f) != len ? errno : 0;
-	if (f && fclose(f) && !err)
-		err = errno;
-	if (!f)
-		close(fd);
-	if (!err)
-		chmod_as_new(tmp);
-	if (!err && rename(tmp, path))
-		err = errno;
-	if (err)
-		unlink(tmp);
 	return -err;
 }
 
-/* Write the picture of @plot to @path, or fail leaving @path as it was. */
-static void write_plot(const struct pw_plot *plot, const char *path,
-		       const char *title)
+/*
+ * The picture, written beside its file and renamed over it only once the
+ * table is out (plot_commit()): the file is replaced whole or not at all.
+ */
+struct plot_file {
+	char path[PATH_MAX];	/* the regular file --plot names, links followed */
+	char tmp[PATH_MAX + 8];
+};
+
+/*
+ * Write @len bytes of @buf to a temporary file beside the regular file
+ * @path names (through symbolic links), with that file's mode, or a new
+ * file's (0666 & ~umask). Anything but a regular file or a new name (a
+ * device, a pipe, a directory, a dangling link) is refused with -EINVAL.
+ * Returns 0 or -errno.
+ */
+static int plot_prepare(struct plot_file *pf, const char *path, const char *buf,
+			size_t len)
+{
+	struct stat st;
+	mode_t mode;
+	int fd, err = 0;
+
+	if (!stat(path, &st)) {
+		if (!S_ISREG(st.st_mode))
+			return -EINVAL;
+		if (!realpath(path, pf->path))
+			return -errno;
+		mode = st.st_mode & 07777;
+	} else if (errno == ENOENT && lstat(path, &st)) {
+		if (snprintf(pf->path, sizeof(pf->path), "%s", path) >= (int)sizeof(pf->path))
+			return -ENAMETOOLONG;
+		mode = umask(0);
+		umask(mode);
+		mode = 0666 & ~mode;
+	} else {
+		return errno == ENOENT ? -EINVAL : -errno;
+	}
+	snprintf(pf->tmp, sizeof(pf->tmp), "%s.XXXXXX", pf->path);
+	fd = mkstemp(pf->tmp);
+	if (fd < 0)
+		return -errno;
+	while (len && !err) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n <= 0)
+			err = n ? errno : EIO;
+		else
+			buf += n, len -= n;
+	}
+	if (!err && fchmod(fd, mode))
+		err = errno;
+	if (close(fd) && !err)
+		err = errno;
+	if (err)
+		unlink(pf->tmp);
+	return -err;
+}
+
+static int plot_commit(struct plot_file *pf)
+{
+	int err = rename(pf->tmp, pf->path) ? errno : 0;
+
+	if (err)
+		unlink(pf->tmp);
+	return -err;
+}
+
+/* Draw @plot, to be renamed over @path by plot_commit(); die if it cannot be. */
+static void plot_prepare_or_die(struct plot_file *pf, const struct pw_plot *plot,
+				const char *path, const char *title)
 {
 	struct held held;
 	FILE *out;
@@ -398,15 +456,37 @@ static void write_plot(const struct pw_plot *plot, const char *path,
 	pw_plot_write(plot, out, title);
 	if (fclose(out))
 		die(1, "--plot: %s", strerror(errno));
-	ret = write_file_whole(path, held.buf, held.len);
+	ret = plot_prepare(pf, path, held.buf, held.len);
+	free(held.buf);
+	if (ret == -EINVAL)
+		die(2, "--plot %s: not a regular file, or a new name for one", path);
 	if (ret)
 		die(1, "cannot write %s: %s", path, strerror(-ret));
-	free(held.buf);
+}
+
+/*
+ * The table to stdout, then the picture (if @pf) into place: on a failure,
+ * nothing of either, and one line. The table written, a failed rename of
+ * the picture is the one failure that leaves output behind.
+ */
+static void finish(FILE *out, struct held *held, struct plot_file *pf)
+{
+	int ret = emit(out, held);
+
+	if (ret) {
+		if (pf)
+			unlink(pf->tmp);
+		die(1, "writing the output failed: %s", strerror(-ret));
+	}
+	ret = pf ? plot_commit(pf) : 0;
+	if (ret)
+		die(1, "cannot write %s: %s", pf->path, strerror(-ret));
 }
 
 static void run_demo(const struct options *o, int nargs)
 {
 	struct pw_plot plot = { .page_size = (size_t)sysconf(_SC_PAGESIZE) };
+	struct plot_file pf;
 	char title[64];
 	struct held held;
 	FILE *out;
@@ -422,10 +502,10 @@ static void run_demo(const struct options *o, int nargs)
 		die(1, "--demo %s failed: %s", o->demo, strerror(-ret));
 	if (o->plot) {
 		snprintf(title, sizeof(title), "pagemap-walk --demo %s", o->demo);
-		write_plot(&plot, o->plot, title);
+		plot_prepare_or_die(&pf, &plot, o->plot, title);
 		pw_plot_free(&plot);
 	}
-	emit(out, &held);
+	finish(out, &held, o->plot ? &pf : NULL);
 }
 
 static void open_source(struct pw_source *src, pid_t pid, struct pw_maps *maps)
@@ -456,6 +536,7 @@ int main(int argc, char **argv)
 	struct pw_report rep;
 	struct pw_maps maps;
 	struct pw_plot plot = { 0 };
+	struct plot_file pf;
 	struct held held;
 	char title[64];
 	int first, ret;
@@ -476,12 +557,8 @@ int main(int argc, char **argv)
 	plot.page_size = src.page_size;
 	if (o.plot)
 		rep.plot = &plot;
-	if (o.levels) {
+	if (o.levels)
 		rep.walk_fd = kwalk_open();
-		if (rep.walk_fd < 0)
-			fprintf(stderr, "%s: --levels: no kernel walk: %s\n", prog,
-				kwalk_open_error(rep.walk_fd));
-	}
 	pw_report_begin(&rep);
 	ret = walk_wanted(&src, &maps, &wanted, &rep, not_walked,
 			  sizeof(not_walked));
@@ -493,19 +570,23 @@ int main(int argc, char **argv)
 	if (argc > first && !rep.s.pages && not_walked[0])
 		die(2, "%s lies above the end of /proc/%d/pagemap (TASK_SIZE): the kernel has no entries for it",
 		    not_walked, (int)src.pid);
+	pw_report_summary(&rep, &src, not_walked);
+	if (o.plot) {
+		snprintf(title, sizeof(title), "pagemap-walk -p %d", (int)src.pid);
+		plot_prepare_or_die(&pf, &plot, o.plot, title);
+		pw_plot_free(&plot);
+	}
+	finish(out, &held, o.plot ? &pf : NULL);
+	/* Notes only once everything succeeded: a failure says one line. */
+	if (o.levels && rep.walk_fd < 0)
+		fprintf(stderr, "%s: --levels: no kernel walk: %s\n", prog,
+			kwalk_open_error(rep.walk_fd));
 	if (src.pfns_visible && src.kpageflags_fd < 0)
 		fprintf(stderr, "%s: /proc/kpageflags cannot be read: zero-page, thp and hugetlb are not shown\n",
 			prog);
 	else if (!src.pfns_visible && rep.s.present)
 		fprintf(stderr, "%s: PFNs are hidden: reading them needs CAP_SYS_ADMIN; flags are still shown\n",
 			prog);
-	pw_report_summary(&rep, &src, not_walked);
-	if (o.plot) {
-		snprintf(title, sizeof(title), "pagemap-walk -p %d", (int)src.pid);
-		write_plot(&plot, o.plot, title);
-		pw_plot_free(&plot);
-	}
-	emit(out, &held);
 	free(wanted.v);
 	pw_maps_free(&maps);
 	if (rep.walk_fd >= 0)
