@@ -110,6 +110,61 @@ int pw_maps_load(pid_t pid, struct pw_maps *maps)
 	return ret;
 }
 
+/*
+ * The mappings of @pid with no page present or swapped, by /proc/PID/smaps:
+ * Rss, Swap and the hugetlb counts (hugetlb pages are not in Rss) all 0.
+ * Every pagemap entry of such a mapping is absent, so a walk without
+ * PAGEMAP_SCAN need not read them; smaps itself skips empty page tables a
+ * table at a time. Returns 0 or -errno.
+ */
+int pw_empty_mappings(pid_t pid, struct pw_ranges *empty)
+{
+	static const char *const counts[] = {
+		"Rss:", "Swap:", "Shared_Hugetlb:", "Private_Hugetlb:",
+	};
+	unsigned long long start = 0, end = 0, kb, populated = 1;
+	char path[64], *line = NULL;
+	size_t len = 0, i;
+	int ret = 0;
+	FILE *f;
+
+	memset(empty, 0, sizeof(*empty));
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
+	while (!ret && getline(&line, &len, f) >= 0) {
+		unsigned long long s, e;
+		int n = 0;
+
+		/* A mapping's first line: "START-END PERMS ...", as in maps. */
+		if (sscanf(line, "%llx-%llx %*s%n", &s, &e, &n) == 2 && n) {
+			if (!populated)
+				ret = pw_ranges_add(empty, start, end);
+			start = s;
+			end = e;
+			populated = 0;
+			continue;
+		}
+		for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+			if (!strncmp(line, counts[i], strlen(counts[i])) &&
+			    sscanf(line + strlen(counts[i]), "%llu", &kb) == 1)
+				populated += kb;
+	}
+	if (!ret && !populated)
+		ret = pw_ranges_add(empty, start, end);
+	if (!ret && ferror(f))
+		ret = -EIO;
+	free(line);
+	fclose(f);
+	if (ret) {
+		free(empty->v);
+		memset(empty, 0, sizeof(*empty));
+	}
+	return ret;
+}
+
 void pw_maps_free(struct pw_maps *maps)
 {
 	size_t i;

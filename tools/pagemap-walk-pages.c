@@ -79,6 +79,9 @@ int pw_source_open(struct pw_source *src, pid_t pid)
 			src->kpageflags_fd = -1;
 	}
 	src->scan = scan_works(src->pagemap_fd);
+	/* Unreadable smaps: every entry is read, as where no mapping is empty. */
+	if (!src->scan)
+		pw_empty_mappings(src->pid, &src->empty);
 	if (!pw_in_pagemap(src, 0)) {
 		/* Not even page 0 reads: an exited process or a kernel thread. */
 		pw_source_close(src);
@@ -108,6 +111,8 @@ void pw_source_close(struct pw_source *src)
 	free(src->pages);
 	free(src->frames);
 	free(src->regions);
+	free(src->empty.v);
+	memset(&src->empty, 0, sizeof(src->empty));
 	src->raw = src->kpf = NULL;
 	src->pages = NULL;
 	src->frames = NULL;
@@ -227,6 +232,7 @@ static int fill_window(struct pw_source *src, uintptr_t va, size_t n)
 	got = pagemap_read(src->pagemap_fd, va, n, src->raw);
 	if (got < 0)
 		return got;
+	src->entries_read += got;
 	if ((size_t)got < n)
 		return -ESRCH;
 	decode(src, n);
@@ -334,6 +340,28 @@ static int scan_pages(struct pw_source *src, uintptr_t start, uintptr_t end,
 }
 
 /*
+ * Without PAGEMAP_SCAN: [start, end) in a mapping with nothing populated
+ * is absent, unread; else read, ahead up to the next such mapping.
+ */
+static int read_unscanned(struct pw_source *src, uintptr_t start, uintptr_t end,
+			  uintptr_t ahead, struct pw_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < src->empty.n; i++) {
+		const struct pw_range *e = &src->empty.v[i];
+
+		if (e->start <= start && end <= e->end) {
+			pw_report_absent(rep, start, (end - start) >> src->page_shift);
+			return 0;
+		}
+		if (e->start >= end && e->start < ahead)
+			ahead = e->start;
+	}
+	return read_pages(src, start, end, ahead, rep);
+}
+
+/*
  * Report every page of [start, end), which lies in pagemap; the pages up to
  * @ahead (the end of the adjacent mappings the walk goes on to), if they
  * lie in pagemap too, may be read now and kept for the next call. Returns 0, -ESRCH if the process exits
@@ -355,7 +383,7 @@ int pw_walk_range(struct pw_source *src, uintptr_t start, uintptr_t end,
 	if (src->scan)
 		ret = scan_pages(src, start, end, ahead, rep);
 	else
-		ret = read_pages(src, start, end, ahead, rep);
+		ret = read_unscanned(src, start, end, ahead, rep);
 	src->walked_to = end;
 	pw_report_end_range(rep);
 	rep->s.walk_ms += now_ms() - t0;

@@ -292,12 +292,13 @@ static void summary_json(struct pw_report *rep, const struct pw_source *src,
 	const char *sep = "";
 	size_t i;
 
-	fprintf(rep->out, "\n  ],\n  \"summary\": {\"pages\": %zu, \"present\": %zu, \"swapped\": %zu, \"zero_page\": %zu, \"thp\": %zu, \"hugetlb\": %zu, \"no_kpageflags\": %zu, \"pfns_visible\": %s, \"kpageflags\": %s, \"physical_runs\": %zu, \"longest_run\": %zu, \"pmd_bytes\": %zu, \"pmd_offset_agree\": %zu, \"checked\": %zu, \"walk_ms\": %.2f, \"not_walked\": ",
+	fprintf(rep->out, "\n  ],\n  \"summary\": {\"pages\": %zu, \"present\": %zu, \"swapped\": %zu, \"zero_page\": %zu, \"thp\": %zu, \"hugetlb\": %zu, \"no_kpageflags\": %zu, \"pfns_visible\": %s, \"kpageflags\": %s, \"physical_runs\": %zu, \"longest_run\": %zu, \"pmd_bytes\": %zu, \"pmd_offset_agree\": %zu, \"checked\": %zu, \"walk_ms\": %.2f, \"pagemap_scan\": %s, \"entries_read\": %llu, \"not_walked\": ",
 		s->pages, s->present, s->swapped, s->zero, s->thp, s->hugetlb,
 		s->flags_unknown, src->pfns_visible ? "true" : "false",
 		src->kpageflags_fd >= 0 ? "true" : "false", s->runs, s->longest,
 		rep->pmd_size, s->pmd_offset_agree, s->pmd_offset_checked,
-		s->walk_ms);
+		s->walk_ms, src->scan ? "true" : "false",
+		(unsigned long long)src->entries_read);
 	json_string(rep->out, not_walked);
 	fprintf(rep->out, ", \"run_histogram\": {");
 	for (i = 0; i < PW_HIST_BUCKETS; i++)

@@ -14,11 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "kselftest_harness.h"
 #include "../selftests/child.h"
@@ -461,6 +465,62 @@ TEST_F(known_child, plot_write_error_is_an_error)
 	ASSERT_STREQ("", self->out);
 	ASSERT_EQ(0, stat("/dev/full", &st));
 	ASSERT_TRUE(S_ISCHR(st.st_mode)) TH_LOG("/dev/full is no longer a device");
+}
+
+/* The low word of a system call's argument @n, as seccomp's filter reads it. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ARG_LOW_WORD(n)	offsetof(struct seccomp_data, args[n])
+#else
+#define ARG_LOW_WORD(n)	(offsetof(struct seccomp_data, args[n]) + 4)
+#endif
+
+/*
+ * Make PAGEMAP_SCAN fail with ENOTTY, as on a kernel before 6.7, for this
+ * process and the tool it starts: a seccomp filter on ioctl()'s request.
+ * Returns 0 or -errno.
+ */
+static int block_pagemap_scan(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW_WORD(1)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)PAGEMAP_SCAN, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOTTY),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(f), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) ? -errno : 0;
+}
+
+/*
+ * Without PAGEMAP_SCAN (blocked here, as before 6.7): a walk of touched
+ * pages gives what the scan gives, and the 64 TiB with nothing mapped is
+ * counted without reading one entry (smaps says it holds no page).
+ */
+TEST_F(known_child, without_pagemap_scan)
+{
+	const size_t ps = page_size();
+	long present, runs;
+
+	if (!self->l.reserve)
+		SKIP(return, "cannot reserve 64 TiB of address space: %s",
+		     strerror(self->l.reserve_errno));
+	ASSERT_EQ(0, walk_child(self, self->l.zero, SMALL_PAGES * ps)) TH_LOG("%s", self->err);
+	present = json_num(self->out, "present");
+	runs = json_num(self->out, "physical_runs");
+	ASSERT_EQ(0, block_pagemap_scan());
+	ASSERT_EQ(0, walk_child(self, self->l.zero, SMALL_PAGES * ps)) TH_LOG("%s", self->err);
+	ASSERT_NE(NULL, strstr(self->out, "\"pagemap_scan\": false")) TH_LOG("not blocked");
+	EXPECT_EQ(present, json_num(self->out, "present"));
+	EXPECT_EQ(runs, json_num(self->out, "physical_runs"));
+	ASSERT_EQ(0, walk_child(self, self->l.reserve, RESERVE_BYTES)) TH_LOG("%s", self->err);
+	EXPECT_EQ((long)(RESERVE_BYTES / ps), json_num(self->out, "pages"));
+	EXPECT_EQ(0, json_num(self->out, "present"));
+	EXPECT_EQ(0, json_num(self->out, "entries_read"));
 }
 
 /*

@@ -419,10 +419,12 @@ static int plot_prepare(struct plot_file *pf, const char *path, const char *buf,
 	while (len && !err) {
 		ssize_t n = write(fd, buf, len);
 
-		if (n <= 0)
+		if (n <= 0) {
 			err = n ? errno : EIO;
-		else
-			buf += n, len -= n;
+		} else {
+			buf += n;
+			len -= n;
+		}
 	}
 	if (!err && fchmod(fd, mode))
 		err = errno;

@@ -50,6 +50,7 @@ struct pw_ranges {
 
 int pw_ranges_add(struct pw_ranges *r, uintptr_t start, uintptr_t end);
 void pw_ranges_merge(struct pw_ranges *r);
+int pw_empty_mappings(pid_t pid, struct pw_ranges *empty);
 
 /* A page of the window by its frame: sorted, they share kpageflags reads. */
 struct pw_frame {
@@ -76,6 +77,9 @@ struct pw_source {
 	uintptr_t scan_from, scanned_to;
 	long nr_regions, region;	/* how many; the first not yet passed */
 	uintptr_t walked_to;		/* the end of the last range walked */
+	/* Without the scan: the mappings with no page present or swapped. */
+	struct pw_ranges empty;
+	uint64_t entries_read;		/* pagemap entries read, for the summary */
 };
 
 /*
