@@ -191,21 +191,8 @@ _NAME_RE = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
 PAGE_SIZES = ('4K', '16K', '64K')	# of the geometries, as size_name() spells them
 
 
-def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
-	"""Check a parsed matrix.toml and turn it into records."""
-	_check_keys(doc, ('kernels', 'series_gate', 'series_gate_arches', 'guest_must_pass',
-			  'arch', 'build', 'geometry'), 'matrix')
-	kernels = _strs(doc, 'kernels', 'matrix')
-	guest_must_pass = _strs(doc, 'guest_must_pass', 'matrix')
-	if not kernels or any(not _KVER_RE.match(k) for k in kernels):
-		raise MatrixError('matrix: kernels must list versions like "6.12"')
-	series_gate = _strs(doc, 'series_gate', 'matrix')
-	if not set(series_gate) <= set(kernels):
-		raise MatrixError('matrix: series_gate names a kernel not in kernels')
-	series_gate_arches = _strs(doc, 'series_gate_arches', 'matrix')
-	if series_gate and not series_gate_arches:
-		raise MatrixError('matrix: series_gate_arches must name a kunit.py --arch')
-
+def _parse_arches(doc: Dict[str, Any]) -> Dict[str, Arch]:
+	"""The [arch.*] tables."""
 	arches = {}
 	for name, t in doc.get('arch', {}).items():
 		_check_keys(t, ('packages', 'cross_compile', 'debian_arch', 'user_cross_compile'),
@@ -213,7 +200,11 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 		arches[name] = Arch(name, _strs(t, 'packages', f'arch.{name}'),
 				    t.get('cross_compile', ''), t.get('debian_arch', ''),
 				    t.get('user_cross_compile', ''))
+	return arches
 
+
+def _parse_builds(doc: Dict[str, Any], arches: Dict[str, Arch], top: str) -> Dict[str, Build]:
+	"""The [build.*] tables, their fragments read for the options they set."""
 	builds = {}
 	for name, t in doc.get('build', {}).items():
 		where = f'build.{name}'
@@ -233,71 +224,107 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 						  'which none of its fragments sets')
 		builds[name] = Build(name, arches[t['arch']], kconfig, unavailable,
 				     _strs(t, 'must_pass', where))
+	return builds
 
-	geometries: Dict[str, Geometry] = {}
-	for name, t in doc.get('geometry', {}).items():
-		where = f'geometry.{name}'
-		if not _NAME_RE.match(name):
-			raise MatrixError(f'{where}: not a name for files and cells')
-		_check_keys(t, ('description', 'levels', 'page', 'build', 'qemu_config', 'kernel_args', 'guest',
-				'guest_kernel_args', 'must_pass', 'kunit_must_pass', 'kernels', 'gate',
-				'absent'), where)
-		build = builds.get(t.get('build', ''))
-		if build is None:
-			raise MatrixError(f"{where}: build '{t.get('build')}' has no [build.*] entry")
-		qemu = None
-		if 'qemu_config' in t:
-			qemu = read_qemu_config(_file(top, t['qemu_config'], where))
-			if qemu.linux_arch != build.arch.name:
-				raise MatrixError(f'{where}: {t["qemu_config"]} is for {qemu.linux_arch}, '
-						  f'build {build.name} for {build.arch.name}')
-		elif build.arch.name != 'um':
-			raise MatrixError(f'{where}: a QEMU boot needs a qemu_config')
-		levels, page = t.get('levels'), t.get('page')
-		if levels not in range(2, 6) or page not in PAGE_SIZES:
-			raise MatrixError(f'{where}: levels must be 2 to 5 and page one of '
-					  f'{" ".join(PAGE_SIZES)}')
-		description = t.get('description', name)
-		said = re.findall(r'(\d) levels', description) + \
-			[f'{k}K' for k in re.findall(r'(\d+) KiB pages', description)]
-		if not set(said) <= {str(levels), page}:
-			raise MatrixError(f'{where}: the description says {" ".join(said)}, '
-					  f'levels and page {levels} {page}')
-		g = Geometry(name=name, description=description, build=build,
-			     qemu=qemu, levels=levels, page=page,
-			     kernel_args=_strs(t, 'kernel_args', where),
-			     guest=bool(t.get('guest', False)),
-			     guest_kernel_args=_strs(t, 'guest_kernel_args', where),
-			     must_pass=_strs(t, 'must_pass', where),
-			     kunit_must_pass=_strs(t, 'kunit_must_pass', where),
-			     kernels=_strs(t, 'kernels', where), gate=_strs(t, 'gate', where),
-			     absent=dict(t.get('absent', {})))
-		# What the guest's user space needs of the kernel (VFP for armhf, ...).
-		user = f'config/guest/{build.arch.debian_arch}.config'
-		needs = GUEST_KCONFIG + ((user,) if os.path.isfile(os.path.join(top, user)) else ())
-		missing = [k for k in needs if g.guest and k not in build.kconfig]
-		if missing:
-			raise MatrixError(f'{where}: the guest boots build {build.name}, whose kconfig '
-					  f'lacks {" ".join(missing)}')
-		if g.guest and not build.arch.debian_arch and \
-		   build.arch.name not in (platform.machine(), 'um'):	# UML runs the host's
-			raise MatrixError(f'{where}: a guest on {build.arch.name} needs the Debian '
-					  f'architecture of its user space (arch.{build.arch.name}.debian_arch)')
-		if g.must_pass and not g.guest:
-			raise MatrixError(f'{where}: must_pass without a guest')
-		if g.guest:
-			g = dataclasses.replace(g, must_pass=guest_must_pass + build.must_pass +
-						g.must_pass)
-		for kver in g.kernels + g.gate + tuple(g.absent):
-			if kver not in kernels:
-				raise MatrixError(f'{where}: kernel {kver} is not in kernels')
-		for kver in kernels:
-			if (kver in g.kernels) == (kver in g.absent):
-				raise MatrixError(f'{where}: kernel {kver} must be in kernels or, '
-						  'with the reason, in absent (one of them)')
-		if not set(g.gate) <= set(g.kernels):
-			raise MatrixError(f'{where}: gate names a kernel the geometry is not on')
-		geometries[name] = g
+
+def _geometry_shape(t: Dict[str, Any], name: str, where: str) -> Tuple[int, str, str]:
+	"""levels, page and description, which may not say other ones."""
+	levels, page = t.get('levels'), t.get('page')
+	if not isinstance(levels, int) or levels not in range(2, 6) or page not in PAGE_SIZES:
+		raise MatrixError(f'{where}: levels must be 2 to 5 and page one of '
+				  f'{" ".join(PAGE_SIZES)}')
+	description = t.get('description', name)
+	said = re.findall(r'(\d) levels', description) + \
+		[f'{k}K' for k in re.findall(r'(\d+) KiB pages', description)]
+	if not set(said) <= {str(levels), page}:
+		raise MatrixError(f'{where}: the description says {" ".join(said)}, '
+				  f'levels and page {levels} {page}')
+	return levels, str(page), str(description)
+
+
+def _check_guest(g: Geometry, where: str, top: str) -> None:
+	"""What a geometry's guest needs of its build and of Debian."""
+	build = g.build
+	# What the guest's user space needs of the kernel (VFP for armhf, ...).
+	user = f'config/guest/{build.arch.debian_arch}.config'
+	needs = GUEST_KCONFIG + ((user,) if os.path.isfile(os.path.join(top, user)) else ())
+	missing = [k for k in needs if g.guest and k not in build.kconfig]
+	if missing:
+		raise MatrixError(f'{where}: the guest boots build {build.name}, whose kconfig '
+				  f'lacks {" ".join(missing)}')
+	if g.guest and not build.arch.debian_arch and \
+	   build.arch.name not in (platform.machine(), 'um'):	# UML runs the host's
+		raise MatrixError(f'{where}: a guest on {build.arch.name} needs the Debian '
+				  f'architecture of its user space (arch.{build.arch.name}.debian_arch)')
+	if g.must_pass and not g.guest:
+		raise MatrixError(f'{where}: must_pass without a guest')
+
+
+def _parse_geometry(name: str, t: Dict[str, Any], builds: Dict[str, Build],
+		    kernels: Tuple[str, ...], guest_must_pass: Tuple[str, ...],
+		    top: str) -> Geometry:
+	"""One [geometry.*] table. It is on every kernel of the matrix but those
+	its 'absent' gives a reason for."""
+	where = f'geometry.{name}'
+	if not _NAME_RE.match(name):
+		raise MatrixError(f'{where}: not a name for files and cells')
+	_check_keys(t, ('description', 'levels', 'page', 'build', 'qemu_config', 'kernel_args',
+			'guest', 'guest_kernel_args', 'must_pass', 'kunit_must_pass', 'gate',
+			'absent'), where)
+	build = builds.get(t.get('build', ''))
+	if build is None:
+		raise MatrixError(f"{where}: build '{t.get('build')}' has no [build.*] entry")
+	qemu = None
+	if 'qemu_config' in t:
+		qemu = read_qemu_config(_file(top, t['qemu_config'], where))
+		if qemu.linux_arch != build.arch.name:
+			raise MatrixError(f'{where}: {t["qemu_config"]} is for {qemu.linux_arch}, '
+					  f'build {build.name} for {build.arch.name}')
+	elif build.arch.name != 'um':
+		raise MatrixError(f'{where}: a QEMU boot needs a qemu_config')
+	absent = dict(t.get('absent', {}))
+	for kver in absent:
+		if kver not in kernels:
+			raise MatrixError(f'{where}: absent names kernel {kver}, which is not in kernels')
+	levels, page, description = _geometry_shape(t, name, where)
+	g = Geometry(name=name, description=description, build=build,
+		     qemu=qemu, levels=levels, page=page,
+		     kernel_args=_strs(t, 'kernel_args', where),
+		     guest=bool(t.get('guest', False)),
+		     guest_kernel_args=_strs(t, 'guest_kernel_args', where),
+		     must_pass=_strs(t, 'must_pass', where),
+		     kunit_must_pass=_strs(t, 'kunit_must_pass', where),
+		     kernels=tuple(k for k in kernels if k not in absent),
+		     gate=_strs(t, 'gate', where), absent=absent)
+	_check_guest(g, where, top)
+	if g.guest:
+		g = dataclasses.replace(g, must_pass=guest_must_pass + build.must_pass +
+					g.must_pass)
+	if not g.kernels:
+		raise MatrixError(f'{where}: absent from every kernel')
+	if not set(g.gate) <= set(g.kernels):
+		raise MatrixError(f'{where}: gate names a kernel the geometry is not on')
+	return g
+
+
+def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
+	"""Check a parsed matrix.toml and turn it into records, table by table."""
+	_check_keys(doc, ('kernels', 'series_gate', 'series_gate_arches', 'guest_must_pass',
+			  'arch', 'build', 'geometry'), 'matrix')
+	kernels = _strs(doc, 'kernels', 'matrix')
+	guest_must_pass = _strs(doc, 'guest_must_pass', 'matrix')
+	if not kernels or any(not _KVER_RE.match(k) for k in kernels):
+		raise MatrixError('matrix: kernels must list versions like "6.12"')
+	series_gate = _strs(doc, 'series_gate', 'matrix')
+	if not set(series_gate) <= set(kernels):
+		raise MatrixError('matrix: series_gate names a kernel not in kernels')
+	series_gate_arches = _strs(doc, 'series_gate_arches', 'matrix')
+	if series_gate and not series_gate_arches:
+		raise MatrixError('matrix: series_gate_arches must name a kunit.py --arch')
+
+	builds = _parse_builds(doc, _parse_arches(doc), top)
+	geometries = {name: _parse_geometry(name, t, builds, kernels, guest_must_pass, top)
+		      for name, t in doc.get('geometry', {}).items()}
 
 	# Geometries that boot one build must agree on what it is made of.
 	for b in builds.values():

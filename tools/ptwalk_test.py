@@ -171,16 +171,22 @@ class MatrixTest(unittest.TestCase):
 		for line in quoted:
 			self.assertIn(line, table)
 
-	def test_a_missing_version_needs_its_reason(self) -> None:
+	def test_a_geometry_is_on_every_kernel_but_those_absent_explains(self) -> None:
+		self.assertEqual(self.parse(self.doc).geometries['arm64-va52'].kernels, ('6.12',))
 		doc = copy.deepcopy(self.doc)
 		del doc['geometry']['arm64-va52']['absent']
-		with self.assertRaisesRegex(pm.MatrixError, 'arm64-va52: kernel 6.1 must be in kernels'):
+		self.assertEqual(self.parse(doc).geometries['arm64-va52'].kernels, ('6.12', '6.1'))
+		doc['geometry']['arm64-va52']['absent'] = {'5.10': 'no'}
+		with self.assertRaisesRegex(pm.MatrixError, 'arm64-va52: absent names kernel 5.10'):
+			self.parse(doc)
+		doc['geometry']['arm64-va52']['absent'] = {'6.12': 'no', '6.1': 'no'}
+		with self.assertRaisesRegex(pm.MatrixError, 'arm64-va52: absent from every kernel'):
 			self.parse(doc)
 
-	def test_a_version_cannot_be_there_and_absent(self) -> None:
+	def test_a_geometry_does_not_list_its_kernels(self) -> None:
 		doc = copy.deepcopy(self.doc)
-		doc['geometry']['um']['absent'] = {'6.1': 'no'}
-		with self.assertRaisesRegex(pm.MatrixError, 'geometry.um: kernel 6.1'):
+		doc['geometry']['um']['kernels'] = ['6.12']
+		with self.assertRaisesRegex(pm.MatrixError, 'geometry.um'):
 			self.parse(doc)
 
 	def test_gate_only_where_the_geometry_exists(self) -> None:
