@@ -35,6 +35,16 @@ def load_all(results: str) -> List[Outcome]:
 	return outcomes
 
 
+def cover_lines(outcomes: Sequence[Outcome], kver: str) -> List[str]:
+	"""What the runs of @kver's cells said, a line each, for a series'
+	cover letter; none if any of them failed (a red run is not sent)."""
+	mine = sorted((o for o in outcomes if o.cell.split(':')[0] == kver),
+		      key=lambda o: (o.cell, o.kind))
+	if not mine or not all(o.ok for o in mine):
+		return []
+	return [f'  {o.cell:<24} {o.kind:<9} {o.counts}' for o in mine]
+
+
 def junit_xml(outcome: Outcome) -> str:
 	"""One testsuite per KUnit suite or selftest program; a problem of the
 	run is a failed testcase of its own suite, '(run)'."""

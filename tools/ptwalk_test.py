@@ -851,6 +851,18 @@ class SeriesTest(unittest.TestCase):
 			missing = pt.missing_tools(series.SERIES_PROGRAMS)
 		self.assertEqual(missing, ['ocamlopt (Debian package ocaml)'])
 
+	def test_the_cover_letter_gives_the_runs_of_its_kernel(self) -> None:
+		um = pr.Outcome('kunit-6.12-um', 'kunit', '6.12:um',
+				cases=[pr.Case('s', 'a', pr.PASS), pr.Case('s', 'b', pr.SKIP, 'why')])
+		other = pr.Outcome('kunit-6.1-um', 'kunit', '6.1:um', cases=[pr.Case('s', 'a', pr.PASS)])
+		host = pr.Outcome('selftests-host', 'selftests', '', cases=[pr.Case('p', 'x', pr.FAIL)])
+		lines = report.cover_lines([other, um, host], '6.12')
+		self.assertEqual(lines, ['  6.12:um                  kunit     1 passed, 0 failed, 1 skipped'])
+		self.assertIn(lines[0], series.cover_letter(pt.Tree('/t', '6.12', '6.12'), lines))
+		red = pr.Outcome('kunit-6.12-x86_64', 'kunit', '6.12:x86_64', problems=['build failed'])
+		self.assertEqual(report.cover_lines([um, red], '6.12'), [])
+		self.assertIn('It has not been run yet', series.cover_letter(pt.Tree('/t', '6.12', '6.12'), []))
+
 	def test_the_units_carry_exactly_what_kunit_builds(self) -> None:
 		"""kunit/'s Makefile, Kconfig and files against SERIES: each object
 		is built under the symbol of the unit that carries its source, each
