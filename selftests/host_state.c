@@ -440,19 +440,20 @@ void mthp_restore(struct mthp_setting *m)
 	host_setting_restore(&m->mode);
 }
 
-static void pool_path(char *buf, size_t len, unsigned long size_kb,
-		      const char *file)
+/* The sysfs @file of the hugetlb pool of @size_kb pages. */
+void hugetlb_pool_path(char *buf, size_t len, unsigned long size_kb, const char *file)
 {
 	snprintf(buf, len, "/sys/kernel/mm/hugepages/hugepages-%lukB/%s",
 		 size_kb, file);
 }
 
-static long pool_read(unsigned long size_kb, const char *file)
+/* The number in the pool's sysfs @file ("free_hugepages", ...), or -errno. */
+long hugetlb_pool_read(unsigned long size_kb, const char *file)
 {
 	char path[128], buf[32];
 	int ret;
 
-	pool_path(path, sizeof(path), size_kb, file);
+	hugetlb_pool_path(path, sizeof(path), size_kb, file);
 	ret = vm_read_file(path, buf, sizeof(buf));
 	return ret ? ret : strtol(buf, NULL, 10);
 }
@@ -463,16 +464,16 @@ long hugetlb_persistent(unsigned long size_kb)
 	char path[128], buf[32];
 	int ret;
 
-	pool_path(path, sizeof(path), size_kb, "nr_hugepages");
+	hugetlb_pool_path(path, sizeof(path), size_kb, "nr_hugepages");
 	ret = host_setting_value(path, buf, sizeof(buf));
 	return ret ? ret : strtol(buf, NULL, 10);
 }
 
 /* Free hugetlb pages of @size_kb no mapping has reserved, or -errno. */
-static long pool_available(unsigned long size_kb)
+long hugetlb_available(unsigned long size_kb)
 {
-	long free_pages = pool_read(size_kb, "free_hugepages");
-	long resv = pool_read(size_kb, "resv_hugepages");
+	long free_pages = hugetlb_pool_read(size_kb, "free_hugepages");
+	long resv = hugetlb_pool_read(size_kb, "resv_hugepages");
 
 	if (free_pages < 0)
 		return free_pages;
@@ -496,15 +497,15 @@ int hugetlb_reserve(struct hugetlb_pool *pool, unsigned long size_kb,
 
 	memset(pool, 0, sizeof(*pool));
 	pool->size_kb = size_kb;
-	pool_path(path, sizeof(path), size_kb, "nr_hugepages");
+	hugetlb_pool_path(path, sizeof(path), size_kb, "nr_hugepages");
 	if (access(path, F_OK))
 		return -ENOENT;
 	ret = host_state_lock();
 	if (ret)
 		return ret;
 	pool->locked = 1;
-	avail = pool_available(size_kb);
-	nr = pool_read(size_kb, "nr_hugepages");
+	avail = hugetlb_available(size_kb);
+	nr = hugetlb_pool_read(size_kb, "nr_hugepages");
 	ret = avail < 0 ? avail : nr < 0 ? nr : 0;
 	if (!ret && avail < (long)count) {
 		/* Every surplus page becomes persistent first, then new ones come. */
@@ -512,7 +513,7 @@ int hugetlb_reserve(struct hugetlb_pool *pool, unsigned long size_kb,
 		ret = host_setting_set(&pool->nr, path, value);
 		if (ret == -EACCES)
 			ret = -EPERM;
-		if (!ret && pool_available(size_kb) < (long)count)
+		if (!ret && hugetlb_available(size_kb) < (long)count)
 			ret = -ENOMEM;
 	}
 	if (ret)

@@ -53,5 +53,8 @@ int hugetlb_reserve(struct hugetlb_pool *pool, unsigned long size_kb,
 		    unsigned long count);
 void hugetlb_restore(struct hugetlb_pool *pool);
 long hugetlb_persistent(unsigned long size_kb);
+void hugetlb_pool_path(char *buf, size_t len, unsigned long size_kb, const char *file);
+long hugetlb_pool_read(unsigned long size_kb, const char *file);
+long hugetlb_available(unsigned long size_kb);
 
 #endif /* PTWALK_HOST_STATE_H */

@@ -31,15 +31,6 @@ FIXTURE(hugetlb_pool) {
 	const char *skip;
 };
 
-static long pool_file(unsigned long size_kb, const char *file)
-{
-	char path[128], buf[32];
-
-	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%lukB/%s",
-		 size_kb, file);
-	return vm_read_file(path, buf, sizeof(buf)) ? -1 : strtol(buf, NULL, 10);
-}
-
 /* One hugetlb page of @size_kb, mapped and (if @touch) faulted in. */
 static char *map_huge(unsigned long size_kb, bool touch)
 {
@@ -137,8 +128,7 @@ TEST_F(hugetlb_pool, killed_holder_is_taken_back)
 	if (!WIFSIGNALED(status))
 		SKIP(return, "the child could not have two hugetlb pages: %s",
 		     strerror(WEXITSTATUS(status)));
-	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%lukB/nr_hugepages",
-		 self->size_kb);
+	hugetlb_pool_path(path, sizeof(path), self->size_kb, "nr_hugepages");
 	if (host_state_record(path, old, sizeof(old)))
 		SKIP(return, "the killed process found its pages free: it changed nothing");
 	ASSERT_EQ(0, host_state_lock());
@@ -216,11 +206,10 @@ TEST_F(hugetlb_pool, surplus_pages_stay_surplus)
 		SKIP(return, "%s", self->skip);
 	ASSERT_EQ(0, host_state_lock());
 	before = hugetlb_persistent(self->size_kb);
-	if (pool_file(self->size_kb, "free_hugepages") - pool_file(self->size_kb, "resv_hugepages"))
+	if (hugetlb_available(self->size_kb))
 		SKIP(goto out, "the pool has free pages: a new page would not be surplus");
-	surplus = pool_file(self->size_kb, "surplus_hugepages");
-	snprintf(path, sizeof(path),
-		 "/sys/kernel/mm/hugepages/hugepages-%lukB/nr_overcommit_hugepages", self->size_kb);
+	surplus = hugetlb_pool_read(self->size_kb, "surplus_hugepages");
+	hugetlb_pool_path(path, sizeof(path), self->size_kb, "nr_overcommit_hugepages");
 	snprintf(value, sizeof(value), "%ld", surplus + 1);
 	ret = host_setting_set(&overcommit, path, value);
 	if (ret)
@@ -231,15 +220,15 @@ TEST_F(hugetlb_pool, surplus_pages_stay_surplus)
 		host_setting_restore(&overcommit);
 		SKIP(goto out, "%s", r.why);
 	}
-	EXPECT_EQ(surplus + 1, pool_file(self->size_kb, "surplus_hugepages"));
+	EXPECT_EQ(surplus + 1, hugetlb_pool_read(self->size_kb, "surplus_hugepages"));
 	EXPECT_EQ(0, hugetlb_reserve(&mine, self->size_kb, 1));
 	hugetlb_restore(&mine);
-	EXPECT_EQ(surplus + 1, pool_file(self->size_kb, "surplus_hugepages"))
+	EXPECT_EQ(surplus + 1, hugetlb_pool_read(self->size_kb, "surplus_hugepages"))
 		TH_LOG("putting the pool back kept the surplus page in it");
 	EXPECT_EQ(before, hugetlb_persistent(self->size_kb));
 	child_end(&holder);
 	host_setting_restore(&overcommit);
-	EXPECT_EQ(surplus, pool_file(self->size_kb, "surplus_hugepages"));
+	EXPECT_EQ(surplus, hugetlb_pool_read(self->size_kb, "surplus_hugepages"));
 out:
 	host_state_unlock();
 }
@@ -270,7 +259,7 @@ TEST_F(hugetlb_pool, unwritable_record_changes_nothing)
 		before = hugetlb_persistent(self->size_kb);
 		/* One page more than is free: the pool must be raised. */
 		ret = hugetlb_reserve(&pool, self->size_kb,
-				      pool_file(self->size_kb, "free_hugepages") + 1);
+				      hugetlb_pool_read(self->size_kb, "free_hugepages") + 1);
 		if (!ret)
 			hugetlb_restore(&pool);
 		_exit(ret == -EROFS && hugetlb_persistent(self->size_kb) == before ? 0 : 1);
