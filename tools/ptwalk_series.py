@@ -322,10 +322,10 @@ def cover_letter(tree: Tree, matrix_lines: Sequence[str]) -> str:
 		'Run them with:\n\n'
 		f'  ./tools/testing/kunit/kunit.py run --kunitconfig={KERNEL_DIR}\n'
 		'  make -C tools/testing/selftests TARGETS=ptwalk run_tests\n\n'
-		f'This series is for Linux {tree.kver}. '
-		+ ('Its sources, the version shims not yet resolved, passed on the\n'
+		f'This series is for Linux {tree.kver}.'
+		+ ('\nIts sources, before the version shims were resolved, passed on the\n'
 		   'kernel configurations and boots of ptwalk\'s matrix:\n\n' + '\n'.join(matrix_lines)
-		   if matrix_lines else 'It has not been run yet (make run).') + '\n')
+		   if matrix_lines else ' It has not been run yet (make run).') + '\n')
 
 
 @dataclass

@@ -858,10 +858,18 @@ class SeriesTest(unittest.TestCase):
 		host = pr.Outcome('selftests-host', 'selftests', '', cases=[pr.Case('p', 'x', pr.FAIL)])
 		lines = report.cover_lines([other, um, host], '6.12')
 		self.assertEqual(lines, ['  6.12:um                  kunit     1 passed, 0 failed, 1 skipped'])
-		self.assertIn(lines[0], series.cover_letter(pt.Tree('/t', '6.12', '6.12'), lines))
+		letter = series.cover_letter(pt.Tree('/t', '6.12', '6.12'), lines)
+		self.assertIn(lines[0], letter)
 		red = pr.Outcome('kunit-6.12-x86_64', 'kunit', '6.12:x86_64', problems=['build failed'])
 		self.assertEqual(report.cover_lines([um, red], '6.12'), [])
-		self.assertIn('It has not been run yet', series.cover_letter(pt.Tree('/t', '6.12', '6.12'), []))
+		unrun = series.cover_letter(pt.Tree('/t', '6.12', '6.12'), [])
+		self.assertIn('It has not been run yet', unrun)
+		# checkpatch: at most 75 characters a line, the longest cell and kind too.
+		longest = pr.Outcome('selftests-6.12-arm64-16k-va52-nolva', 'selftests',
+				     '6.12:arm64-16k-va52-nolva', cases=[pr.Case('s', 'a', pr.PASS)] * 999)
+		for text in (letter, unrun, series.cover_letter(pt.Tree('/t', '6.12', '6.12'),
+								report.cover_lines([longest], '6.12'))):
+			self.assertEqual([l for l in text.splitlines() if len(l) > 75], [])
 
 	def test_the_units_carry_exactly_what_kunit_builds(self) -> None:
 		"""kunit/'s Makefile, Kconfig and files against SERIES: each object
