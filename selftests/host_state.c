@@ -139,7 +139,7 @@ static int record_read(const char *name, struct record *r)
  * The value of the setting @path as changes are compared and put back: a
  * mode file's bracketed mode, a pool's persistent size, else the number.
  */
-int host_setting_value(const char *path, char *buf, size_t len)
+static int host_setting_value(const char *path, char *buf, size_t len)
 {
 	static const char pool[] = "/nr_hugepages";
 	size_t plen = strlen(path);
@@ -315,7 +315,6 @@ int host_setting_set(struct host_setting *s, const char *path, const char *value
 	}
 	c->users++;
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	snprintf(s->old, sizeof(s->old), "%s", c->old);
 	return 0;
 }
 

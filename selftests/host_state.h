@@ -14,17 +14,18 @@
 /* Where changes are written down: a tmpfs, gone with the boot like them. */
 #define HOST_STATE_DIR		"/run/ptwalk"
 
-/* A sysfs file changed for a test, to be put back. Zeroed: nothing to do. */
+/*
+ * A sysfs file changed for a test, to be put back (its old value is in the
+ * process's table of changes and in the record). Zeroed: nothing to do.
+ */
 struct host_setting {
 	char path[128];
-	char old[32];		/* its value before the first change */
 };
 
 int host_state_lock(void);
 void host_state_unlock(void);
 int host_setting_set(struct host_setting *s, const char *path, const char *value);
 void host_setting_restore(struct host_setting *s);
-int host_setting_value(const char *path, char *buf, size_t len);
 int host_state_record(const char *path, char *old, size_t len);
 
 /* A THP mode file (under THP_DIR: "enabled", "hugepages-2048kB/enabled"). */
