@@ -2,7 +2,7 @@
 #
 # ptwalk: prove how virtual memory maps to physical memory, from both sides
 # of the kernel boundary. 'make help' lists the targets; each is one
-# tools/ptwalk call or one sub-make. The cells (kernel version x page-table
+# tools/ptwalk/ptwalk.py call or one sub-make. The cells (kernel version x page-table
 # geometry) are in config/matrix.toml.
 #
 # KVER=6.12|6.1 picks one of Debian's linux-source trees, unpacked once into
@@ -12,16 +12,16 @@ PTWALK_CACHE ?= $(HOME)/.cache/ptwalk
 RESULTS ?= $(CURDIR)/results
 export PTWALK_CACHE RESULTS KDIR KVER
 
-PTWALK := $(CURDIR)/tools/ptwalk
+PTWALK := $(CURDIR)/tools/ptwalk/ptwalk.py
 
 .PHONY: help run check matrix matrix-full matrix-gate kunit guest selftests \
-	tool tool-test tools-test host-state bench docs docs-check checkpatch summary cells \
+	pagemap-walk pagemap-walk-test runner-test host-state bench docs docs-check checkpatch summary cells \
 	tree install-kunit uninstall-kunit mutants patch series-check series-mutants clean distclean
 
 help:
 	@echo 'ptwalk targets:'
 	@echo '  run              the gating cells, the selftests here, the tool tests, summarised'
-	@echo '  check            what CI gates on (= .ci/run): run + tools-test, checkpatch, docs, docs-check,'
+	@echo '  check            what CI gates on (= .ci/run): run + runner-test, checkpatch, docs, docs-check,'
 	@echo '                   and the kernel'"'"'s checks of the series of config/matrix.toml'"'"'s series_gate'
 	@echo '  matrix           every cell of config/matrix.toml (CELLS="6.1:um 6.12:arm64-va48" for some;'
 	@echo '                   matrix-full: the same)'
@@ -32,9 +32,10 @@ help:
 	@echo '  selftests        pagemap selftests on this machine'
 	@echo '  host-state       those that change host settings, killed at every step and two at once:'
 	@echo '                   the host as found (PAIRS=30)'
-	@echo '  tool             build tools/pagemap-walk (the user-space walker)'
-	@echo '  tool-test        its tests, also under ASan/UBSan'
-	@echo '  tools-test       tests of tools/ptwalk over captured logs (python3 -m unittest)'
+	@echo '  pagemap-walk     build tools/pagemap-walk/pagemap-walk (the user-space walker)'
+	@echo '  pagemap-walk-test its tests, also under ASan/UBSan, and against the kernel'"'"'s page-types'
+	@echo '  runner-test      tests of the host runner tools/ptwalk/ over captured logs, mypy,'
+	@echo '                   and the static checks that the docs match the code'
 	@echo '  bench            pagemap-walk against the kernel page-types (ratios); --demo 4k, 1g'
 	@echo '  docs             Documentation/ as HTML (Sphinx, warnings are errors)'
 	@echo '  docs-check       Documentation/tests.rst names exactly the tests of the last run'
@@ -77,13 +78,13 @@ selftests:
 host-state:
 	@$(PTWALK) host-state $(if $(PAIRS),--pairs $(PAIRS))
 
-tool-test:
-	@$(PTWALK) tool-test
+pagemap-walk-test:
+	@$(PTWALK) pagemap-walk-test
 
-# tools/ptwalk_test.py (python3 -m unittest: cd tools && python3 -m unittest
-# ptwalk_test runs it alone) and mypy with kunit.py's settings (tools/mypy.ini).
-tools-test:
-	@$(PTWALK) tools-test
+# tools/ptwalk/ptwalk_test.py (python3 -m unittest: cd tools/ptwalk && python3 -m
+# unittest ptwalk_test runs it alone) and mypy with kunit.py's settings (mypy.ini).
+runner-test:
+	@$(PTWALK) runner-test
 
 patch:
 	@$(PTWALK) patch
@@ -120,17 +121,17 @@ uninstall-kunit:
 	@$(PTWALK) uninstall
 
 # The user-space walker needs no kernel tree; its test uses the tree's
-# kselftest harness (tools/ptwalk tool-test passes KSFT=).
-tool:
-	@$(MAKE) --no-print-directory -C tools pagemap-walk
+# kselftest harness (ptwalk.py pagemap-walk-test passes KSFT=).
+pagemap-walk:
+	@$(MAKE) --no-print-directory -C tools/pagemap-walk pagemap-walk
 
 bench:
 	@$(PTWALK) bench
 
 # Nothing here needs a tree, the network or the cache.
 clean:
-	rm -rf $(RESULTS) Documentation/output tools/__pycache__
-	$(MAKE) --no-print-directory -C tools clean
+	rm -rf $(RESULTS) Documentation/output tools/ptwalk/__pycache__
+	$(MAKE) --no-print-directory -C tools/pagemap-walk clean
 	$(MAKE) --no-print-directory -C selftests clean
 
 distclean: clean

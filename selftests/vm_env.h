@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* As kselftest.h has it: tools/pagemap-walk builds this file without a tree. */
+/* As kselftest.h has it: tools/pagemap-walk/ builds this file without a tree. */
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(arr)	(sizeof(arr) / sizeof((arr)[0]))
 #endif

@@ -2,7 +2,7 @@
 #
 # kunit.py --qemu_config for the x86_64 build booted 5-level: '-cpu max'
 # has LA57. With 4 GiB the direct map uses 1 GiB PUD leaves, and the 1 GiB
-# vmalloc() case has the memory it needs. tools/ptwalk boots the selftests
+# vmalloc() case has the memory it needs. tools/ptwalk/ boots the selftests
 # guest with the same parameters.
 
 from ..qemu_config import QemuArchParams

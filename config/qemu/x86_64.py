@@ -4,7 +4,7 @@
 # without LA57, so the p4d is folded at boot. Unlike kunit.py's default CPU
 # it has 1 GiB pages (pdpe1gb), which the 1 GiB hugetlb selftests need;
 # 3 GiB leave room for the 1 GiB vmalloc() case and a 1 GiB hugetlb page.
-# tools/ptwalk boots the selftests guest with the same parameters.
+# tools/ptwalk/ boots the selftests guest with the same parameters.
 
 from ..qemu_config import QemuArchParams
 

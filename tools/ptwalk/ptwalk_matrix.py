@@ -14,7 +14,8 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The checkout: this file is tools/ptwalk/ptwalk_matrix.py.
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MATRIX_PATH = os.path.join(TOP, 'config', 'matrix.toml')
 
 

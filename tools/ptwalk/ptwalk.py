@@ -39,9 +39,9 @@ from ptwalk_results import FAIL, PASS, SKIP, Case, Outcome
 from ptwalk_tree import (PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, TreeLock,
 			 debian_tree, info, install, kdir_tree, uninstall)
 
-# This program and its modules, as make tools-test names them.
-MYPY_FILES = ['ptwalk'] + sorted(os.path.basename(f) for f in glob.glob(
-	os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ptwalk_*.py')))
+# This program and its modules, as make runner-test names them.
+MYPY_FILES = sorted(os.path.basename(f) for f in glob.glob(
+	os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ptwalk*.py')))
 
 
 def results_dir() -> str:
@@ -132,7 +132,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 	if args.check:
 		# Before the long builds: what the series' checks run at the end.
 		series_tools(s)
-		s.record([tools_test_outcome(s.ctx.packages), run.checkpatch(host_tree),
+		s.record([runner_test_outcome(s.ctx.packages), run.checkpatch(host_tree),
 			  run.docs(s.ctx, host_tree)])
 	s.run_cells(cells)
 	s.record([run.host_selftests(s.ctx, host_tree)])
@@ -195,7 +195,7 @@ def cmd_host_state(args: argparse.Namespace) -> int:
 	return s.finish()
 
 
-def cmd_tool_test(args: argparse.Namespace) -> int:
+def cmd_pagemap_walk_test(args: argparse.Namespace) -> int:
 	s = Session()
 	s.record(run.tool_tests(s.ctx, s.tree()))
 	return s.finish()
@@ -306,9 +306,9 @@ def doccheck(outcomes: Sequence[Outcome], rst: str = TESTS_RST) -> Outcome:
 	return out
 
 
-def cmd_tools_test(args: argparse.Namespace) -> int:
+def cmd_runner_test(args: argparse.Namespace) -> int:
 	s = Session()
-	s.record([tools_test_outcome(s.ctx.packages)])
+	s.record([runner_test_outcome(s.ctx.packages)])
 	return s.finish()
 
 
@@ -342,19 +342,19 @@ class _Collect(unittest.TestResult):
 		self._add(test, SKIP, reason)
 
 
-def tools_test_outcome(packages: Packages) -> Outcome:
-	"""make tools-test as one Outcome: tools/ptwalk_test.py, and mypy with
-	kunit.py's settings (tools/mypy.ini) over tools/ptwalk."""
+def runner_test_outcome(packages: Packages) -> Outcome:
+	"""make runner-test as one Outcome: tools/ptwalk/ptwalk_test.py, and mypy with
+	kunit.py's settings (mypy.ini) over this program and its modules."""
 	import ptwalk_test
 	suite = unittest.defaultTestLoader.loadTestsFromModule(ptwalk_test)
 	result = _Collect()
 	suite.run(result)
-	out = Outcome('tools-test', 'unittest', cases=result.cases)
-	packages.ensure(PACKAGE_GROUPS['tools-test'])
-	tools = os.path.join(TOP, 'tools')
+	out = Outcome('runner-test', 'unittest', cases=result.cases)
+	packages.ensure(PACKAGE_GROUPS['runner-test'])
+	here = os.path.dirname(os.path.abspath(__file__))
 	out.cases.append(run.static_case('mypy', 'tools/ptwalk', ['mypy', '--no-error-summary',
-		'--config-file', os.path.join(tools, 'mypy.ini')] + MYPY_FILES, cwd=tools))
-	info(f'[host] tools-test: {out.counts}')
+		'--config-file', os.path.join(here, 'mypy.ini')] + MYPY_FILES, cwd=here))
+	info(f'[host] runner-test: {out.counts}')
 	return out
 
 
@@ -538,7 +538,7 @@ def parser() -> argparse.ArgumentParser:
 
 	sp = add('run', cmd_run, 'the gating cells, host selftests and tool tests, summarised')
 	sp.add_argument('--check', action='store_true',
-			help='also tools-test, checkpatch, docs, doccheck (make check)')
+			help='also runner-test, checkpatch, docs, doccheck (make check)')
 	sp.add_argument('--all', action='store_true', help='every cell, not only gating ones')
 	sp.add_argument('cells', nargs='*', metavar='CELL')
 	sp = add('matrix', cmd_matrix, 'cells of the matrix: KUnit and in-guest selftests')
@@ -558,8 +558,10 @@ def parser() -> argparse.ArgumentParser:
 	sp.add_argument('--pairs', type=int, default=30, help='concurrent pairs of runs (default 30)')
 	sp.add_argument('--programs', metavar='DIR', default='',
 			help='selftest programs built elsewhere (default: build selftests/)')
-	add('tool-test', cmd_tool_test, 'tests of tools/pagemap-walk, also sanitized')
-	add('tools-test', cmd_tools_test, 'tests of tools/ptwalk over captured logs, and mypy')
+	add('pagemap-walk-test', cmd_pagemap_walk_test,
+	    'tests of tools/pagemap-walk/, also sanitized, and against page-types')
+	add('runner-test', cmd_runner_test,
+	    'tests of tools/ptwalk/ over captured logs, mypy, the docs against the code')
 	sp = add('bench', cmd_bench, 'pagemap-walk against page-types: ratios, and the demos')
 	sp.add_argument('--runs', type=int, default=11, help='timed runs of each tool (default 11)')
 	add('summary', cmd_summary, 'the table of the results in $RESULTS')

@@ -9,9 +9,10 @@
  * pagemap-walk's thp, zero-page, hugetlb, exclusive and file/shared flags,
  * and no other page may.
  *
- * PAGEMAP_WALK names the tool (default ./tools/pagemap-walk), PAGE_TYPES
- * the kernel's page-types (make tool-test builds it from the tree). Both
- * read /proc/kpageflags: the cases skip unless run as root.
+ * PAGEMAP_WALK names the tool (default ./pagemap-walk, run from this
+ * directory), PAGE_TYPES the kernel's page-types (make pagemap-walk-test
+ * builds it from the tree). Both read /proc/kpageflags: the cases skip unless
+ * run as root.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,10 +24,10 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "../selftests/child.h"
-#include "../selftests/host_state.h"
-#include "../selftests/pagemap.h"
-#include "../selftests/vm_env.h"
+#include "../../selftests/child.h"
+#include "../../selftests/host_state.h"
+#include "../../selftests/pagemap.h"
+#include "../../selftests/vm_env.h"
 
 #define SMALL_PAGES	16
 #define OUT_BYTES	(8 << 20)
@@ -280,7 +281,7 @@ static const char *tool(void)
 {
 	const char *t = getenv("PAGEMAP_WALK");
 
-	return t ? t : "./tools/pagemap-walk";
+	return t ? t : "./pagemap-walk";
 }
 
 /* Run @cmd; its stdout into @out. Returns its exit status or -1. */
@@ -304,7 +305,7 @@ FIXTURE_SETUP(oracle)
 	self->pid = 0;
 	self->mthp.size_kb = 0;
 	if (!page_types()) {
-		self->skip = "no page-types (PAGE_TYPES=; make tool-test builds it from the tree)";
+		self->skip = "no page-types (PAGE_TYPES=; make pagemap-walk-test builds it from the tree)";
 		return;
 	}
 	if (!have_cap_sys_admin()) {

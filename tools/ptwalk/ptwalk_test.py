@@ -1,19 +1,18 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 #
-# Tests of tools/ptwalk: the matrix file, the readers and verdicts over logs
-# captured from real runs (tools/testdata/README lists where each came
+# Tests of tools/ptwalk/: the matrix file, the readers and verdicts over logs
+# captured from real runs (tools/ptwalk/test_data/README lists where each came
 # from), the writers, and a tree's install, lock and stale-object handling.
 #
-#   cd tools && python3 -m unittest ptwalk_test      (make tools-test)
+#   cd tools/ptwalk && python3 -m unittest ptwalk_test      (make runner-test)
 #
 # Copyright (C) 2026 The ptwalk authors
 
 import copy
 import dataclasses
 import glob
-import importlib.machinery
-import importlib.util
+import importlib
 import json
 import os
 import re
@@ -37,7 +36,7 @@ import ptwalk_results as pr
 import ptwalk_run as run
 import ptwalk_tree as pt
 
-TESTDATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'testdata')
+TESTDATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test_data')
 
 
 def data(name: str) -> str:
@@ -46,7 +45,7 @@ def data(name: str) -> str:
 
 
 def kunit(name: str, **kw: Any) -> pr.Outcome:
-	"""The Outcome of testdata/<name>.json and .log."""
+	"""The Outcome of test_data/<name>.json and .log."""
 	return pr.kunit_outcome(name, data(name + '.json'), data(name + '.log'), **kw)
 
 
@@ -910,8 +909,9 @@ class SeriesTest(unittest.TestCase):
 class TestsRstTest(unittest.TestCase):
 	"""Documentation/tests.rst against the sources, without a run: every
 	KUnit case and kselftest test it names exists, and every one is named."""
-	TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-	PROGRAMS = ('selftests/*.c', 'tools/pagemap-walk-test.c', 'tools/pagemap-walk-oracle.c')
+	TOP = pm.TOP
+	PROGRAMS = ('selftests/*.c', 'tools/pagemap-walk/pagemap-walk-test.c',
+		    'tools/pagemap-walk/pagemap-walk-oracle.c')
 
 	def source_names(self, plant: str = '') -> set:
 		names = set()
@@ -952,7 +952,7 @@ class TestsRstTest(unittest.TestCase):
 class CommandsDocTest(unittest.TestCase):
 	"""The commands as the Makefile, make help and running.rst name them,
 	against what defines them."""
-	TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+	TOP = pm.TOP
 
 	def read(self, *path: str) -> str:
 		with open(os.path.join(self.TOP, *path)) as f:
@@ -967,7 +967,7 @@ class CommandsDocTest(unittest.TestCase):
 	def test_running_rst_describes_every_module(self) -> None:
 		described = set(re.findall(r'^``(ptwalk_\w+\.py)``$', self.read('Documentation', 'running.rst'),
 					   re.M))
-		modules = {os.path.basename(p) for p in glob.glob(os.path.join(self.TOP, 'tools', 'ptwalk_*.py'))}
+		modules = {os.path.basename(p) for p in glob.glob(os.path.join(self.TOP, 'tools', 'ptwalk', 'ptwalk_*.py'))}
 		self.assertEqual(described, modules - {'ptwalk_test.py'})
 
 	def test_make_help_names_every_target(self) -> None:
@@ -1005,7 +1005,7 @@ def guest_lines(init: str) -> str:
 class ProducersTest(unittest.TestCase):
 	"""Every pattern ptwalk_results.py reads out of ptwalk's own output
 	matches the string in kunit/ or config/guest/init that prints it."""
-	TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+	TOP = pm.TOP
 	KUNIT = ((pr._GEOMETRY_RE, 'walker_kunit.c', 'ptwalk_test_geometry', 'levels in use='),
 		 (pr._LEAF_RE, 'leaf_kunit.c', 'ptwalk_test_direct_map_leaf', ' leaf of %lu KiB at'))
 
@@ -1081,14 +1081,8 @@ class HostStateTest(unittest.TestCase):
 
 
 def ptwalk_script() -> Any:
-	"""tools/ptwalk, the command, as a module."""
-	loader = importlib.machinery.SourceFileLoader('ptwalk_cmd', os.path.join(
-		os.path.dirname(os.path.abspath(__file__)), 'ptwalk'))
-	spec = importlib.util.spec_from_loader(loader.name, loader)
-	assert spec
-	module = importlib.util.module_from_spec(spec)
-	loader.exec_module(module)
-	return module
+	"""tools/ptwalk/ptwalk.py, the command, as a module."""
+	return importlib.import_module('ptwalk')
 
 
 class MutantTest(unittest.TestCase):

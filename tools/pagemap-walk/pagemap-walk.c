@@ -33,7 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../selftests/kernel_walk.h"
+#include "../../selftests/kernel_walk.h"
 #include "pagemap-walk.h"
 
 static const char *prog = "pagemap-walk";

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../selftests/pagemap.h"
+#include "../../selftests/pagemap.h"
 #include "pagemap-walk.h"
 
 #define BATCH_PAGES	(1UL << 16)	/* entries per pread */

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../selftests/kernel_walk.h"
-#include "../selftests/vm_env.h"
+#include "../../selftests/kernel_walk.h"
+#include "../../selftests/vm_env.h"
 #include "pagemap-walk.h"
 
 void pw_report_init(struct pw_report *rep, FILE *out, const struct pw_source *src)

@@ -369,15 +369,16 @@ def host_selftests(ctx: Context, tree: Tree) -> Outcome:
 	return out
 
 
+TOOL_DIR = os.path.join(TOP, 'tools', 'pagemap-walk')
 TOOL_BINARIES = ('pagemap-walk', 'pagemap-walk-asan')
 TOOL_TESTS = ('pagemap-walk-test', 'pagemap-walk-oracle', 'page-types')
 
 
 def _tool_test(ctx: Context, name: str, program: str, env: Dict[str, str]) -> Outcome:
-	"""One kselftest program of tools/, run with @env, as an outcome."""
+	"""One kselftest program of tools/pagemap-walk/, run with @env, as an outcome."""
 	tap = ctx.path(name + '.tap')
 	start = time.monotonic()
-	_run_logged([os.path.join(TOP, 'tools', program)], tap, env=dict(os.environ, **env))
+	_run_logged([os.path.join(TOOL_DIR, program)], tap, env=dict(os.environ, **env))
 	out = selftests_outcome(name, _read(tap), kind='tool', program=program)
 	out.seconds = time.monotonic() - start
 	info(f'[host] {name}: {out.counts}')
@@ -385,15 +386,15 @@ def _tool_test(ctx: Context, name: str, program: str, env: Dict[str, str]) -> Ou
 
 
 def tool_tests(ctx: Context, tree: Tree) -> List[Outcome]:
-	"""tools/pagemap-walk-test against the plain and the sanitized tool; the
+	"""tools/pagemap-walk/pagemap-walk-test against the plain and the sanitized tool; the
 	plain tool against the tree's own page-types (pagemap-walk-oracle)."""
-	ctx.packages.ensure(PACKAGE_GROUPS['tool-test'])
-	tools = os.path.join(TOP, 'tools')
+	ctx.packages.ensure(PACKAGE_GROUPS['pagemap-walk-test'])
+	tools = TOOL_DIR
 	log = ctx.path('tool-build.log')
 	if _run_logged(['make', '-C', tools, f'KSFT={tree.selftests}'] + list(TOOL_TESTS)
 		       + list(TOOL_BINARIES), log) != 0:
 		out = Outcome('tool-build', 'tool')
-		out.problems.append(f'building tools/ failed ({log})')
+		out.problems.append(f'building tools/pagemap-walk/ failed ({log})')
 		return [out]
 	outcomes = []
 	for binary in TOOL_BINARIES:
@@ -408,14 +409,14 @@ def tool_tests(ctx: Context, tree: Tree) -> List[Outcome]:
 
 def bench(ctx: Context, tree: Tree, runs: int) -> int:
 	"""make bench: pagemap-walk against the tree's page-types on the same
-	processes (tools/pagemap-walk-bench), then the two --demo walks. Prints
+	processes (tools/pagemap-walk/pagemap-walk-bench), then the two --demo walks. Prints
 	and keeps the figures (bench.txt); judges none of them."""
 	ctx.packages.ensure(PACKAGE_GROUPS['selftests'])
-	tools = os.path.join(TOP, 'tools')
+	tools = TOOL_DIR
 	log = ctx.path('bench-build.log')
 	if _run_logged(['make', '-C', tools, f'KSFT={tree.selftests}', 'pagemap-walk',
 			'page-types', 'pagemap-walk-bench'], log) != 0:
-		raise PtwalkError(f'building tools/ failed ({log})')
+		raise PtwalkError(f'building tools/pagemap-walk/ failed ({log})')
 	env = dict(os.environ, PAGEMAP_WALK=os.path.join(tools, 'pagemap-walk'),
 		   PAGE_TYPES=os.path.join(tools, 'page-types'))
 	with open(ctx.path('bench.txt'), 'w') as out:

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests of tools/pagemap-walk: run it against a child process with a known
+ * Tests of pagemap-walk: run it against a child process with a known
  * layout and check what it prints against what the pagemap helper reads
  * from the same process; check its answers to bad input; feed it random
  * ranges (run this with the ASan/UBSan build too).
  *
- * PAGEMAP_WALK names the binary under test (default: ./tools/pagemap-walk).
+ * PAGEMAP_WALK names the binary under test (default: ./pagemap-walk, run
+ * from this directory).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,10 +26,10 @@
 #include <linux/seccomp.h>
 
 #include "kselftest_harness.h"
-#include "../selftests/child.h"
-#include "../selftests/kernel_walk.h"
-#include "../selftests/pagemap.h"
-#include "../selftests/vm_env.h"
+#include "../../selftests/child.h"
+#include "../../selftests/kernel_walk.h"
+#include "../../selftests/pagemap.h"
+#include "../../selftests/vm_env.h"
 
 #define SMALL_PAGES	16
 #define SPLIT_PAGES	96	/* one mapping each, every third page absent */
@@ -37,7 +38,7 @@ static const char *tool(void)
 {
 	const char *t = getenv("PAGEMAP_WALK");
 
-	return t ? t : "./tools/pagemap-walk";
+	return t ? t : "./pagemap-walk";
 }
 
 /*

@@ -20,7 +20,8 @@ import tempfile
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Set, TextIO
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from ptwalk_matrix import TOP
+
 KUNIT_SRC = os.path.join(TOP, 'kunit')	# the kernel side: mm/ptwalk/ in a tree
 
 
@@ -63,10 +64,10 @@ PACKAGE_GROUPS: Dict[str, tuple] = {
 	'tree': ('xz-utils',),
 	'build': BUILD_PACKAGES,
 	'selftests': ('build-essential', 'rsync'),
-	'tool-test': ('build-essential', 'libxml2-utils'),	# xmllint reads --plot's SVG
+	'pagemap-walk-test': ('build-essential', 'libxml2-utils'),	# xmllint reads --plot's SVG
 	'guest': ('busybox-static',),
 	'docs': ('python3-sphinx',),
-	'tools-test': ('mypy',),
+	'runner-test': ('mypy',),
 	'host-state': ('build-essential', 'strace'),
 	# make patch --check: the kernel's checkers, and what checkpatch's
 	# helpers import (spdxcheck.py: ply, git). Debian's coccinelle depends

@@ -12,9 +12,10 @@
  * tool walked); a child with a 64 TiB PROT_NONE reservation, which only
  * pagemap-walk is timed on (page-types would read 2^34 entries).
  *
- *   PAGE_TYPES=tools/page-types tools/pagemap-walk-bench [RUNS]
+ *   PAGE_TYPES=./page-types ./pagemap-walk-bench [RUNS]
  *
- * PAGEMAP_WALK names the tool (default ./tools/pagemap-walk). Both tools
+ * PAGEMAP_WALK names the tool (default ./pagemap-walk, run from this
+ * directory). Both tools
  * read /proc/kpageflags: without CAP_SYS_ADMIN page-types fails, and the
  * comparison is skipped with that reason.
  */
@@ -28,9 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../selftests/child.h"
-#include "../selftests/pagemap.h"
-#include "../selftests/vm_env.h"
+#include "../../selftests/child.h"
+#include "../../selftests/pagemap.h"
+#include "../../selftests/vm_env.h"
 #include "pagemap-walk.h"
 
 #define RESIDENT_BYTES	(1UL << 30)
@@ -43,7 +44,7 @@ static const char *tool(void)
 {
 	const char *t = getenv("PAGEMAP_WALK");
 
-	return t ? t : "./tools/pagemap-walk";
+	return t ? t : "./pagemap-walk";
 }
 
 /* 1 GiB of base pages, every one written. */
