@@ -34,9 +34,9 @@ import ptwalk_hoststate as hoststate
 import ptwalk_report as report
 import ptwalk_run as run
 import ptwalk_series as series
-from ptwalk_matrix import Cell, Matrix, MatrixError, cells_json, load_matrix
+from ptwalk_matrix import TOP, Cell, Matrix, MatrixError, cells_json, load_matrix
 from ptwalk_results import FAIL, PASS, SKIP, Case, Outcome
-from ptwalk_tree import (PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, TreeLock,
+from ptwalk_tree import (PACKAGE_GROUPS, Packages, PtwalkError, Tree, TreeLock,
 			 debian_tree, info, install, kdir_tree, uninstall)
 
 # This program and its modules, as make runner-test names them.

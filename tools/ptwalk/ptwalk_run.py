@@ -20,12 +20,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set
 
-from ptwalk_matrix import Arch, Build, Cell, Geometry, QemuParams
+from ptwalk_matrix import TOP, Arch, Build, Cell, Geometry, QemuParams
 from ptwalk_results import (ALLOC_SKIP, FAIL, allocated_by, KMEMLEAK_BEGIN, PASS, SKIP, Case, Outcome,
 			    build_error, fault_injection_ktap, faults_outcome, geometry_problems, guest_outcome,
 			    injected_failures, kmemleak_reports, kunit_outcome, selftests_outcome,
 			    tap_of_console)
-from ptwalk_tree import (KUNIT_SRC, PACKAGE_GROUPS, TOP, Packages, PtwalkError, Tree, build_env, cache_dir,
+from ptwalk_tree import (KUNIT_SRC, PACKAGE_GROUPS, Packages, PtwalkError, Tree, build_env, cache_dir,
 			 forget_stale_objects, info)
 
 # kunit.py's own QEMU command line (kunit_kernel.py): the guest boots with

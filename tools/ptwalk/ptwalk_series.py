@@ -22,9 +22,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
+from ptwalk_matrix import TOP
 from ptwalk_resolve import ResolveError, resolve_sources, tree_facts
 from ptwalk_results import FAIL, PASS, Case, Outcome
-from ptwalk_tree import (KUNIT_SRC, TOP, PtwalkError, Tree, build_env, cache_dir, info, missing_tools,
+from ptwalk_tree import (KUNIT_SRC, PtwalkError, Tree, build_env, cache_dir, info, missing_tools,
 			 named_package)
 
 KERNEL_DIR = 'mm/ptwalk'
