@@ -204,15 +204,39 @@ def _parse_arches(doc: Dict[str, Any]) -> Dict[str, Arch]:
 	return arches
 
 
+def guest_kconfig(arch: Arch, top: str) -> Tuple[str, ...]:
+	"""The fragments a kernel needs to boot the selftests guest: the
+	initramfs and the selftests' options, and what @arch's Debian user space
+	needs of the kernel (config/guest/<debian_arch>.config: VFP for armhf...)."""
+	user = f'config/guest/{arch.debian_arch}.config'
+	return GUEST_KCONFIG + ((user,) if os.path.isfile(os.path.join(top, user)) else ())
+
+
+def _build_kconfig(t: Dict[str, Any], arch: Arch, guest: bool, where: str,
+		   top: str) -> Tuple[str, ...]:
+	"""A build's fragments: its own, then the guest's where a geometry of
+	the build boots the guest. Those are the loader's to add, not the file's."""
+	own = _strs(t, 'kconfig', where)
+	added = guest_kconfig(arch, top)
+	listed = [k for k in own if k in added]
+	if listed:
+		raise MatrixError(f'{where}: {" ".join(listed)} is added to the builds a guest '
+				  'boots, not listed')
+	return own + (added if guest else ())
+
+
 def _parse_builds(doc: Dict[str, Any], arches: Dict[str, Arch], top: str) -> Dict[str, Build]:
 	"""The [build.*] tables, their fragments read for the options they set."""
+	guest_builds = {t.get('build') for t in doc.get('geometry', {}).values()
+			if t.get('guest')}
 	builds = {}
 	for name, t in doc.get('build', {}).items():
 		where = f'build.{name}'
 		_check_keys(t, ('arch', 'kconfig', 'kconfig_unavailable', 'must_pass'), where)
 		if t.get('arch') not in arches:
 			raise MatrixError(f"{where}: arch '{t.get('arch')}' has no [arch.*] entry")
-		kconfig = _strs(t, 'kconfig', where)
+		arch = arches[t['arch']]
+		kconfig = _build_kconfig(t, arch, name in guest_builds, where, top)
 		options = set()
 		for rel in kconfig:
 			with open(_file(top, rel, where)) as f:
@@ -223,7 +247,7 @@ def _parse_builds(doc: Dict[str, Any], arches: Dict[str, Arch], top: str) -> Dic
 			if opt not in options:
 				raise MatrixError(f'{where}: kconfig_unavailable names {opt}, '
 						  'which none of its fragments sets')
-		builds[name] = Build(name, arches[t['arch']], kconfig, unavailable,
+		builds[name] = Build(name, arch, kconfig, unavailable,
 				     _strs(t, 'must_pass', where))
 	return builds
 
@@ -243,16 +267,9 @@ def _geometry_shape(t: Dict[str, Any], name: str, where: str) -> Tuple[int, str,
 	return levels, str(page), str(description)
 
 
-def _check_guest(g: Geometry, where: str, top: str) -> None:
+def _check_guest(g: Geometry, where: str) -> None:
 	"""What a geometry's guest needs of its build and of Debian."""
 	build = g.build
-	# What the guest's user space needs of the kernel (VFP for armhf, ...).
-	user = f'config/guest/{build.arch.debian_arch}.config'
-	needs = GUEST_KCONFIG + ((user,) if os.path.isfile(os.path.join(top, user)) else ())
-	missing = [k for k in needs if g.guest and k not in build.kconfig]
-	if missing:
-		raise MatrixError(f'{where}: the guest boots build {build.name}, whose kconfig '
-				  f'lacks {" ".join(missing)}')
 	if g.guest and not build.arch.debian_arch and \
 	   build.arch.name not in (platform.machine(), 'um'):	# UML runs the host's
 		raise MatrixError(f'{where}: a guest on {build.arch.name} needs the Debian '
@@ -297,7 +314,7 @@ def _parse_geometry(name: str, t: Dict[str, Any], builds: Dict[str, Build],
 		     kunit_must_pass=_strs(t, 'kunit_must_pass', where),
 		     kernels=tuple(k for k in kernels if k not in absent),
 		     gate=_strs(t, 'gate', where), absent=absent)
-	_check_guest(g, where, top)
+	_check_guest(g, where)
 	if g.guest:
 		g = dataclasses.replace(g, must_pass=guest_must_pass + build.must_pass +
 					g.must_pass)

@@ -106,18 +106,27 @@ class MatrixTest(unittest.TestCase):
 				self.assertTrue(g.qemu.qemu_arch and g.qemu.kernel_path)
 				self.assertIsInstance(g.qemu.extra_qemu_params, tuple)
 
-	def test_a_guest_needs_its_fragments(self) -> None:
-		# The guest boots the KUnit kernel: it must carry the selftests' options.
+	def test_the_loader_gives_a_guest_build_its_fragments(self) -> None:
+		# The guest boots the KUnit kernel: it must carry the selftests'
+		# options, and Debian's armhf programs die of SIGILL without VFP.
+		m = self.parse(self.doc)
+		builds = {g.build.name: g.build for g in m.geometries.values()}
+		self.assertEqual(builds['x86_64'].kconfig[-2:], pm.GUEST_KCONFIG)
+		self.assertIn('config/guest/armhf.config', builds['arm-lpae'].kconfig)
+		self.assertIn('config/guest/ppc64el.config', builds['powerpc64'].kconfig)
 		doc = copy.deepcopy(self.doc)
-		doc['build']['x86_64']['kconfig'].remove('config/guest/boot.config')
-		with self.assertRaisesRegex(pm.MatrixError, 'lacks config/guest/boot.config'):
-			self.parse(doc)
+		for t in doc['geometry'].values():
+			if t['build'] == 'arm-lpae':
+				t['guest'] = False
+		m = self.parse(doc)
+		lpae = next(g.build for g in m.geometries.values() if g.build.name == 'arm-lpae')
+		self.assertEqual(lpae.kconfig, tuple(self.doc['build']['arm-lpae']['kconfig']))
 
-	def test_a_guest_carries_what_its_user_space_needs(self) -> None:
-		# Debian's armhf programs die of SIGILL on a kernel without VFP.
+	def test_a_guest_fragment_is_the_loaders_to_add(self) -> None:
 		doc = copy.deepcopy(self.doc)
-		doc['build']['arm-lpae']['kconfig'].remove('config/guest/armhf.config')
-		with self.assertRaisesRegex(pm.MatrixError, 'lacks config/guest/armhf.config'):
+		doc['build']['arm-lpae']['kconfig'].append('config/guest/armhf.config')
+		with self.assertRaisesRegex(pm.MatrixError, 'build.arm-lpae: config/guest/armhf.config '
+					    'is added'):
 			self.parse(doc)
 
 	def test_a_foreign_guest_names_its_user_space(self) -> None:
