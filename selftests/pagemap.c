@@ -118,9 +118,12 @@ struct pm_entry pagemap_decode(uint64_t raw)
 		.soft_dirty = raw & PM_SOFT_DIRTY,
 	};
 
-	/* For a swapped entry the low bits are the swap type and offset. */
-	if (e.present)
+	if (e.present) {
 		e.pfn = raw & PM_PFN_MASK;
+	} else if (e.swapped) {
+		e.swap_type = raw & (_BITULL(PM_SWAP_TYPE_BITS) - 1);
+		e.swap_offset = (raw & PM_PFN_MASK) >> PM_SWAP_TYPE_BITS;
+	}
 	return e;
 }
 

@@ -24,6 +24,8 @@
 #define PM_FILE			_BITULL(61)
 #define PM_SWAP			_BITULL(62)
 #define PM_PRESENT		_BITULL(63)
+/* A swapped entry's frame: the swap type in its low bits, the offset above. */
+#define PM_SWAP_TYPE_BITS	5	/* MAX_SWAPFILES_SHIFT */
 
 /*
  * An address with nothing mapped reads as an empty entry, except for the
@@ -88,6 +90,9 @@ struct pm_entry {
 	bool exclusive;		/* mapped by exactly one process */
 	bool soft_dirty;
 	uint64_t pfn;		/* 0 unless present and visible to the opener */
+	/* of a swapped entry: 0 unless visible to the opener, as the PFN */
+	unsigned int swap_type;
+	uint64_t swap_offset;
 };
 
 /*

@@ -641,7 +641,11 @@ TEST_F(kernel_walk, mlocked_pages)
 #define MADV_PAGEOUT	21
 #endif
 
-/* Paged out: pagemap says swapped, the walk ends at a non-present PTE. */
+/*
+ * Paged out: pagemap says swapped, with a swap entry inside an area that
+ * exists (offset 0 is the area's header, never a page); the walk ends at a
+ * non-present PTE. Written again, the page is back, present at a PTE.
+ */
 TEST_F(kernel_walk, paged_out)
 {
 	struct sides s;
@@ -661,6 +665,16 @@ TEST_F(kernel_walk, paged_out)
 	ASSERT_TRUE(s.pm.swapped);
 	ASSERT_EQ(KWALK_NOT_PRESENT, s.walk.status);
 	ASSERT_EQ(KWALK_PTE, s.walk.level);
+	if (pagemap_pfns_visible(self->pm)) {
+		ASSERT_NE(0, s.pm.swap_offset);
+		ASSERT_GT(swap_area_pages(s.pm.swap_type), s.pm.swap_offset)
+			TH_LOG("swap entry type %u offset %#llx: past its area",
+			       s.pm.swap_type, (unsigned long long)s.pm.swap_offset);
+	}
+	p[0] = 2;
+	assert_sides(_metadata, self->fd, self->pm, 0, p, &s);
+	assert_leaf(_metadata, &s, KWALK_PTE, self->ps);
+	ASSERT_FALSE(s.pm.swapped);
 out:
 	munmap(p, self->ps);
 }

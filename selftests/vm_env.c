@@ -159,13 +159,32 @@ bool thp_huge_zero_page(void)
 	       buf[0] == '1';
 }
 
+/*
+ * The size in pages of swap area @type: the line of /proc/swaps after its
+ * header that lists it (in type order, as swap_start() walks swap_info[]).
+ * 0 where there is no such area.
+ */
+uint64_t swap_area_pages(unsigned int type)
+{
+	unsigned long long kb;
+	char buf[4096], *line;
+	unsigned int i;
+
+	if (vm_read_file("/proc/swaps", buf, sizeof(buf)))
+		return 0;
+	line = strchr(buf, '\n');
+	for (i = 0; line && i < type; i++)
+		line = strchr(line + 1, '\n');
+	/* Filename Type Size(KiB) Used Priority */
+	if (!line || sscanf(line + 1, "%*s %*s %llu", &kb) != 1)
+		return 0;
+	return kb * 1024 / sysconf(_SC_PAGESIZE);
+}
+
 /* Is there a swap area: a line in /proc/swaps after its header? */
 bool have_swap(void)
 {
-	char buf[512];
-
-	return !vm_read_file("/proc/swaps", buf, sizeof(buf)) &&
-	       strchr(buf, '\n') && strchr(buf, '\n')[1];
+	return swap_area_pages(0) > 0;
 }
 
 /* MemAvailable of /proc/meminfo in kB, or 0 where it cannot be read. */

@@ -57,6 +57,7 @@ enum thp_mode thp_mode(void);
 size_t thp_pmd_size(void);
 bool thp_only_pmd_size(void);
 bool thp_huge_zero_page(void);
+uint64_t swap_area_pages(unsigned int type);
 bool have_swap(void);
 const char *too_big_for_memory(size_t size);
 long smaps_field_kb(const void *addr, const char *field);
