@@ -42,11 +42,20 @@ class Arch:
 	cross_compile: str = ''		# CROSS_COMPILE of the kernel build
 	debian_arch: str = ''		# of the guest's user space; '': the host's
 	user_cross_compile: str = ''	# of its programs, where not cross_compile
+	# where the guest's busybox comes from: Debian's busybox-static
+	# ('package'), or Debian's source built with user_prefix ('source')
+	busybox: str = 'package'
 
 	@property
 	def user_prefix(self) -> str:
 		"""CROSS_COMPILE of the guest's static programs."""
 		return self.user_cross_compile or self.cross_compile
+
+	@property
+	def user_space(self) -> str:
+		"""The guest's user space, as the cache names it: its Debian
+		architecture, the kernel's name where Debian has none, or 'host'."""
+		return self.debian_arch or (self.name if self.busybox == 'source' else 'host')
 
 
 @dataclass(frozen=True)
@@ -196,11 +205,16 @@ def _parse_arches(doc: Dict[str, Any]) -> Dict[str, Arch]:
 	"""The [arch.*] tables."""
 	arches = {}
 	for name, t in doc.get('arch', {}).items():
-		_check_keys(t, ('packages', 'cross_compile', 'debian_arch', 'user_cross_compile'),
-			    f'arch.{name}')
+		_check_keys(t, ('packages', 'cross_compile', 'debian_arch', 'user_cross_compile',
+				'busybox'), f'arch.{name}')
+		busybox = t.get('busybox', 'package')
+		if busybox not in ('package', 'source') or \
+		   (busybox == 'source' and (t.get('debian_arch') or not t.get('cross_compile'))):
+			raise MatrixError(f"arch.{name}: busybox is 'package', or 'source' for a "
+					  'cross-compiled architecture without a debian_arch')
 		arches[name] = Arch(name, _strs(t, 'packages', f'arch.{name}'),
 				    t.get('cross_compile', ''), t.get('debian_arch', ''),
-				    t.get('user_cross_compile', ''))
+				    t.get('user_cross_compile', ''), busybox)
 	return arches
 
 
@@ -270,10 +284,11 @@ def _geometry_shape(t: Dict[str, Any], name: str, where: str) -> Tuple[int, str,
 def _check_guest(g: Geometry, where: str) -> None:
 	"""What a geometry's guest needs of its build and of Debian."""
 	build = g.build
-	if g.guest and not build.arch.debian_arch and \
+	if g.guest and build.arch.user_space == 'host' and \
 	   build.arch.name not in (platform.machine(), 'um'):	# UML runs the host's
 		raise MatrixError(f'{where}: a guest on {build.arch.name} needs the Debian '
-				  f'architecture of its user space (arch.{build.arch.name}.debian_arch)')
+				  f'architecture of its user space (arch.{build.arch.name}.debian_arch), '
+				  "or busybox = 'source'")
 	if g.must_pass and not g.guest:
 		raise MatrixError(f'{where}: must_pass without a guest')
 

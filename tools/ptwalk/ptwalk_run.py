@@ -26,7 +26,7 @@ from ptwalk_results import (ALLOC_SKIP, FAIL, allocated_by, KMEMLEAK_BEGIN, PASS
 			    injected_failures, kmemleak_reports, kunit_outcome, selftests_outcome,
 			    tap_of_console)
 from ptwalk_tree import (KUNIT_SRC, PACKAGE_GROUPS, Packages, PtwalkError, Tree, build_env, cache_dir,
-			 forget_stale_objects, info)
+			 debian_source, forget_stale_objects, info)
 
 # kunit.py's own QEMU command line (kunit_kernel.py): the guest boots with
 # the same one, then the geometry's --qemu_config parameters, which win.
@@ -183,7 +183,7 @@ def stage_selftests(ctx: Context, tree: Tree, arch: Arch) -> str:
 	"""The selftests built statically for @arch's user space and installed
 	with the tree's runner, once per tree, architecture and run: they depend
 	on the tree, not on the kernel."""
-	name = f'{tree.name}-{arch.debian_arch or "host"}'
+	name = f'{tree.name}-{arch.user_space}'
 	if name in ctx.stages:
 		return ctx.stages[name]
 	ctx.packages.ensure(PACKAGE_GROUPS['selftests'] + arch.packages)
@@ -203,12 +203,49 @@ def stage_selftests(ctx: Context, tree: Tree, arch: Arch) -> str:
 
 
 def guest_busybox(ctx: Context, arch: Arch) -> str:
-	"""Debian's busybox-static for @arch's user space: the host's own, or
-	the foreign architecture's package unpacked into the cache."""
+	"""Debian's busybox-static for @arch's user space: the host's own, the
+	foreign architecture's package unpacked into the cache, or, where Debian
+	has no such package, busybox_from_source()."""
+	if arch.busybox == 'source':
+		return busybox_from_source(ctx, arch)
 	if not arch.debian_arch:
 		ctx.packages.ensure(PACKAGE_GROUPS['guest'])
 		return '/bin/busybox'
 	return ctx.packages.foreign_file('busybox-static', arch.debian_arch, '/bin/busybox')
+
+
+def busybox_from_source(ctx: Context, arch: Arch) -> str:
+	"""busybox-static as Debian builds it (debian/rules: the linux config,
+	then the static flavour's, through oldconfig), from Debian's source,
+	with @arch's cross compiler and libc; built once into the cache."""
+	dest = os.path.join(cache_dir(), 'foreign', f'busybox-source_{arch.name}', 'busybox')
+	if os.path.exists(dest):
+		return dest
+	ctx.packages.ensure(PACKAGE_GROUPS['guest-source'] + arch.packages)
+	src = debian_source('busybox')
+	build = os.path.join(cache_dir(), 'foreign', f'busybox-build_{arch.name}')
+	shutil.rmtree(build, ignore_errors=True)
+	os.makedirs(build)
+	with open(os.path.join(build, '.config'), 'w') as config:
+		for part in ('os/linux', 'pkg/static'):
+			config.write(_read(os.path.join(src, 'debian', 'config', part)))
+	make = ['make', '-C', build, '-f', os.path.join(src, 'Makefile'), f'KBUILD_SRC={src}',
+		f'CROSS_COMPILE={arch.user_prefix}']
+	env = dict(os.environ, KCONFIG_NOTIMESTAMP='1')
+	log = ctx.path(f'busybox-build-{arch.name}.log')
+	info(f'[{arch.name}] building busybox from Debian\'s source ({log})')
+	with open(log, 'w') as out:
+		# As debian/rules: every new option at its default.
+		ok = subprocess.run(make + ['silentoldconfig'], input='\n' * 2000, text=True,
+				    stdout=out, stderr=subprocess.STDOUT, env=env).returncode == 0 and \
+		     subprocess.run(make + [f'-j{os.cpu_count() or 1}', 'busybox'], stdout=out,
+				    stderr=subprocess.STDOUT, env=env).returncode == 0
+	if not ok:
+		raise PtwalkError(f'[{arch.name}] could not build busybox: {log}')
+	os.makedirs(os.path.dirname(dest), exist_ok=True)
+	os.replace(os.path.join(build, 'busybox'), dest)
+	shutil.rmtree(build, ignore_errors=True)
+	return dest
 
 
 def guest_programs(root: str) -> List[str]:

@@ -136,6 +136,24 @@ class MatrixTest(unittest.TestCase):
 		with self.assertRaisesRegex(pm.MatrixError, r'arch\.arm64\.debian_arch'):
 			self.parse(doc)
 
+	def test_a_guest_without_a_debian_architecture_builds_busybox(self) -> None:
+		# riscv64 is not a Debian 12 architecture: busybox from source.
+		m = self.parse(self.doc)
+		arches = {g.build.arch.name: g.build.arch for g in m.geometries.values()}
+		self.assertEqual(arches['riscv'].user_space, 'riscv')
+		self.assertEqual(arches['arm64'].user_space, 'arm64')
+		self.assertEqual(arches['x86_64'].user_space, 'host')
+		self.assertTrue(all(g.guest for g in m.geometries.values()
+				    if g.build.arch.name == 'riscv'))
+		doc = copy.deepcopy(self.doc)
+		doc['arch']['riscv']['debian_arch'] = 'riscv64'
+		with self.assertRaisesRegex(pm.MatrixError, "arch.riscv: busybox is 'package'"):
+			self.parse(doc)
+		del doc['arch']['riscv']['debian_arch']
+		del doc['arch']['riscv']['busybox']
+		with self.assertRaisesRegex(pm.MatrixError, r'arch\.riscv\.debian_arch'):
+			self.parse(doc)
+
 	def test_guest_must_pass_is_every_guests(self) -> None:
 		# Each guest must pass the common list, its build's and its own
 		# additions; a geometry without a guest has nothing to pass.
@@ -1104,6 +1122,30 @@ class MutantTest(unittest.TestCase):
 			with self.subTest(mutant=m.name):
 				with open(os.path.join(pt.KUNIT_SRC, m.file)) as f:
 					self.assertEqual(f.read().count(m.good), 1)
+
+
+class DebianSourceTest(unittest.TestCase):
+	# apt-get indextargets on this project's Debian 12 host, with the two
+	# third-party archives it also had.
+	TARGETS = (
+		'http://deb.debian.org/debian-security/ bookworm-security main\n'
+		'http://deb.debian.org/debian/ bookworm main\n'
+		'http://deb.debian.org/debian/ bookworm-updates main\n'
+		'https://packages.cloud.google.com/apt/ cloud-sdk-bookworm main\n'
+		'https://deb.nodesource.com/node_20.x/ nodistro main\n')
+
+	def test_deb_src_lines_are_the_releases_debian_archives(self) -> None:
+		self.assertEqual(pt.debian_source_lines(self.TARGETS, 'bookworm'), [
+			'deb-src http://deb.debian.org/debian-security/ bookworm-security main',
+			'deb-src http://deb.debian.org/debian/ bookworm main',
+			'deb-src http://deb.debian.org/debian/ bookworm-updates main'])
+		self.assertEqual(pt.debian_source_lines(self.TARGETS, 'trixie'), [])
+		self.assertEqual(pt.debian_source_lines(self.TARGETS, ''), [])
+
+	def test_the_guest_build_of_busybox_has_its_packages(self) -> None:
+		# dpkg-source unpacks a .orig.tar.bz2 with tar -j.
+		self.assertIn('bzip2', pt.PACKAGE_GROUPS['guest-source'])
+		self.assertIn('dpkg-dev', pt.PACKAGE_GROUPS['guest-source'])
 
 
 class TreeTest(unittest.TestCase):

@@ -66,6 +66,9 @@ PACKAGE_GROUPS: Dict[str, tuple] = {
 	'selftests': ('build-essential', 'rsync'),
 	'pagemap-walk-test': ('build-essential', 'libxml2-utils'),	# xmllint reads --plot's SVG
 	'guest': ('busybox-static',),
+	# busybox built from Debian's source for an architecture Debian 12 has
+	# no busybox-static of (dpkg-source unpacks the .orig.tar.bz2)
+	'guest-source': ('build-essential', 'dpkg-dev', 'bzip2', 'xz-utils'),
 	'docs': ('python3-sphinx',),
 	'runner-test': ('mypy',),
 	'host-state': ('build-essential', 'strace'),
@@ -183,6 +186,62 @@ class Packages:
 			shutil.rmtree(dest, ignore_errors=True)
 			os.replace(root, dest)
 		return target
+
+
+def debian_source_lines(targets: str, release: str) -> List[str]:
+	"""deb-src lines for the Debian archives of @release (its main suite, its
+	updates and security suites, component main) among @targets: apt-get
+	indextargets' '$(REPO_URI) $(RELEASE) $(COMPONENT)' lines."""
+	fields = (l.split() for l in targets.splitlines())
+	return sorted({f'deb-src {uri} {suite} {component}'
+		       for uri, suite, component in (f for f in fields if len(f) == 3)
+		       if release and suite.split('-')[0] == release and component == 'main'})
+
+
+def _host_source_lines() -> List[str]:
+	"""debian_source_lines() of the archives this host installs from."""
+	release = ''
+	with open('/etc/os-release') as f:
+		for line in f:
+			if line.startswith('VERSION_CODENAME='):
+				release = line.split('=', 1)[1].strip().strip('"')
+	targets = subprocess.run(['apt-get', 'indextargets', '--format',
+				  '$(REPO_URI) $(RELEASE) $(COMPONENT)', 'Created-By: Packages'],
+				 capture_output=True, text=True).stdout
+	return debian_source_lines(targets, release)
+
+
+def debian_source(package: str) -> str:
+	"""Debian's source of @package, unpacked once into the cache with
+	Debian's patches applied (dpkg-source). apt-get reads the host's Debian
+	mirror with deb-src lines and package lists of its own, in the cache:
+	the host's apt configuration and state are not touched."""
+	dest = os.path.join(cache_dir(), 'source', package)
+	if os.path.isdir(dest):
+		return dest
+	lines = _host_source_lines()
+	if not lines:
+		raise PtwalkError(f'no Debian archive in the apt sources to fetch {package}\'s source from')
+	state = os.path.join(cache_dir(), 'apt-source')
+	for d in ('lists/partial', 'cache/archives/partial'):
+		os.makedirs(os.path.join(state, d), exist_ok=True)
+	sources = os.path.join(state, 'sources.list')
+	with open(sources, 'w') as f:
+		f.write('\n'.join(lines) + '\n')
+	opts = ['-o', f'Dir::Etc::SourceList={sources}', '-o', 'Dir::Etc::SourceParts=/dev/null',
+		'-o', f'Dir::State::Lists={state}/lists', '-o', f'Dir::Cache={state}/cache']
+	info(f'fetching Debian\'s source of {package}')
+	if not _apt(APT + opts + ['update', '-q']):
+		raise PtwalkError(f'apt-get update of the deb-src lists failed ({sources})')
+	os.makedirs(os.path.dirname(dest), exist_ok=True)
+	with tempfile.TemporaryDirectory(dir=os.path.dirname(dest)) as tmp:
+		if not _apt(APT + opts + ['source', '-q', package], cwd=tmp):
+			raise PtwalkError(f'could not fetch and unpack the source of {package}')
+		trees = [d for d in os.listdir(tmp) if os.path.isdir(os.path.join(tmp, d))]
+		if len(trees) != 1:
+			raise PtwalkError(f'the source of {package} unpacked into {len(trees)} directories')
+		os.replace(os.path.join(tmp, trees[0]), dest)
+	return dest
 
 
 def _need_root(what: str, cmd: List[str]) -> None:
