@@ -162,6 +162,7 @@ static void set_page_flags(struct pw_page *page, uint64_t f)
 	page->zero = kpf_test(f, KPF_ZERO_PAGE);
 	page->thp = kpf_test(f, KPF_THP);
 	page->hugetlb = kpf_test(f, KPF_HUGE);
+	page->folio_head = kpf_test(f, KPF_COMPOUND_HEAD);
 }
 
 /*

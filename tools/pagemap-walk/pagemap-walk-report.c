@@ -12,6 +12,23 @@
 #include "../../selftests/vm_env.h"
 #include "pagemap-walk.h"
 
+/*
+ * The lengths the summary and the picture sort physical runs by: a page,
+ * a few, up to a PMD's worth, a PMD's worth, more. Without a PMD size
+ * (no THP) the last three are one: 16 pages and more.
+ */
+static void init_run_classes(struct pw_summary *s, size_t pmd_pages)
+{
+	const size_t bounds[] = { 1, 2, 16, pmd_pages, 2 * pmd_pages };
+	size_t i, n = pmd_pages > 16 ? PW_RUN_CLASSES : 3;
+
+	for (i = 0; i < n; i++) {
+		s->cls[i].from = bounds[i];
+		s->cls[i].to = i + 1 < n ? bounds[i + 1] - 1 : 0;
+	}
+	s->nr_cls = n;
+}
+
 void pw_report_init(struct pw_report *rep, FILE *out, const struct pw_source *src)
 {
 	memset(rep, 0, sizeof(*rep));
@@ -21,6 +38,7 @@ void pw_report_init(struct pw_report *rep, FILE *out, const struct pw_source *sr
 	rep->page_size = src->page_size;
 	rep->pmd_size = thp_pmd_size();
 	rep->json_first = true;
+	init_run_classes(&rep->s, rep->pmd_size / rep->page_size);
 }
 
 static bool same_kind(const struct pw_page *a, const struct pw_page *b)
@@ -160,12 +178,81 @@ static void run_print(struct pw_report *rep)
 		fprintf(rep->out, "%33s %s\n", "", levels);
 }
 
-/* Close the physical run in the histogram. */
+/* Close the physical run in the histogram and its length class. */
 static void end_physical_run(struct pw_summary *s)
 {
-	if (s->run_len)
-		s->hist[63 - __builtin_clzll(s->run_len)]++;
+	size_t i;
+
+	if (!s->run_len)
+		return;
+	s->hist[63 - __builtin_clzll(s->run_len)]++;
+	for (i = s->nr_cls; i--; ) {
+		if (s->run_len >= s->cls[i].from) {
+			s->cls[i].runs++;
+			s->cls[i].pages += s->run_len;
+			break;
+		}
+	}
 	s->run_len = 0;
+}
+
+/* Close the large folio being counted: one more of its size. */
+static void end_folio(struct pw_summary *s)
+{
+	size_t i;
+
+	if (!s->folio_len)
+		return;
+	/* A large folio has 2^order pages, order 1 or more. */
+	if (!s->folio_whole || s->folio_len < 2 || (s->folio_len & (s->folio_len - 1))) {
+		s->partial_folios++;
+		s->folio_len = 0;
+		return;
+	}
+	for (i = 0; i < s->nr_folio_sizes; i++)
+		if (s->folio[i].pages == s->folio_len &&
+		    s->folio[i].hugetlb == s->folio_hugetlb)
+			break;
+	if (i == PW_FOLIO_SIZES) {
+		s->other_folios++;
+	} else {
+		if (i == s->nr_folio_sizes) {
+			s->folio[i] = (struct pw_folio_size){
+				.pages = s->folio_len, .hugetlb = s->folio_hugetlb,
+			};
+			s->nr_folio_sizes++;
+		}
+		s->folio[i].folios++;
+	}
+	s->folio_len = 0;
+}
+
+/*
+ * A THP or hugetlb page: a folio goes on while its pages follow in VA and
+ * PA, up to the next head. @follows: @pi's frame follows the last one. One
+ * whose first page here is not its head, or whose pages here are not a
+ * power of two of them, is mapped or walked in part.
+ */
+static void count_folio(struct pw_summary *s, const struct pw_page *pi,
+			bool follows)
+{
+	bool large = (pi->thp && !pi->zero) || pi->hugetlb;	/* not the huge zero page */
+
+	if (!large || pi->folio_head || !follows || pi->hugetlb != s->folio_hugetlb)
+		end_folio(s);
+	if (large) {
+		if (!s->folio_len)
+			s->folio_whole = pi->folio_head;
+		s->folio_len++;
+		s->folio_hugetlb = pi->hugetlb;
+	}
+}
+
+/* Pages not consecutive in VA follow: runs and folios end here. */
+static void end_runs(struct pw_summary *s)
+{
+	end_physical_run(s);
+	end_folio(s);
 }
 
 static void count_page(struct pw_report *rep, uintptr_t va,
@@ -180,8 +267,11 @@ static void count_page(struct pw_report *rep, uintptr_t va,
 	s->thp += pi->thp;
 	s->hugetlb += pi->hugetlb;
 	s->flags_unknown += pi->flags_unknown;
-	if (!pi->pfn)
+	if (!pi->pfn) {
+		end_runs(s);
 		return;
+	}
+	count_folio(s, pi, s->run_len && pi->pfn == s->last_pfn + 1);
 	if (!s->run_len || pi->pfn != s->last_pfn + 1) {
 		end_physical_run(s);
 		s->runs++;
@@ -242,6 +332,7 @@ void pw_report_absent(struct pw_report *rep, uintptr_t va, size_t n)
 	if (!n)
 		return;
 	rep->s.pages += n;
+	end_runs(&rep->s);
 	add_to_run(rep, va, &absent, n);
 }
 
@@ -250,6 +341,7 @@ void pw_report_end_range(struct pw_report *rep)
 {
 	run_print(rep);
 	rep->run.open = false;
+	end_runs(&rep->s);
 }
 
 void pw_report_begin(struct pw_report *rep)
@@ -285,6 +377,114 @@ static void json_string(FILE *out, const char *str)
 	fputc('"', out);
 }
 
+/* @bytes as the kernel names sizes: "4 KiB", "2 MiB", "1 GiB". */
+void pw_size_name(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+
+	while (u < 4 && bytes && !(bytes & 1023)) {
+		bytes >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%llu %s", (unsigned long long)bytes, unit[u]);
+}
+
+/*
+ * What the kernel mapped, by the size of a folio: "mTHP 16 KiB" (below a
+ * PMD), "PMD THP 2 MiB", "hugetlb 1 GiB".
+ */
+void pw_folio_name(const struct pw_folio_size *f, size_t page_size,
+		   size_t pmd_size, char *buf, size_t len)
+{
+	uint64_t bytes = (uint64_t)f->pages * page_size;
+	char size[32];
+
+	pw_size_name(bytes, size, sizeof(size));
+	if (f->hugetlb)
+		snprintf(buf, len, "hugetlb %s", size);
+	else if (pmd_size && bytes < pmd_size)
+		snprintf(buf, len, "mTHP %s", size);
+	else
+		snprintf(buf, len, "%sTHP %s", bytes == pmd_size ? "PMD " : "", size);
+}
+
+/*
+ * "1 page", "2-15 pages", "512-1023 pages (a PMD)", "1024+ pages": the
+ * lengths of class @c.
+ */
+void pw_run_class_name(const struct pw_run_class *c, size_t page_size,
+		       size_t pmd_size, char *buf, size_t len)
+{
+	const char *pmd = pmd_size && c->from * page_size == pmd_size ? " (a PMD)" : "";
+
+	if (c->from == c->to)
+		snprintf(buf, len, "%zu page%s", c->from, c->from == 1 ? "" : "s");
+	else if (c->to)
+		snprintf(buf, len, "%zu-%zu pages%s", c->from, c->to, pmd);
+	else
+		snprintf(buf, len, "%zu+ pages", c->from);
+}
+
+static void run_classes_json(const struct pw_report *rep)
+{
+	const struct pw_summary *s = &rep->s;
+	size_t i;
+
+	fprintf(rep->out, ", \"run_classes\": [");
+	for (i = 0; i < s->nr_cls; i++)
+		fprintf(rep->out, "%s{\"from\": %zu, \"to\": %zu, \"runs\": %zu, \"bytes\": %llu}",
+			i ? ", " : "", s->cls[i].from, s->cls[i].to, s->cls[i].runs,
+			(unsigned long long)s->cls[i].pages * rep->page_size);
+	fprintf(rep->out, "], \"folios\": [");
+	for (i = 0; i < s->nr_folio_sizes; i++) {
+		char name[64];
+
+		pw_folio_name(&s->folio[i], rep->page_size, rep->pmd_size, name,
+			      sizeof(name));
+		fprintf(rep->out, "%s{\"name\": \"%s\", \"bytes\": %llu, \"count\": %zu}",
+			i ? ", " : "", name,
+			(unsigned long long)s->folio[i].pages * rep->page_size,
+			s->folio[i].folios);
+	}
+	fprintf(rep->out, "], \"other_folios\": %zu, \"partial_folios\": %zu",
+		s->other_folios, s->partial_folios);
+}
+
+static void run_classes_text(const struct pw_report *rep)
+{
+	const struct pw_summary *s = &rep->s;
+	size_t i;
+
+	fprintf(rep->out, "bytes by physical run length:");
+	for (i = 0; i < s->nr_cls; i++) {
+		char name[48];
+
+		pw_run_class_name(&s->cls[i], rep->page_size, rep->pmd_size, name,
+				  sizeof(name));
+		fprintf(rep->out, "%s %s %.1f%% (%zu runs)", i ? "," : "", name,
+			s->present ? 100.0 * s->cls[i].pages / s->present : 0.0,
+			s->cls[i].runs);
+	}
+	fputc('\n', rep->out);
+	if (!s->nr_folio_sizes && !s->partial_folios)
+		return;
+	fprintf(rep->out, "large folios as mapped:");
+	for (i = 0; i < s->nr_folio_sizes; i++) {
+		char name[64];
+
+		pw_folio_name(&s->folio[i], rep->page_size, rep->pmd_size, name,
+			      sizeof(name));
+		fprintf(rep->out, "%s %s x%zu", i ? "," : "", name, s->folio[i].folios);
+	}
+	if (s->other_folios)
+		fprintf(rep->out, ", %zu of other sizes", s->other_folios);
+	if (s->partial_folios)
+		fprintf(rep->out, "%s %zu in part (not from their head)",
+			s->nr_folio_sizes ? "," : "", s->partial_folios);
+	fputc('\n', rep->out);
+}
+
 static void summary_json(struct pw_report *rep, const struct pw_source *src,
 			 const char *not_walked)
 {
@@ -307,7 +507,9 @@ static void summary_json(struct pw_report *rep, const struct pw_source *src,
 				s->hist[i]);
 			sep = ", ";
 		}
-	fprintf(rep->out, "}}\n}\n");
+	fputc('}', rep->out);
+	run_classes_json(rep);
+	fprintf(rep->out, "}\n}\n");
 }
 
 static void summary_text(struct pw_report *rep, const struct pw_source *src,
@@ -339,16 +541,24 @@ static void summary_text(struct pw_report *rep, const struct pw_source *src,
 			fprintf(rep->out, " %zu-%zu:%zu", (size_t)1 << i,
 				((size_t)2 << i) - 1, s->hist[i]);
 	fputc('\n', rep->out);
+	run_classes_text(rep);
 	if (rep->pmd_size)
 		fprintf(rep->out, "VA and PA agree in their offset within a PMD (%zu KiB) for %zu of %zu present pages\n",
 			rep->pmd_size >> 10, s->pmd_offset_agree,
 			s->pmd_offset_checked);
 }
 
-/* The counts are final: the last physical run is in the histogram. */
+/*
+ * The counts are final: the last physical run is in the histogram, the
+ * last folio counted; the picture gets them.
+ */
 void pw_report_finish(struct pw_report *rep)
 {
-	end_physical_run(&rep->s);
+	end_runs(&rep->s);
+	if (rep->plot) {
+		rep->plot->s = rep->s;
+		rep->plot->pmd_size = rep->pmd_size;
+	}
 }
 
 /* The summary; @not_walked names mappings pagemap does not cover. */

@@ -690,6 +690,92 @@ TEST_F(known_child, plot_one_segment_per_run)
 		SKIP(return, "no frame visible (PFNs need CAP_SYS_ADMIN): the picture is empty");
 }
 
+/* The number xmllint's XPath @expr (a string() or sum()) gives in @svg, or -1. */
+static long long svg_number(const char *svg, const char *expr)
+{
+	char cmd[512], out[64] = "";
+	size_t got;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "xmllint --xpath \"%s\" %s 2>/dev/null", expr, svg);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	got = fread(out, 1, sizeof(out) - 1, p);
+	out[got] = '\0';
+	pclose(p);
+	return got ? strtoll(out, NULL, 10) : -1;
+}
+
+/*
+ * --plot: each bar of bytes by physical run length has the runs and bytes
+ * of its class in the JSON summary, the classes add up to the summary's
+ * physical runs and present bytes, and the legend's folio counts are the
+ * summary's. Two PMD THPs, where the THP region has them, are named so.
+ */
+TEST_F(known_child, plot_counts_equal_the_summary)
+{
+	char svg[] = "/tmp/pagemap-walk-test.XXXXXX", expr[256];
+	unsigned long long from, to, runs, bytes, sum_runs = 0, sum_bytes = 0;
+	const size_t ps = page_size(), pmd = thp_pmd_size();
+	int fd = mkstemp(svg), status, n;
+	const char *at;
+	long thp;
+
+	ASSERT_GE(fd, 0);
+	close(fd);
+	if (system("xmllint --version >/dev/null 2>&1")) {
+		unlink(svg);
+		SKIP(return, "no xmllint (libxml2-utils) to parse the picture");
+	}
+	snprintf(self->args, sizeof(self->args),
+		 "-p %d --json --summary --plot %s %#lx+%zu %#lx+%zu", (int)self->pid, svg,
+		 (unsigned long)self->l.split, SPLIT_PAGES * ps,
+		 (unsigned long)(self->l.thp ? self->l.thp : self->l.zero),
+		 self->l.thp ? 2 * pmd : SMALL_PAGES * ps);
+	status = run_tool(self->args, self->out, sizeof(self->out), self->err,
+			  sizeof(self->err));
+	if (status)
+		unlink(svg);
+	ASSERT_EQ(0, status) TH_LOG("%s", self->err);
+	if (!strstr(self->out, "\"pfns_visible\": true")) {
+		unlink(svg);
+		SKIP(return, "PFNs are hidden (CAP_SYS_ADMIN): no physical runs to count");
+	}
+	at = strstr(self->out, "\"run_classes\": [");
+	ASSERT_NE(NULL, at);
+	while ((at = strstr(at, "{\"from\": ")) &&
+	       sscanf(at, "{\"from\": %llu, \"to\": %llu, \"runs\": %llu, \"bytes\": %llu}%n",
+		      &from, &to, &runs, &bytes, &n) == 4) {
+		snprintf(expr, sizeof(expr),
+			 "string(//*[local-name()='rect'][@class='bar'][@data-from='%llu']/@data-runs)", from);
+		EXPECT_EQ((long long)runs, svg_number(svg, expr)) TH_LOG("runs of %llu-%llu pages", from, to);
+		snprintf(expr, sizeof(expr),
+			 "string(//*[local-name()='rect'][@class='bar'][@data-from='%llu']/@data-bytes)", from);
+		EXPECT_EQ((long long)bytes, svg_number(svg, expr)) TH_LOG("bytes of %llu-%llu pages", from, to);
+		sum_runs += runs;
+		sum_bytes += bytes;
+		at += n;
+	}
+	EXPECT_EQ(json_num(self->out, "physical_runs"), (long)sum_runs);
+	EXPECT_EQ(json_num(self->out, "present") * (long)ps, (long)sum_bytes);
+	at = strstr(self->out, "\"folios\": [");
+	ASSERT_NE(NULL, at);
+	while ((at = strstr(at, "{\"name\": ")) && (at = strstr(at, "\"bytes\": ")) &&
+	       sscanf(at, "\"bytes\": %llu, \"count\": %llu", &bytes, &runs) == 2) {
+		snprintf(expr, sizeof(expr),
+			 "sum(//*[local-name()='text'][@class='folio'][@data-bytes='%llu']/@data-count)", bytes);
+		EXPECT_EQ((long long)runs, svg_number(svg, expr)) TH_LOG("folios of %llu bytes", bytes);
+		at++;
+	}
+	thp = json_num(self->out, "thp");
+	if (self->l.thp && pmd && thp == (long)(2 * pmd / ps))
+		EXPECT_NE(NULL, strstr(self->out, "\"name\": \"PMD THP "))
+			TH_LOG("the THP region is THP pages, but not two PMD THP folios");
+	if (!_metadata->exit_code)
+		unlink(svg);
+}
+
 /*
  * --plot through a symbolic link: the file it names gets the picture and
  * keeps its mode; the link stays a link. A failed table leaves neither.

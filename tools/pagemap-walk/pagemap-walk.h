@@ -91,6 +91,7 @@ struct pw_page {
 	uint64_t pfn;		/* 0 unless present and visible */
 	bool present, swapped, exclusive, file;
 	bool zero, thp, hugetlb;
+	bool folio_head;	/* the first page of a large folio (KPF_COMPOUND_HEAD) */
 	bool flags_unknown;	/* present, but kpageflags ends before its PFN */
 };
 
@@ -106,10 +107,35 @@ int pw_walk_range(struct pw_source *src, uintptr_t start, uintptr_t end,
 /* Physical runs: how many, how long. */
 #define PW_HIST_BUCKETS	40
 
+/* Physical runs of [from, to] pages (to 0: no bound), and their pages. */
+#define PW_RUN_CLASSES	5
+struct pw_run_class {
+	size_t from, to;
+	size_t runs, pages;
+};
+
+/*
+ * Large folios as mapped here: a THP or hugetlb folio's pages from its head
+ * on, consecutive in VA and PA. Mapped whole, that is the folio's size.
+ */
+#define PW_FOLIO_SIZES	12
+struct pw_folio_size {
+	size_t pages;
+	bool hugetlb;
+	size_t folios;
+};
+
 struct pw_summary {
 	size_t pages, present, swapped, zero, thp, hugetlb, flags_unknown;
 	size_t runs, longest, run_len;
 	size_t hist[PW_HIST_BUCKETS];
+	struct pw_run_class cls[PW_RUN_CLASSES];
+	size_t nr_cls;
+	struct pw_folio_size folio[PW_FOLIO_SIZES];
+	size_t nr_folio_sizes, other_folios;	/* other: past PW_FOLIO_SIZES sizes */
+	size_t partial_folios;			/* not from their head page */
+	size_t folio_len;			/* of the folio being counted */
+	bool folio_hugetlb, folio_whole;
 	size_t pmd_offset_checked, pmd_offset_agree;
 	uint64_t last_pfn;
 	double walk_ms;		/* reading and decoding */
@@ -134,7 +160,8 @@ struct pw_plot {
 		enum pw_plot_kind kind;
 	} *v;
 	size_t n, cap;
-	size_t page_size;
+	size_t page_size, pmd_size;
+	struct pw_summary s;	/* the walk's, when it is finished */
 	int error;		/* -ENOMEM if a segment was lost */
 };
 
@@ -160,6 +187,11 @@ void pw_report_begin(struct pw_report *rep);
 void pw_report_finish(struct pw_report *rep);
 void pw_report_summary(struct pw_report *rep, const struct pw_source *src,
 		       const char *not_walked);
+void pw_folio_name(const struct pw_folio_size *f, size_t page_size,
+		   size_t pmd_size, char *buf, size_t len);
+void pw_size_name(uint64_t bytes, char *buf, size_t len);
+void pw_run_class_name(const struct pw_run_class *c, size_t page_size,
+		       size_t pmd_size, char *buf, size_t len);
 
 int pw_plot_add(struct pw_plot *plot, const struct pw_run *run);
 void pw_plot_reset(struct pw_plot *plot);
