@@ -26,7 +26,7 @@ from ptwalk_results import (ALLOC_SKIP, FAIL, allocated_by, KMEMLEAK_BEGIN, PASS
 			    injected_failures, kmemleak_reports, kunit_outcome, selftests_outcome,
 			    tap_of_console)
 from ptwalk_tree import (KUNIT_SRC, PACKAGE_GROUPS, Packages, PtwalkError, Tree, build_env, cache_dir,
-			 debian_source, forget_stale_objects, info)
+			 debian_source, forget_stale_objects, info, uml_env, UML_MEM_BYTES)
 
 # kunit.py's own QEMU command line (kunit_kernel.py): the guest boots with
 # the same one, then the geometry's --qemu_config parameters, which win.
@@ -38,7 +38,7 @@ GUEST_KERNEL_ARGS = ['rdinit=/init', 'panic=-1', 'loglevel=4',
 		     'kunit.filter_glob=ptwalk-guest-runs-no-kunit-suite']
 # kunit.py's UML boot (LinuxSourceTreeOperationsUml.start), less its
 # kunit_shutdown: the guest's init powers the kernel off.
-UML_KERNEL_ARGS = ['mem=1G', 'console=tty']
+UML_KERNEL_ARGS = [f'mem={UML_MEM_BYTES >> 30}G', 'console=tty']
 GUEST_INIT = os.path.join(TOP, 'config', 'guest', 'init')
 SELFTESTS = os.path.join(TOP, 'selftests')
 
@@ -162,7 +162,7 @@ def kunit_exec(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
 	cmd += [f'--kernel_args={a}' for a in g.kernel_args]
 	start = time.monotonic()
 	rc = _run_logged(cmd, ctx.path(name + '.out'), cwd=tree.path,
-			 timeout=ctx.kunit_timeout + 60)
+			 env=uml_env() if g.qemu is None else None, timeout=ctx.kunit_timeout + 60)
 	seconds += time.monotonic() - start
 	try:
 		shutil.copyfile(os.path.join(bdir, 'test.log'), ctx.path(name + '.log'))
@@ -310,7 +310,8 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> List[Outcome]:
 	cmd = guest_command(g, bdir, cpio)
 	info(f'[{cell}] selftests in the guest: {os.path.basename(cmd[0])}')
 	log = ctx.path(name + '.log')
-	rc = _run_logged(cmd, log, timeout=ctx.guest_timeout)
+	rc = _run_logged(cmd, log, env=uml_env() if g.qemu is None else None,
+			 timeout=ctx.guest_timeout)
 	console = _read(log)
 	own = own_symbols(bdir) if KMEMLEAK_BEGIN in console else set()
 	out = guest_outcome(name, console, cell=cell, expect=guest_programs(root),

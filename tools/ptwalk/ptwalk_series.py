@@ -13,6 +13,7 @@
 #
 # Copyright (C) 2026 The ptwalk authors
 
+import fnmatch
 import glob
 import os
 import re
@@ -26,7 +27,7 @@ from ptwalk_matrix import TOP
 from ptwalk_resolve import ResolveError, resolve_sources, tree_facts
 from ptwalk_results import FAIL, PASS, Case, Outcome
 from ptwalk_tree import (KUNIT_SRC, PtwalkError, Tree, build_env, cache_dir, info, missing_tools,
-			 named_package)
+			 named_package, uml_env)
 
 KERNEL_DIR = 'mm/ptwalk'
 SELFTESTS_DIR = 'tools/testing/selftests/ptwalk'
@@ -166,10 +167,41 @@ def kernel_step_files(resolved: Dict[str, str], units: Sequence[Unit]) -> Dict[s
 	return files
 
 
-def tracked(subdir: str) -> List[str]:
-	out = subprocess.run(['git', 'ls-files', subdir], cwd=TOP, capture_output=True,
-			     text=True, check=True).stdout.split()
-	return [os.path.relpath(p, subdir) for p in out]
+def tracked(subdir: str, top: str = TOP) -> List[str]:
+	"""The files of @subdir of the checkout at @top that the series
+	carries: git's tracked files; in a checkout without .git (a release
+	tarball, GitHub's REST-API checkout) the files on disk but those the
+	directory's .gitignore names, which are the same."""
+	if not os.path.exists(os.path.join(top, '.git')):
+		return _files_not_ignored(os.path.join(top, subdir))
+	try:
+		r = subprocess.run(['git', 'ls-files', '-z', subdir], cwd=top, capture_output=True,
+				   text=True)
+	except FileNotFoundError:
+		raise PtwalkError(f'{top} is a git checkout, but git is not installed') from None
+	if r.returncode:
+		said = (r.stderr.strip().splitlines() or ['?'])[-1]
+		raise PtwalkError(f'git ls-files {subdir} failed in {top}: {said}')
+	return sorted(os.path.relpath(p, subdir) for p in r.stdout.split('\0') if p)
+
+
+def _files_not_ignored(d: str) -> List[str]:
+	"""The files under @d, but those its .gitignore names (file names, and
+	directories as 'name/')."""
+	try:
+		ignore = _read(os.path.join(d, '.gitignore'))
+	except FileNotFoundError:
+		ignore = ''
+	patterns = [l.strip() for l in ignore.splitlines() if l.strip() and not l.startswith('#')]
+	files, dirs = ([p for p in patterns if not p.endswith('/')],
+		       [p.rstrip('/') for p in patterns if p.endswith('/')])
+	out = []
+	for dirpath, dirnames, filenames in os.walk(d):
+		dirnames[:] = [n for n in dirnames
+			       if not any(fnmatch.fnmatch(n, p) for p in dirs + files)]
+		out += [os.path.relpath(os.path.join(dirpath, n), d) for n in filenames
+			if not any(fnmatch.fnmatch(n, p) for p in files)]
+	return sorted(out)
 
 
 def selftests_files() -> Dict[str, str]:
@@ -423,6 +455,8 @@ class Checker:
 		self.results = results
 		self.out = Outcome(f'series-{series.tree.name}', 'series')
 		self.env = build_env()
+		# kunit.py run --arch=um: UML's memory file (uml_env()).
+		self.env.update({k: v for k, v in uml_env().items() if k == 'TMPDIR'})
 		# Debian's python3 (with python3-ply, python3-git) for checkpatch's
 		# helper scripts, whatever python3 comes first in PATH.
 		self.env['PATH'] = '/usr/bin:' + self.env.get('PATH', '')

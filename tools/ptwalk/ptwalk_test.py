@@ -16,6 +16,7 @@ import importlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -1122,6 +1123,90 @@ class MutantTest(unittest.TestCase):
 			with self.subTest(mutant=m.name):
 				with open(os.path.join(pt.KUNIT_SRC, m.file)) as f:
 					self.assertEqual(f.read().count(m.good), 1)
+
+
+class UmlTmpdirTest(unittest.TestCase):
+	"""UML in a container: /dev/shm there is 64 MiB and noexec."""
+	@staticmethod
+	def fs(flag: int, size: int) -> Any:
+		return lambda path: os.statvfs_result((4096, 4096, size // 4096, 0, 0, 0, 0, 0,
+						       flag, 255))
+
+	def setUp(self) -> None:
+		self.tmp = tempfile.TemporaryDirectory()
+		self.env = mock.patch.dict(os.environ, PTWALK_CACHE=self.tmp.name)
+		self.env.start()
+		os.environ.pop('TMPDIR', None)
+
+	def tearDown(self) -> None:
+		self.env.stop()
+		self.tmp.cleanup()
+
+	def test_a_host_shm_will_do(self) -> None:
+		self.assertIsNone(pt.uml_tmpdir(statvfs=self.fs(0, 12 << 30)))
+
+	def test_a_container_shm_will_not(self) -> None:
+		# noexec, 64 MiB (debian:12 under podman and on GitHub), or both.
+		for flag, size in ((os.ST_NOEXEC, 12 << 30), (0, 64000 << 10),
+				   (os.ST_NOEXEC | os.ST_NOSUID | os.ST_NODEV, 64000 << 10)):
+			def statvfs(path: str, flag: int = flag, size: int = size) -> Any:
+				return self.fs(flag, size)(path) if path == '/dev/shm' else \
+					self.fs(0, 1 << 40)(path)
+			tmp = pt.uml_tmpdir(statvfs=statvfs)
+			self.assertEqual(tmp, os.path.join(self.tmp.name, 'uml-tmp'))
+			self.assertTrue(os.path.isdir(tmp or ''))
+
+	def test_no_shm_at_all(self) -> None:
+		def statvfs(path: str) -> Any:
+			if path == '/dev/shm':
+				raise FileNotFoundError(path)
+			return self.fs(0, 1 << 40)(path)
+		self.assertEqual(pt.uml_tmpdir(statvfs=statvfs), os.path.join(self.tmp.name, 'uml-tmp'))
+
+	def test_a_noexec_cache_is_one_line(self) -> None:
+		with self.assertRaisesRegex(pt.PtwalkError, 'mounted noexec too') as e:
+			pt.uml_tmpdir(statvfs=self.fs(os.ST_NOEXEC, 64000 << 10))
+		self.assertNotIn('\n', str(e.exception))
+
+	def test_the_users_tmpdir_is_kept(self) -> None:
+		with mock.patch.dict(os.environ, TMPDIR='/somewhere'):
+			self.assertIsNone(pt.uml_tmpdir(statvfs=self.fs(os.ST_NOEXEC, 0)))
+			self.assertEqual(pt.uml_env()['TMPDIR'], '/somewhere')
+
+	def test_uml_boots_with_the_memory_the_check_uses(self) -> None:
+		self.assertIn(f'mem={pt.UML_MEM_BYTES >> 30}G', run.UML_KERNEL_ARGS)
+
+
+class CheckoutWithoutGitTest(unittest.TestCase):
+	"""make patch from a release tarball or a REST-API checkout: the files
+	the series carries are the ones git would track."""
+
+	def test_the_files_on_disk_are_gits_files(self) -> None:
+		if shutil.which('git') is None:
+			self.skipTest('no git to compare with')
+		with tempfile.TemporaryDirectory() as top:
+			for d in ('selftests', 'Documentation'):
+				shutil.copytree(os.path.join(pm.TOP, d), os.path.join(top, d),
+						ignore=shutil.ignore_patterns('output', '__pycache__'))
+			# What a build leaves: ignored, so neither lists it.
+			for junk in ('selftests/pagemap_abi', 'Documentation/output/index.html'):
+				os.makedirs(os.path.dirname(os.path.join(top, junk)), exist_ok=True)
+				with open(os.path.join(top, junk), 'w') as f:
+					f.write('built\n')
+			on_disk = {d: series.tracked(d, top) for d in ('selftests', 'Documentation')}
+			self.assertNotIn('pagemap_abi', on_disk['selftests'])
+			self.assertIn('pagemap.c', on_disk['selftests'])
+			subprocess.run(['git', 'init', '-q'], cwd=top, check=True)
+			subprocess.run(['git', 'add', '-A'], cwd=top, check=True)
+			for d, files in on_disk.items():
+				self.assertEqual(files, series.tracked(d, top), d)
+
+	def test_git_failing_is_one_line(self) -> None:
+		with tempfile.TemporaryDirectory() as top:
+			os.makedirs(os.path.join(top, '.git'))	# not a repository
+			with self.assertRaisesRegex(pt.PtwalkError, '^git ls-files selftests failed in') as e:
+				series.tracked('selftests', top)
+			self.assertNotIn('\n', str(e.exception))
 
 
 class DebianSourceTest(unittest.TestCase):

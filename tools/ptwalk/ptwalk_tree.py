@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Set, TextIO
+from typing import Any, Dict, Iterable, List, Optional, Set, TextIO
 
 from ptwalk_matrix import TOP
 
@@ -38,6 +38,44 @@ def info(msg: str) -> None:
 
 def cache_dir() -> str:
 	return os.environ.get('PTWALK_CACHE') or os.path.expanduser('~/.cache/ptwalk')
+
+
+# UML's memory: mem=1G, as kunit.py boots it and ptwalk's UML guest too.
+UML_MEM_BYTES = 1 << 30
+
+
+def uml_tmpdir(shm: str = '/dev/shm', statvfs: Any = os.statvfs) -> Optional[str]:
+	"""Where UML is to map its memory from, if not @shm: None where @shm
+	will do. UML creates that file in $TMPDIR, else /dev/shm, else /tmp
+	(arch/um/os-Linux/mem.c: choose_tempdir()), maps it executable
+	(check_tmpexec(): "must be not mounted noexec") and as large as its
+	memory. A container's /dev/shm is 64 MiB and noexec: then, and where
+	@shm is missing, a directory in the cache. An explicit $TMPDIR is the
+	user's choice, which UML takes as it is."""
+	if os.environ.get('TMPDIR'):
+		return None
+	try:
+		st = statvfs(shm)
+		if not st.f_flag & os.ST_NOEXEC and st.f_frsize * st.f_blocks >= UML_MEM_BYTES:
+			return None
+	except OSError:
+		pass
+	tmp = os.path.join(cache_dir(), 'uml-tmp')
+	os.makedirs(tmp, exist_ok=True)
+	if statvfs(tmp).f_flag & os.ST_NOEXEC:
+		raise PtwalkError(f'UML cannot map its memory executable: {shm} will not do and '
+				  f'{tmp} is mounted noexec too (set TMPDIR to a directory that is not)')
+	return tmp
+
+
+def uml_env() -> Dict[str, str]:
+	"""The environment of a UML kernel: TMPDIR for its memory file where
+	/dev/shm will not do (uml_tmpdir())."""
+	env = dict(os.environ)
+	tmp = uml_tmpdir()
+	if tmp:
+		env['TMPDIR'] = tmp
+	return env
 
 
 def build_env() -> Dict[str, str]:
