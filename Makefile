@@ -21,7 +21,7 @@ PTWALK := $(CURDIR)/tools/ptwalk/ptwalk.py
 help:
 	@echo 'ptwalk targets:'
 	@echo '  run              the gating cells, the selftests here, the tool tests, summarised'
-	@echo '  check            what CI gates on (= .ci/run): run + runner-test, checkpatch, docs, docs-check,'
+	@echo '  check            what CI gates on (= .ci/run): run + runner-test, checkpatch, docs, actionlint, docs-check,'
 	@echo '                   and the kernel'"'"'s checks of the series of config/matrix.toml'"'"'s series_gate'
 	@echo '  matrix           every cell of config/matrix.toml (CELLS="6.1:um 6.12:arm64-va48" for some;'
 	@echo '                   matrix-full: the same)'

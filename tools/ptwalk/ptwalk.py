@@ -34,7 +34,7 @@ import ptwalk_hoststate as hoststate
 import ptwalk_report as report
 import ptwalk_run as run
 import ptwalk_series as series
-from ptwalk_matrix import TOP, Cell, Matrix, MatrixError, cells_json, load_matrix
+from ptwalk_matrix import TOP, Cell, Matrix, MatrixError, builds_json, load_matrix
 from ptwalk_results import FAIL, PASS, SKIP, Case, Outcome
 from ptwalk_tree import (PACKAGE_GROUPS, Packages, PtwalkError, Tree, TreeLock,
 			 debian_tree, info, install, kdir_tree, uninstall)
@@ -133,7 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 		# Before the long builds: what the series' checks run at the end.
 		series_tools(s)
 		s.record([runner_test_outcome(s.ctx.packages), run.checkpatch(host_tree),
-			  run.docs(s.ctx, host_tree)])
+			  run.docs(s.ctx, host_tree), run.actionlint(s.ctx)])
 	s.run_cells(cells)
 	s.record([run.host_selftests(s.ctx, host_tree)])
 	s.record(run.tool_tests(s.ctx, host_tree))
@@ -217,7 +217,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def cmd_cells(args: argparse.Namespace) -> int:
 	m = load_matrix()
 	if args.json:
-		print(json.dumps({'include': cells_json(m)}))
+		print(json.dumps({'include': builds_json(m)}))
 		return 0
 	print(report.cells_table(m))
 	return 0
@@ -538,7 +538,7 @@ def parser() -> argparse.ArgumentParser:
 
 	sp = add('run', cmd_run, 'the gating cells, host selftests and tool tests, summarised')
 	sp.add_argument('--check', action='store_true',
-			help='also runner-test, checkpatch, docs, doccheck (make check)')
+			help='also runner-test, checkpatch, docs, actionlint, doccheck (make check)')
 	sp.add_argument('--all', action='store_true', help='every cell, not only gating ones')
 	sp.add_argument('cells', nargs='*', metavar='CELL')
 	sp = add('matrix', cmd_matrix, 'cells of the matrix: KUnit and in-guest selftests')
@@ -566,7 +566,8 @@ def parser() -> argparse.ArgumentParser:
 	sp.add_argument('--runs', type=int, default=11, help='timed runs of each tool (default 11)')
 	add('summary', cmd_summary, 'the table of the results in $RESULTS')
 	sp = add('cells', cmd_cells, 'the cells of config/matrix.toml')
-	sp.add_argument('--json', action='store_true', help='as a GitHub job matrix')
+	sp.add_argument('--json', action='store_true',
+			help='as a GitHub job matrix: one job per kernel build')
 	add('tree', cmd_tree, 'fetch and unpack the kernel tree; print its path')
 	add('install', cmd_install, 'link kunit/ and selftests/ into the tree')
 	add('uninstall', cmd_install, 'remove exactly what install added')

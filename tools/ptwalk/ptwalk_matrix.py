@@ -398,8 +398,17 @@ def load_matrix(path: str = MATRIX_PATH) -> Matrix:
 	return parse_matrix(doc, os.path.dirname(os.path.dirname(os.path.abspath(path))))
 
 
-def cells_json(matrix: Matrix) -> List[Dict[str, Any]]:
-	"""The cells as the GitHub workflow's job matrix takes them."""
-	return [{'cell': c.name, 'kver': c.kver, 'geometry': c.geometry.name,
-		 'gate': c.gate, 'guest': c.geometry.guest,
-		 'description': c.geometry.description} for c in matrix.cells]
+def builds_json(matrix: Matrix) -> List[Dict[str, Any]]:
+	"""The GitHub workflow's job matrix: one job per kernel version and
+	build, which builds the kernel once and runs every cell on it, the
+	gating ones (which fail the job) apart from the others (reported)."""
+	jobs: Dict[str, Dict[str, Any]] = {}
+	for c in matrix.cells:
+		b = c.geometry.build
+		job = jobs.setdefault(f'{c.kver}-{b.name}', {
+			'build': f'{c.kver}-{b.name}', 'kver': c.kver, 'arch': b.arch.name,
+			'gating': '', 'others': '', 'guest': False})
+		key = 'gating' if c.gate else 'others'
+		job[key] = f'{job[key]} {c.name}'.strip()
+		job['guest'] = job['guest'] or c.geometry.guest
+	return list(jobs.values())

@@ -29,7 +29,9 @@ def save(outcome: Outcome, results: str) -> str:
 
 def load_all(results: str) -> List[Outcome]:
 	outcomes = []
-	for path in sorted(glob.glob(os.path.join(results, '*' + RESULT_SUFFIX))):
+	# Below @results too: the workflow's jobs' results, downloaded together.
+	for path in sorted(glob.glob(os.path.join(results, '**', '*' + RESULT_SUFFIX),
+				     recursive=True)):
 		with open(path) as f:
 			outcomes.append(Outcome.from_json(f.read()))
 	return outcomes

