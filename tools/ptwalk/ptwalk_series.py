@@ -87,21 +87,51 @@ SERIES: Tuple[Unit, ...] = (
 	     'and young bits. Opening needs CAP_SYS_ADMIN, reading a process the\n'
 	     'right to ptrace it, as for pagemap; kernel addresses are refused.',
 	     symbols=('PTWALK_DEBUGFS',), kernel_files=('ptwalk_debugfs.c',)),
-	Unit('mm/ptwalk: add KUnit suites for kernel mappings',
-	     'Check what the kernel page tables say about its own memory, against\n'
-	     'the kernel\'s own answers: the geometry in use (levels folded at\n'
-	     'build or boot time), __pa_symbol(), virt_to_phys(), page_to_pfn()\n'
-	     'and vmalloc_to_pfn(); the physical contiguity of kmalloc() objects;\n'
-	     'every page of a vmalloc() area mapped and its guard page not; the\n'
-	     'direct map\'s leaves of each size as walk_page_range_novma() sees\n'
-	     'them; a defined answer for bad addresses; and walks racing with\n'
-	     'set_memory_ro(), vmalloc()/vfree(), zap and THP collapse.\n\n'
+	Unit('mm/ptwalk: add KUnit tests of the walker',
+	     'Check the walker itself against the kernel\'s own answers: the\n'
+	     'geometry it sees (levels folded at build or boot time, against the\n'
+	     'paging mode the architecture records), the slots each level reads,\n'
+	     'the physical address of kernel text, data, the direct map and\n'
+	     'vmalloc against __pa_symbol(), virt_to_phys() and vmalloc_to_pfn(),\n'
+	     'a user mm of the test\'s own and its growth, and a defined answer,\n'
+	     'never a fault, for addresses nothing maps or the tables cannot\n'
+	     'translate. The helpers the suites share come with this first user.\n\n'
 	     'Run with:\n\n'
 	     f'  ./tools/testing/kunit/kunit.py run --kunitconfig={KERNEL_DIR}',
 	     symbols=('PTWALK_KUNIT_TEST',),
-	     kernel_files=('.kunitconfig', 'test_util.c', 'test_util.h', 'walker_kunit.c',
-			   'leaf_kunit.c', 'kmalloc_kunit.c', 'vmalloc_kunit.c',
-			   'race_kunit.c')),
+	     kernel_files=('.kunitconfig', 'test_util.c', 'test_util.h', 'walker_kunit.c')),
+	Unit('mm/ptwalk: add KUnit tests of the direct map\'s leaves',
+	     'Walk every leaf size that maps the direct map on this boot on\n'
+	     'purpose: the kernel\'s own page-table walker (mm/pagewalk.c, as\n'
+	     'ptdump uses it) finds the first leaf of each level, and ptwalk must\n'
+	     'agree with it on the level and the entry, and with virt_to_phys() on\n'
+	     'the physical address, at the leaf\'s first byte, its middle and its\n'
+	     'last byte. Which sizes exist depends on the architecture, the memory\n'
+	     'size and the boot: a level without a leaf is a skip that says so.',
+	     kernel_files=('leaf_kunit.c',)),
+	Unit('mm/ptwalk: add KUnit tests of kmalloc() memory',
+	     'Every page of a kmalloc() object is mapped in the direct map, at\n'
+	     'virt_to_phys(), and the pages are physically consecutive, whatever\n'
+	     'the size and wherever in a page the object starts; a size kmalloc()\n'
+	     'refuses gives no memory to walk.',
+	     kernel_files=('kmalloc_kunit.c',)),
+	Unit('mm/ptwalk: add KUnit tests of vmalloc() memory',
+	     'A vmalloc() area is one virtually contiguous range, every page\n'
+	     'mapped at vmalloc_to_pfn(), with an unmapped guard page after it;\n'
+	     'vmalloc_huge() areas are mapped by PMD leaves where the\n'
+	     'architecture has them. How the pages lie physically is reported,\n'
+	     'never asserted: the kernel promises nothing about it. Two slow cases\n'
+	     'walk a 1 GiB area and time the walk against vmalloc_to_pfn().',
+	     kernel_files=('vmalloc_kunit.c',)),
+	Unit('mm/ptwalk: add KUnit tests of walks racing with changes',
+	     'A kthread changes the page tables (a direct-map leaf split by\n'
+	     'set_memory_ro(), vmalloc areas coming and going, a user range\n'
+	     'zapped, refaulted, remapped and collapsed into a THP) while the test\n'
+	     'walks memory whose translation it knows. Every result must be one\n'
+	     'of the states the change can leave, never PTWALK_BAD and never a\n'
+	     'wrong physical address. How often the walks overlapped the changes\n'
+	     'is reported; the cases are slow.',
+	     kernel_files=('race_kunit.c',)),
 	Unit('selftests: ptwalk: add /proc/self/pagemap tests',
 	     'Assert the pagemap ABI from user space: the low bits of each entry,\n'
 	     'demand paging, the zero page, copy-on-write, contiguity, the\n'
@@ -136,31 +166,48 @@ def kconfig_blocks(text: str) -> Tuple[str, Dict[str, str]]:
 	return parts[0], blocks
 
 
-def makefile_lines(text: str) -> Tuple[List[str], Dict[str, List[str]]]:
-	"""A kbuild Makefile's other lines and its obj-$(CONFIG_X) lines by X
-	(continuations included)."""
+@dataclass(frozen=True)
+class ObjLine:
+	"""One obj-$(CONFIG_X) line of a kbuild Makefile, continuations included."""
+	symbol: str
+	lines: Tuple[str, ...]
+
+	@property
+	def objects(self) -> List[str]:
+		return re.findall(r'([\w-]+)\.o\b', ' '.join(self.lines))
+
+
+def makefile_lines(text: str) -> Tuple[List[str], List[ObjLine]]:
+	"""A kbuild Makefile's other lines and its obj-$(CONFIG_X) lines, in
+	order."""
 	other: List[str] = []
-	by_symbol: Dict[str, List[str]] = {}
-	target = other
+	objs: List[ObjLine] = []
+	current: Optional[List[str]] = None
+	symbol = ''
 	for line in text.split('\n'):
 		m = re.match(r'obj-\$\(CONFIG_(\w+)\)', line)
-		if m and target is other:
-			target = by_symbol.setdefault(m.group(1), [])
-		target.append(line)
-		if not line.endswith('\\'):
-			target = other
-	return other, by_symbol
+		if m and current is None:
+			current, symbol = [], m.group(1)
+		(current if current is not None else other).append(line)
+		if current is not None and not line.endswith('\\'):
+			objs.append(ObjLine(symbol, tuple(current)))
+			current = None
+	return other, objs
 
 
 def kernel_step_files(resolved: Dict[str, str], units: Sequence[Unit]) -> Dict[str, str]:
-	"""mm/ptwalk/ with the units so far: their files, and their Kconfig
-	blocks and Makefile lines."""
+	"""mm/ptwalk/ with the units so far: their files, their Kconfig blocks,
+	and the Makefile lines of their symbols that build only their files
+	(a suite's line comes with the suite's patch)."""
 	symbols = [s for u in units for s in u.symbols]
+	carried = {f for u in units for f in u.kernel_files}
 	head, blocks = kconfig_blocks(resolved['Kconfig'])
 	kconfig = head + ''.join(b for s, b in blocks.items() if s in symbols)
-	other, lines = makefile_lines(resolved['Makefile'])
+	other, objs = makefile_lines(resolved['Makefile'])
 	spdx = [l for l in other if l.strip()]
-	made = '\n'.join(spdx + [''] + [l for s, ls in lines.items() if s in symbols for l in ls])
+	made = '\n'.join(spdx + [''] + [l for o in objs if o.symbol in symbols and
+					  all(f'{obj}.c' in carried for obj in o.objects)
+					  for l in o.lines])
 	files = {'Kconfig': kconfig.rstrip('\n') + '\n', 'Makefile': made.rstrip('\n') + '\n'}
 	for u in units:
 		files.update({f: resolved[f] for f in u.kernel_files})

@@ -845,14 +845,14 @@ class SeriesTest(unittest.TestCase):
 	def test_step_files_follow_the_units(self) -> None:
 		resolved = {'Kconfig': '# SPDX\n\nconfig PTWALK\n\tbool\n\nconfig PTWALK_DEBUGFS\n\tbool "d"\n',
 			    'Makefile': '# SPDX\n\nobj-$(CONFIG_PTWALK) += ptwalk.o\n'
-					'obj-$(CONFIG_PTWALK_DEBUGFS) += a.o \\\n\t\tb.o\n',
+					'obj-$(CONFIG_PTWALK_DEBUGFS) += \\\n\t\tptwalk_debugfs.o\n',
 			    'ptwalk.c': 'w', 'ptwalk.h': 'h', 'ptwalk_arch.h': 'a', 'ptwalk_debugfs.c': 'd'}
 		first = series.kernel_step_files(resolved, series.SERIES[:1])
 		self.assertEqual(first['Kconfig'], '# SPDX\n\nconfig PTWALK\n\tbool\n')
 		self.assertEqual(first['Makefile'], '# SPDX\n\nobj-$(CONFIG_PTWALK) += ptwalk.o\n')
 		self.assertNotIn('ptwalk_debugfs.c', first)
 		second = series.kernel_step_files(resolved, series.SERIES[:2])
-		self.assertIn('\t\tb.o', second['Makefile'])
+		self.assertIn('\t\tptwalk_debugfs.o', second['Makefile'])
 		self.assertIn('ptwalk_debugfs.c', second)
 
 	def test_pages_point_kernel_doc_at_the_tree_and_drop_figures(self) -> None:
@@ -914,19 +914,29 @@ class SeriesTest(unittest.TestCase):
 		symbol is one unit's, each file is in one unit (compat headers are
 		resolved away)."""
 		with open(os.path.join(pt.KUNIT_SRC, 'Makefile')) as f:
-			_, objects = series.makefile_lines(f.read())
+			_, objlines = series.makefile_lines(f.read())
 		with open(os.path.join(pt.KUNIT_SRC, 'Kconfig')) as f:
 			_, blocks = series.kconfig_blocks(f.read())
 		unit_of = {sym: u for u in series.SERIES for sym in u.symbols}
 		self.assertEqual(set(blocks), set(unit_of), 'Kconfig symbols and the units\' symbols')
 		carried = [f for u in series.SERIES for f in u.kernel_files]
 		self.assertEqual(len(carried), len(set(carried)), 'a file in two units')
-		for sym, lines in objects.items():
-			built = re.findall(r'(\w+)\.o\b', ' '.join(lines))
-			unit = unit_of[sym]
-			done = [f for u in series.SERIES[:series.SERIES.index(unit) + 1] for f in u.kernel_files]
-			for obj in built:
-				self.assertIn(f'{obj}.c', done, f'{obj}.o is built by CONFIG_{sym} before its patch')
+		for o in objlines:
+			since = series.SERIES.index(unit_of[o.symbol])
+			later = [f for u in series.SERIES[since:] for f in u.kernel_files]
+			for obj in o.objects:
+				self.assertIn(f'{obj}.c', later,
+					      f'{obj}.c comes before CONFIG_{o.symbol}, which builds it')
+		# Each suite's object comes with its patch: none is left out of
+		# every step, and a step's Makefile builds only what it carries.
+		resolved = {f: '' for f in carried}
+		with open(os.path.join(pt.KUNIT_SRC, 'Makefile')) as f:
+			resolved['Makefile'] = f.read()
+		with open(os.path.join(pt.KUNIT_SRC, 'Kconfig')) as f:
+			resolved['Kconfig'] = f.read()
+		last = series.kernel_step_files(resolved, series.SERIES)['Makefile']
+		self.assertEqual(sorted(re.findall(r'(\w+)\.o\b', last)),
+				 sorted(o for ol in objlines for o in ol.objects))
 		files = set(os.listdir(pt.KUNIT_SRC)) - {'Kconfig', 'Makefile', 'compat.h', 'compat_kunit.h'}
 		self.assertEqual(files, set(carried), 'kunit/ files and the units\' files')
 
