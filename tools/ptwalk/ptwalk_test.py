@@ -564,9 +564,18 @@ class GuestTest(unittest.TestCase):
 		o = pr.guest_outcome('guest-6.12-um', data('guest-6.12-um.log'),
 				     expect=PROGRAMS + ['pagemap_kernel_walk', 'kernel_walk_abi'],
 				     must_pass=m.geometries['um-user'].must_pass)
-		self.assertEqual(o.counts, pr.Counts(61, 0, 26))
+		self.assertEqual(o.counts, pr.Counts(62, 0, 31))
 		self.assertTrue(o.ok, o.problems)
 		self.assertIn('THP is not built in', {c.reason for c in o.cases})
+		# The init's zram swap: the paged-out page, which every guest must pass.
+		self.assertEqual([c.status for c in o.cases if c.name == 'kernel_walk.paged_out'], [pr.PASS])
+		broken = data('guest-6.12-um.log').replace('#            OK  kernel_walk.paged_out',
+							   '#      SKIP      no swap').replace(
+			'# ok 13 kernel_walk.paged_out', '# ok 13 kernel_walk.paged_out # SKIP no swap')
+		o = pr.guest_outcome('guest-6.12-um', broken,
+				     expect=PROGRAMS + ['pagemap_kernel_walk', 'kernel_walk_abi'],
+				     must_pass=m.geometries['um-user'].must_pass)
+		self.assertFalse(o.ok)
 
 	def test_panic_is_red(self) -> None:
 		# rdinit=/no-such-init: the kernel panics before any selftest.
