@@ -16,7 +16,8 @@ PTWALK := $(CURDIR)/tools/ptwalk/ptwalk.py
 
 .PHONY: help run check matrix matrix-full matrix-gate kunit guest selftests \
 	pagemap-walk pagemap-walk-test runner-test host-state bench docs docs-check checkpatch summary cells \
-	tree install-kunit uninstall-kunit mutants patch series-check series-mutants clean distclean
+	tree install-kunit uninstall-kunit mutants patch series-check series-mutants ci-containers \
+	clean distclean
 
 help:
 	@echo 'ptwalk targets:'
@@ -36,6 +37,8 @@ help:
 	@echo '  pagemap-walk-test its tests, also under ASan/UBSan, and against the kernel'"'"'s page-types'
 	@echo '  runner-test      tests of the host runner tools/ptwalk/ over captured logs, mypy,'
 	@echo '                   and the static checks that the docs match the code'
+	@echo '  ci-containers    the GitHub workflow'"'"'s jobs in Debian 12 containers (debootstrap, podman),'
+	@echo '                   as GitHub runs them (JOBS="cells static", BUILDS="6.12-um"); long'
 	@echo '  bench            pagemap-walk against the kernel page-types (ratios); --demo 4k, 1g'
 	@echo '  docs             Documentation/ as HTML (Sphinx, warnings are errors)'
 	@echo '  docs-check       Documentation/tests.rst names exactly the tests of the last run'
@@ -77,6 +80,10 @@ selftests:
 
 host-state:
 	@$(PTWALK) host-state $(if $(PAIRS),--pairs $(PAIRS))
+
+# Long (kernel builds in containers with an empty cache): not in check.
+ci-containers:
+	@$(PTWALK) ci-containers $(if $(JOBS),--jobs "$(JOBS)") $(if $(BUILDS),--builds "$(BUILDS)")
 
 pagemap-walk-test:
 	@$(PTWALK) pagemap-walk-test

@@ -30,6 +30,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Un
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import ptwalk_containers as containers
 import ptwalk_hoststate as hoststate
 import ptwalk_report as report
 import ptwalk_run as run
@@ -198,6 +199,13 @@ def cmd_host_state(args: argparse.Namespace) -> int:
 def cmd_pagemap_walk_test(args: argparse.Namespace) -> int:
 	s = Session()
 	s.record(run.tool_tests(s.ctx, s.tree()))
+	return s.finish()
+
+
+def cmd_ci_containers(args: argparse.Namespace) -> int:
+	s = Session()
+	s.ctx.packages.ensure(containers.PACKAGES)
+	s.record([containers.ci_containers(s.ctx.results, args.jobs.split(), args.builds.split())])
 	return s.finish()
 
 
@@ -562,6 +570,12 @@ def parser() -> argparse.ArgumentParser:
 	    'tests of tools/pagemap-walk/, also sanitized, and against page-types')
 	add('runner-test', cmd_runner_test,
 	    'tests of tools/ptwalk/ over captured logs, mypy, the docs against the code')
+	sp = add('ci-containers', cmd_ci_containers,
+		 "the workflow's jobs in Debian 12 containers (podman), as GitHub runs them")
+	sp.add_argument('--jobs', default='cells static selftests series',
+			help='jobs of the workflow to run (default: %(default)s)')
+	sp.add_argument('--builds', default='6.12-um 6.12-x86_64',
+			help='build jobs to run, by make cells JSON=1\'s build (default: %(default)s)')
 	sp = add('bench', cmd_bench, 'pagemap-walk against page-types: ratios, and the demos')
 	sp.add_argument('--runs', type=int, default=11, help='timed runs of each tool (default 11)')
 	add('summary', cmd_summary, 'the table of the results in $RESULTS')

@@ -28,6 +28,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import ptwalk_containers as containers
 import ptwalk_hoststate as hoststate
 import ptwalk_matrix as pm
 import ptwalk_report as report
@@ -1152,6 +1153,49 @@ class MutantTest(unittest.TestCase):
 			with self.subTest(mutant=m.name):
 				with open(os.path.join(pt.KUNIT_SRC, m.file)) as f:
 					self.assertEqual(f.read().count(m.good), 1)
+
+
+class WorkflowTest(unittest.TestCase):
+	"""The workflow as make ci-containers reads it: the jobs and steps GitHub
+	would run, the job matrix's fields they use."""
+	def setUp(self) -> None:
+		with open(containers.WORKFLOW) as f:
+			self.jobs = containers.workflow_jobs(containers.parse_yaml(f.read()))
+
+	def test_every_job_is_a_debian_12_container(self) -> None:
+		self.assertEqual(set(self.jobs), {'cells', 'static', 'selftests', 'series', 'build',
+						  'docs-check'})
+		for job in self.jobs.values():
+			self.assertEqual(job.image, 'debian:12', job.name)
+		self.assertEqual(self.jobs['selftests'].options, ['--privileged'])
+
+	def test_git_comes_before_the_checkout(self) -> None:
+		# Else actions/checkout downloads an archive without .git, and
+		# the series' steps (git am) and make patch need a repository.
+		for name in ('static', 'selftests', 'series', 'build'):
+			steps = self.jobs[name].steps
+			at = next(i for i, s in enumerate(steps)
+				  if s.get('uses', '').startswith('actions/checkout'))
+			self.assertIn(' git ', steps[at - 1].get('run', ''), name)
+
+	def test_build_steps_use_the_fields_make_cells_gives(self) -> None:
+		entry = pm.builds_json(pm.load_matrix())[0]
+		steps = self.jobs['build'].steps
+		run_steps = [s for s in steps if 'run' in s]
+		for step in run_steps:
+			containers.expand(step['run'], entry)	# raises on a field it has no value for
+		gating = next(s for s in steps if s.get('name') == 'gating cells')
+		self.assertEqual(containers.step_runs(gating, entry, True), entry['gating'] != '')
+		self.assertIn(entry['gating'] or 'nothing', containers.expand(gating['run'], entry)
+			      if entry['gating'] else 'nothing')
+		upload = next(s for s in steps if s.get('uses', '').startswith('actions/upload'))
+		self.assertTrue(containers.step_runs(upload, entry, False))
+
+	def test_the_yaml_subset(self) -> None:
+		doc = containers.parse_yaml('a: 1  # c\nb:\n  - x: "q # not a comment"\n'
+					    '    y: [m, n]\n  - plain\nc: |\n  l1\n    l2\n')
+		self.assertEqual(doc, {'a': '1', 'b': [{'x': 'q # not a comment', 'y': ['m', 'n']},
+						       'plain'], 'c': 'l1\n  l2\n'})
 
 
 class UmlTmpdirTest(unittest.TestCase):

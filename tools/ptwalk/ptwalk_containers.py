@@ -1,0 +1,295 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make ci-containers: the GitHub workflow's own jobs, run here the way
+# GitHub runs a 'container: debian:12' job, to prove the workflow before
+# anyone pushes it. Debian 12 comes from debootstrap (Debian's mirror is
+# the only registry this machine reaches: no image is pulled), imported
+# into Debian's podman. Each job's steps are read from
+# .github/workflows/ptwalk.yml and executed in one container, as GitHub
+# does: a 64 MiB noexec /dev/shm (podman's default, as Docker's), the
+# checkout without .git and owned by another uid (actions/checkout's REST
+# API download into a runner-owned workspace), an empty ptwalk cache.
+#
+# Copyright (C) 2026 The ptwalk authors
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from ptwalk_matrix import TOP
+from ptwalk_results import FAIL, PASS, SKIP, Case, Outcome
+from ptwalk_series import tracked
+from ptwalk_tree import PtwalkError, cache_dir, info
+
+WORKFLOW = os.path.join(TOP, '.github', 'workflows', 'ptwalk.yml')
+IMAGE = 'localhost/ptwalk-debian12:bookworm'
+WORKSPACE = '/__w/ptwalk/ptwalk'	# where GitHub mounts a container job's workspace
+RUNNER_UID = 1001			# the runner's user, who owns the workspace
+PACKAGES = ('podman', 'runc', 'uidmap', 'slirp4netns', 'debootstrap')
+
+
+# ---- the workflow file: the subset of YAML it is written in ---------------
+
+class YamlError(Exception):
+	pass
+
+
+def _scalar(text: str) -> Any:
+	text = text.strip()
+	if len(text) >= 2 and text[0] == text[-1] and text[0] in '\'"':
+		return text[1:-1]
+	if text.startswith('[') and text.endswith(']'):
+		return [_scalar(t) for t in text[1:-1].split(',') if t.strip()]
+	return {'true': True, 'false': False}.get(text, text)
+
+
+def _strip_comment(line: str) -> str:
+	"""@line without a trailing ' # comment' outside quotes and ${{ }}."""
+	quote = ''
+	for i, c in enumerate(line):
+		if quote:
+			quote = '' if c == quote else quote
+		elif c in '\'"':
+			quote = c
+		elif c == '#' and (i == 0 or line[i - 1] == ' '):
+			return line[:i].rstrip()
+	return line.rstrip()
+
+
+def parse_yaml(text: str) -> Any:
+	"""Block mappings and sequences, plain and quoted scalars, flow lists
+	and literal blocks ('|'): what the workflow uses, nothing more."""
+	lines = [(len(l) - len(l.lstrip(' ')), l) for l in text.split('\n')]
+	value, end = _block(lines, 0, 0)
+	if any(_strip_comment(l).strip() for _, l in lines[end:]):
+		raise YamlError(f'line {end + 1}: unexpected indentation')
+	return value
+
+
+def _next(lines: List[Tuple[int, str]], i: int) -> int:
+	while i < len(lines) and not _strip_comment(lines[i][1]).strip():
+		i += 1
+	return i
+
+
+def _block(lines: List[Tuple[int, str]], i: int, indent: int) -> Tuple[Any, int]:
+	i = _next(lines, i)
+	if i == len(lines) or lines[i][0] < indent:
+		return None, i
+	indent = lines[i][0]
+	if _strip_comment(lines[i][1]).lstrip().startswith('- '):
+		return _sequence(lines, i, indent)
+	return _mapping(lines, i, indent)
+
+
+def _sequence(lines: List[Tuple[int, str]], i: int, indent: int) -> Tuple[List[Any], int]:
+	out: List[Any] = []
+	while (i := _next(lines, i)) < len(lines) and lines[i][0] == indent:
+		line = _strip_comment(lines[i][1])
+		if not line.lstrip().startswith('- '):
+			break
+		# '- key: value' opens a mapping indented two more.
+		rest = ' ' * (indent + 2) + line.lstrip()[2:]
+		sub = lines[:i] + [(indent + 2, rest)] + lines[i + 1:]
+		if re.match(r'\s*[\w.-]+:(\s|$)', rest):
+			value, i = _mapping(sub, i, indent + 2)
+		else:
+			value, i = _scalar(rest), i + 1
+		out.append(value)
+	return out, i
+
+
+def _mapping(lines: List[Tuple[int, str]], i: int, indent: int) -> Tuple[Dict[str, Any], int]:
+	out: Dict[str, Any] = {}
+	while (i := _next(lines, i)) < len(lines) and lines[i][0] == indent:
+		line = _strip_comment(lines[i][1]).strip()
+		m = re.match(r'([\w.-]+):(?:\s+(.*))?$', line)
+		if not m:
+			raise YamlError(f'line {i + 1}: not a key: {line}')
+		key, rest = m.group(1), (m.group(2) or '').strip()
+		if rest in ('|', '|-'):
+			i, out[key] = _literal(lines, i + 1, indent)
+		elif rest:
+			out[key], i = _scalar(rest), i + 1
+		else:
+			out[key], i = _block(lines, i + 1, indent + 1)
+	return out, i
+
+
+def _literal(lines: List[Tuple[int, str]], i: int, indent: int) -> Tuple[int, str]:
+	body: List[str] = []
+	block = None
+	while i < len(lines):
+		n, line = lines[i]
+		if line.strip():
+			if n <= indent:
+				break
+			block = n if block is None else block
+		body.append(line[block:] if block is not None and line.strip() else '')
+		i += 1
+	return i, '\n'.join(body).rstrip('\n') + '\n'
+
+
+# ---- a job, as GitHub would run it ----------------------------------------
+
+@dataclass
+class Job:
+	name: str
+	image: str
+	options: List[str]
+	steps: List[Dict[str, Any]]
+	matrix: Dict[str, Any] = field(default_factory=dict)
+
+
+def workflow_jobs(doc: Dict[str, Any]) -> Dict[str, Job]:
+	jobs = {}
+	for name, j in doc['jobs'].items():
+		c = j.get('container', '')
+		image = c if isinstance(c, str) else c.get('image', '')
+		options = (c.get('options', '') if isinstance(c, dict) else '').split()
+		jobs[name] = Job(name, image, options, j.get('steps', []))
+	return jobs
+
+
+def expand(text: str, matrix: Dict[str, Any]) -> str:
+	"""${{ matrix.X }} and ${{ github.workspace }} in @text."""
+	def one(m: 're.Match[str]') -> str:
+		expr = m.group(1).strip()
+		if expr.startswith('matrix.'):
+			return str(matrix.get(expr[len('matrix.'):], ''))
+		if expr == 'github.workspace':
+			return WORKSPACE
+		raise PtwalkError(f'ci-containers: no value for ${{{{ {expr} }}}}')
+	return re.sub(r'\$\{\{(.*?)\}\}', one, text)
+
+
+def step_runs(step: Dict[str, Any], matrix: Dict[str, Any], ok_so_far: bool) -> bool:
+	"""Whether a step runs: its 'if:', of the forms the workflow uses."""
+	cond = str(step.get('if', '')).strip()
+	if cond in ('always()', 'success() || failure()'):
+		return True
+	if not ok_so_far:
+		return False
+	if not cond:
+		return True
+	m = re.fullmatch(r"matrix\.(\w+) != ''", cond)
+	if m:
+		return str(matrix.get(m.group(1), '')) != ''
+	raise PtwalkError(f'ci-containers: cannot evaluate if: {cond}')
+
+
+# ---- podman ----------------------------------------------------------------
+
+class Podman:
+	"""Debian's podman 4.3 as it runs here: runc (crun refuses a host with
+	hybrid cgroups), and no default ulimits (setting RLIMIT_NOFILE is
+	refused)."""
+	def __init__(self, state: str) -> None:
+		self.state = state
+		conf = os.path.join(state, 'containers.conf')
+		os.makedirs(state, exist_ok=True)
+		with open(conf, 'w') as f:
+			f.write('[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n')
+		self.env = dict(os.environ, CONTAINERS_CONF=conf)
+
+	def __call__(self, *args: str, **kw: Any) -> 'subprocess.CompletedProcess[str]':
+		return subprocess.run(['podman'] + list(args), env=self.env, text=True, **kw)
+
+	def image(self) -> None:
+		"""Debian 12 from debootstrap, imported once."""
+		if self('image', 'exists', IMAGE).returncode == 0:
+			return
+		rootfs = os.path.join(self.state, 'rootfs')
+		shutil.rmtree(rootfs, ignore_errors=True)
+		info('ci-containers: debootstrap --variant=minbase bookworm')
+		if subprocess.run(['debootstrap', '--variant=minbase', 'bookworm', rootfs],
+				  stdout=subprocess.DEVNULL).returncode:
+			raise PtwalkError('debootstrap of Debian 12 failed')
+		tar = subprocess.Popen(['tar', '-C', rootfs, '-c', '.'], stdout=subprocess.PIPE)
+		r = self('import', '-', IMAGE, stdin=tar.stdout, capture_output=True)
+		tar.wait()
+		shutil.rmtree(rootfs, ignore_errors=True)
+		if r.returncode:
+			raise PtwalkError(f'podman import failed: {r.stderr.strip()}')
+
+
+def workspace(state: str, job: str) -> str:
+	"""The checkout as actions/checkout leaves it without git: the tracked
+	files, no .git, owned by the runner's uid."""
+	ws = os.path.join(state, 'ws', job)
+	shutil.rmtree(ws, ignore_errors=True)
+	for rel in tracked('.'):
+		dest = os.path.join(ws, rel)
+		os.makedirs(os.path.dirname(dest), exist_ok=True)
+		shutil.copy2(os.path.join(TOP, rel), dest)
+	subprocess.run(['chown', '-R', f'{RUNNER_UID}:{RUNNER_UID}', ws], check=True)
+	return ws
+
+
+def run_job(pm: Podman, job: Job, log: str, matrix: Optional[Dict[str, Any]] = None,
+	    artifacts: Optional[str] = None) -> Case:
+	"""@job's steps in one container, as GitHub runs them; a case."""
+	matrix = matrix or {}
+	name = job.name + (f' ({matrix["build"]})' if 'build' in matrix else '')
+	if job.image != 'debian:12':
+		return Case('ci-containers', name, SKIP, f'not a debian:12 job: {job.image or "none"}')
+	ws = workspace(pm.state, name.replace(' ', '_'))
+	cname = f'ptwalk-ci-{os.getpid()}-{job.name}'
+	start = time.monotonic()
+	r = pm('run', '-d', '--name', cname, '-v', f'{ws}:{WORKSPACE}', '-w', WORKSPACE,
+	       '-e', f'GITHUB_WORKSPACE={WORKSPACE}', '-e', 'GITHUB_OUTPUT=/tmp/github_output',
+	       '-e', 'CI=true', *job.options, IMAGE, 'sleep', 'infinity',
+	       capture_output=True)
+	if r.returncode:
+		return Case('ci-containers', name, FAIL, f'podman run: {r.stderr.strip()}')
+	ok, said = True, ''
+	try:
+		with open(log, 'w') as out:
+			for step in job.steps:
+				if not step_runs(step, matrix, ok):
+					continue
+				uses = step.get('uses', '')
+				if uses.startswith('actions/download-artifact') and artifacts:
+					shutil.copytree(artifacts, os.path.join(ws, 'results'), dirs_exist_ok=True)
+				if 'run' not in step:
+					continue	# checkout: the workspace; cache, upload: nothing
+				script = expand(step['run'], matrix)
+				out.write(f'### {step.get("name", script.splitlines()[0])}\n')
+				out.flush()
+				rc = pm('exec', cname, 'bash', '--noprofile', '--norc', '-eo', 'pipefail',
+					'-c', script, stdout=out, stderr=subprocess.STDOUT).returncode
+				if rc and not step.get('continue-on-error'):
+					ok, said = False, f'step "{step.get("name", script.splitlines()[0])}" exited {rc}'
+	finally:
+		pm('rm', '-f', cname, capture_output=True)
+	seconds = time.monotonic() - start
+	info(f'ci-containers: {name}: {"green" if ok else "red: " + said} in {seconds:.0f} s ({log})')
+	return Case('ci-containers', name, PASS if ok else FAIL, said or f'{seconds:.0f} s')
+
+
+def ci_containers(results: str, jobs: List[str], builds: List[str]) -> Outcome:
+	"""The workflow's @jobs (and its build jobs for @builds) in containers."""
+	with open(WORKFLOW) as f:
+		wf = workflow_jobs(parse_yaml(f.read()))
+	pm = Podman(os.path.join(cache_dir(), 'ci-containers'))
+	pm.image()
+	out = Outcome('ci-containers', 'ci')
+	for name in jobs:
+		out.cases.append(run_job(pm, wf[name], os.path.join(results, f'ci-{name}.log')))
+	if builds:
+		matrix = json.loads(subprocess.run(
+			[os.path.join(TOP, 'tools', 'ptwalk', 'ptwalk.py'), 'cells', '--json'],
+			capture_output=True, text=True, check=True).stdout)['include']
+		for b in builds:
+			entry = next((e for e in matrix if e['build'] == b), None)
+			if entry is None:
+				out.cases.append(Case('ci-containers', f'build ({b})', SKIP, 'no such build'))
+				continue
+			out.cases.append(run_job(pm, wf['build'], os.path.join(results, f'ci-build-{b}.log'),
+						 matrix=entry))
+	return out
