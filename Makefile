@@ -83,7 +83,8 @@ host-state:
 
 # Long (kernel builds in containers with an empty cache): not in check.
 ci-containers:
-	@$(PTWALK) ci-containers $(if $(JOBS),--jobs "$(JOBS)") $(if $(BUILDS),--builds "$(BUILDS)")
+	@$(PTWALK) ci-containers $(if $(filter undefined,$(origin JOBS)),,--jobs "$(JOBS)") \
+		$(if $(filter undefined,$(origin BUILDS)),,--builds "$(BUILDS)")
 
 pagemap-walk-test:
 	@$(PTWALK) pagemap-walk-test

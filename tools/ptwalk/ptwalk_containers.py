@@ -7,8 +7,9 @@
 # into Debian's podman. Each job's steps are read from
 # .github/workflows/ptwalk.yml and executed in one container, as GitHub
 # does: a 64 MiB noexec /dev/shm (podman's default, as Docker's), the
-# checkout without .git and owned by another uid (actions/checkout's REST
-# API download into a runner-owned workspace), an empty ptwalk cache.
+# checkout owned by another uid (the runner's), without .git unless git
+# was installed before it (actions/checkout's REST API download), an empty
+# ptwalk cache.
 #
 # Copyright (C) 2026 The ptwalk authors
 
@@ -31,6 +32,19 @@ IMAGE = 'localhost/ptwalk-debian12:bookworm'
 WORKSPACE = '/__w/ptwalk/ptwalk'	# where GitHub mounts a container job's workspace
 RUNNER_UID = 1001			# the runner's user, who owns the workspace
 PACKAGES = ('podman', 'runc', 'uidmap', 'slirp4netns', 'debootstrap')
+# /etc/apt/sources.list.d/debian.sources of Docker's debian:12 image.
+DEBIAN_SOURCES = """Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+"""
 
 
 # ---- the workflow file: the subset of YAML it is written in ---------------
@@ -210,6 +224,12 @@ class Podman:
 		if subprocess.run(['debootstrap', '--variant=minbase', 'bookworm', rootfs],
 				  stdout=subprocess.DEVNULL).returncode:
 			raise PtwalkError('debootstrap of Debian 12 failed')
+		# The archives of the debian:12 image, not debootstrap's one line:
+		# linux-source-6.12 is in bookworm-security and -updates only.
+		os.unlink(os.path.join(rootfs, 'etc', 'apt', 'sources.list'))
+		with open(os.path.join(rootfs, 'etc', 'apt', 'sources.list.d', 'debian.sources'),
+			  'w') as f:
+			f.write(DEBIAN_SOURCES)
 		tar = subprocess.Popen(['tar', '-C', rootfs, '-c', '.'], stdout=subprocess.PIPE)
 		r = self('import', '-', IMAGE, stdin=tar.stdout, capture_output=True)
 		tar.wait()
@@ -218,17 +238,31 @@ class Podman:
 			raise PtwalkError(f'podman import failed: {r.stderr.strip()}')
 
 
-def workspace(state: str, job: str) -> str:
-	"""The checkout as actions/checkout leaves it without git: the tracked
-	files, no .git, owned by the runner's uid."""
+def workspace(state: str, job: str, with_git: bool) -> str:
+	"""The checkout as actions/checkout leaves it, owned by the runner's
+	uid: a git clone where the job installed git before it, else the
+	tracked files without .git (its REST API download)."""
 	ws = os.path.join(state, 'ws', job)
 	shutil.rmtree(ws, ignore_errors=True)
-	for rel in tracked('.'):
-		dest = os.path.join(ws, rel)
-		os.makedirs(os.path.dirname(dest), exist_ok=True)
-		shutil.copy2(os.path.join(TOP, rel), dest)
+	if with_git:
+		subprocess.run(['git', 'clone', '-q', TOP, ws], check=True)
+	else:
+		for rel in tracked('.'):
+			dest = os.path.join(ws, rel)
+			os.makedirs(os.path.dirname(dest), exist_ok=True)
+			shutil.copy2(os.path.join(TOP, rel), dest)
 	subprocess.run(['chown', '-R', f'{RUNNER_UID}:{RUNNER_UID}', ws], check=True)
 	return ws
+
+
+def git_before_checkout(job: Job) -> bool:
+	"""Does a step before actions/checkout install git?"""
+	for step in job.steps:
+		if step.get('uses', '').startswith('actions/checkout'):
+			return False
+		if re.search(r'apt-get install .*\bgit\b', step.get('run', '')):
+			return True
+	return False
 
 
 def run_job(pm: Podman, job: Job, log: str, matrix: Optional[Dict[str, Any]] = None,
@@ -238,7 +272,7 @@ def run_job(pm: Podman, job: Job, log: str, matrix: Optional[Dict[str, Any]] = N
 	name = job.name + (f' ({matrix["build"]})' if 'build' in matrix else '')
 	if job.image != 'debian:12':
 		return Case('ci-containers', name, SKIP, f'not a debian:12 job: {job.image or "none"}')
-	ws = workspace(pm.state, name.replace(' ', '_'))
+	ws = workspace(pm.state, name.replace(' ', '_'), git_before_checkout(job))
 	cname = f'ptwalk-ci-{os.getpid()}-{job.name}'
 	start = time.monotonic()
 	r = pm('run', '-d', '--name', cname, '-v', f'{ws}:{WORKSPACE}', '-w', WORKSPACE,
@@ -276,6 +310,7 @@ def ci_containers(results: str, jobs: List[str], builds: List[str]) -> Outcome:
 	"""The workflow's @jobs (and its build jobs for @builds) in containers."""
 	with open(WORKFLOW) as f:
 		wf = workflow_jobs(parse_yaml(f.read()))
+	os.makedirs(results, exist_ok=True)
 	pm = Podman(os.path.join(cache_dir(), 'ci-containers'))
 	pm.image()
 	out = Outcome('ci-containers', 'ci')

@@ -1178,6 +1178,10 @@ class WorkflowTest(unittest.TestCase):
 				  if s.get('uses', '').startswith('actions/checkout'))
 			self.assertIn(' git ', steps[at - 1].get('run', ''), name)
 
+	def test_the_checkout_is_a_repository_where_git_came_first(self) -> None:
+		self.assertTrue(containers.git_before_checkout(self.jobs['series']))
+		self.assertFalse(containers.git_before_checkout(self.jobs['cells']))
+
 	def test_build_steps_use_the_fields_make_cells_gives(self) -> None:
 		entry = pm.builds_json(pm.load_matrix())[0]
 		steps = self.jobs['build'].steps
