@@ -136,7 +136,7 @@ static void ptwalk_test_vmalloc_huge(struct kunit *test)
 	if (!is_vm_area_hugepages(p))
 		ptwalk_skip(test,
 			    "vmalloc_huge() fell back to base pages (nohugevmalloc, or no free order-%d block)",
-			   PMD_SHIFT - PAGE_SHIFT);
+			    (int)(PMD_SHIFT - PAGE_SHIFT));
 	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, PMD_SIZE));
 
 	KUNIT_ASSERT_TRUE(test, ptwalk_test_range(test, p, *size,
