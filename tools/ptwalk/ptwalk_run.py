@@ -12,15 +12,18 @@
 import collections
 import glob
 import os
+import selectors
 import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from ptwalk_matrix import TOP, Arch, Build, Cell, Geometry, QemuParams
+from ptwalk_mmu import KERNEL_FLAG as MMU_KERNEL_FLAG, Qmp, Witness
 from ptwalk_results import (ALLOC_SKIP, FAIL, allocated_by, KMEMLEAK_BEGIN, PASS, SKIP, Case, Outcome,
 			    build_error, fault_injection_ktap, faults_outcome, geometry_problems, guest_outcome,
 			    injected_failures, kmemleak_reports, kunit_outcome, selftests_outcome,
@@ -273,17 +276,68 @@ def cpio_list(root: str, busybox: str) -> str:
 	return '\n'.join(lines) + '\n'
 
 
-def guest_command(g: Geometry, bdir: str, initrd: str) -> List[str]:
+def guest_command(g: Geometry, bdir: str, initrd: str, qmp: Optional[str] = None) -> List[str]:
 	"""The guest boot of @g's kernel in @bdir: under QEMU as kunit.py boots
-	it, or UML's own program as kunit.py starts it, with the initramfs."""
+	it, or UML's own program as kunit.py starts it, with the initramfs.
+	Under QEMU with @qmp, a QMP socket there and the MMU check's flag."""
 	args = list(GUEST_KERNEL_ARGS) + list(g.kernel_args) + list(g.guest_kernel_args)
 	q = g.qemu
 	if q is None:
 		return [os.path.join(bdir, 'linux')] + UML_KERNEL_ARGS + [f'initrd={initrd}'] + args
-	append = ' '.join(args + [q.kernel_command_line])
+	append = ' '.join(args + ([MMU_KERNEL_FLAG] if qmp else []) + [q.kernel_command_line])
 	return ['qemu-system-' + q.qemu_arch] + KUNIT_QEMU_BASE + \
+		(['-qmp', f'unix:{qmp},server=on,wait=off'] if qmp else []) + \
 		['-kernel', os.path.join(bdir, q.kernel_path), '-initrd', initrd,
 		 '-append', append] + list(q.extra_qemu_params)
+
+
+def _run_witnessed(cmd: Sequence[str], log: str, qmp_path: str,
+		   timeout: float) -> Tuple[Optional[int], Witness]:
+	"""Run the QEMU guest @cmd with its console in @log, followed line by
+	line: the MMU check's batches are checked over the QMP socket at
+	@qmp_path and answered on the guest's console (QEMU's stdin). Its exit
+	status (None on timeout) and the witness."""
+	qmp = Qmp(qmp_path)
+	with open(log, 'wb') as f:
+		f.write(('$ ' + ' '.join(shlex.quote(c) for c in cmd) + '\n').encode())
+		f.flush()
+		proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+					stderr=subprocess.STDOUT)
+		assert proc.stdin and proc.stdout
+
+		def answer(text: str) -> None:
+			assert proc.stdin
+			proc.stdin.write(text.encode())
+			proc.stdin.flush()
+
+		witness = Witness(qmp, answer)
+		deadline = time.monotonic() + timeout
+		pending = b''
+		try:
+			with selectors.DefaultSelector() as sel:
+				sel.register(proc.stdout, selectors.EVENT_READ)
+				while True:
+					left = deadline - time.monotonic()
+					if left <= 0:
+						proc.kill()
+						proc.wait()
+						return None, witness
+					if not sel.select(left):
+						continue
+					data = os.read(proc.stdout.fileno(), 65536)
+					if not data:
+						break
+					f.write(data)
+					f.flush()
+					*lines, pending = (pending + data).split(b'\n')
+					for line in lines:
+						witness.line(line.decode(errors='replace'))
+			return proc.wait(), witness
+		finally:
+			qmp.close()
+			if proc.poll() is None:
+				proc.kill()
+				proc.wait()
 
 
 def guest(ctx: Context, tree: Tree, g: Geometry) -> List[Outcome]:
@@ -307,11 +361,22 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> List[Outcome]:
 		if subprocess.run([os.path.join(bdir, 'usr', 'gen_init_cpio'),
 				   os.path.join(stage, 'initramfs.list')], stdout=archive).returncode:
 			raise PtwalkError(f'[{cell}] gen_init_cpio failed')
-	cmd = guest_command(g, bdir, cpio)
-	info(f'[{cell}] selftests in the guest: {os.path.basename(cmd[0])}')
 	log = ctx.path(name + '.log')
-	rc = _run_logged(cmd, log, env=uml_env() if g.qemu is None else None,
-			 timeout=ctx.guest_timeout)
+	mmu: Optional[Outcome] = None
+	if g.qemu is None:
+		cmd = guest_command(g, bdir, cpio)
+		info(f'[{cell}] selftests in the guest: {os.path.basename(cmd[0])}')
+		rc = _run_logged(cmd, log, env=uml_env(), timeout=ctx.guest_timeout)
+	else:
+		with tempfile.TemporaryDirectory(prefix='ptwalk-qmp-') as sockdir:
+			qmp = os.path.join(sockdir, 'qmp')
+			cmd = guest_command(g, bdir, cpio, qmp)
+			info(f'[{cell}] selftests in the guest, the MMU asked over QMP: '
+			     f'{os.path.basename(cmd[0])}')
+			rc, witness = _run_witnessed(cmd, log, qmp, ctx.guest_timeout)
+		mmu = witness.outcome(f'mmu-{tree.kver}-{g.name}', cell)
+		info(f'[{cell}] MMU: {witness.batches} batches, {mmu.counts}, '
+		     f'{witness.seconds:.1f} s stopped or asking')
 	console = _read(log)
 	own = own_symbols(bdir) if KMEMLEAK_BEGIN in console else set()
 	out = guest_outcome(name, console, cell=cell, expect=guest_programs(root),
@@ -327,7 +392,7 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> List[Outcome]:
 		info(f'[{cell}] kmemleak: {len(leaks)} unreferenced objects' +
 		     (f', allocated by {", ".join(f"{f} {n}" for f, n in by.most_common())}' if by else ''))
 	faults = guest_faults(ctx, tree, cell, console)
-	return [out] + ([faults] if faults else [])
+	return [out] + ([mmu] if mmu else []) + ([faults] if faults else [])
 
 
 def own_symbols(bdir: str) -> Set[str]:

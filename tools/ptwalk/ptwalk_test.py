@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ptwalk_containers as containers
 import ptwalk_hoststate as hoststate
 import ptwalk_matrix as pm
+import ptwalk_mmu as mmu
 import ptwalk_report as report
 import ptwalk_resolve as resolve
 import ptwalk_series as series
@@ -714,6 +715,127 @@ class DebugGuestTest(unittest.TestCase):
 
 
 # ---- writers ---------------------------------------------------------------
+
+class FakeMmu:
+	"""A machine whose MMU maps pages of 4 KiB by a table, and that stops in
+	the publishing process only after @misses stops."""
+
+	def __init__(self, pages: dict, misses: int = 0) -> None:
+		self.pages, self.misses = pages, misses
+		self.running, self.stops = True, 0
+
+	def stop(self) -> None:
+		self.running = False
+		self.stops += 1
+
+	def cont(self) -> None:
+		self.running = True
+
+	def translate(self, va: int) -> Any:
+		assert not self.running, 'asked the MMU of a running VM'
+		if self.stops <= self.misses:
+			return None
+		pa = self.pages.get(va & ~0xfff)
+		return None if pa is None else pa + (va & 0xfff)
+
+
+# A batch as selftests/mmu_witness.c prints it: a 2 MiB leaf, a base page,
+# a hole.
+BATCH = """ptwalk-mmu: begin 77.1 5 canary 0x7f0000000000 0x5000
+ptwalk-mmu: claim 77.1 0x7f0000203005 0x40203005 0x200000 pmd walk thp
+ptwalk-mmu: claim 77.1 0x7f0000203005 0x40203005 0x1000 - pagemap thp
+ptwalk-mmu: claim 77.1 0x7f0000400010 0x9010 0x1000 pte walk base
+[   12.345678] some kernel line ptwalk-mmu: claim 77.1 0x7f0000400010 0x9010 0x1000 - pagemap base
+ptwalk-mmu: claim 77.1 0x7f0000401000 - 0 - walk hole
+ptwalk-mmu: end 77.1
+"""
+
+
+def fake_pages() -> dict:
+	pages = {0x7f0000000000: 0x5000, 0x7f0000400000: 0x9000}
+	pages.update({0x7f0000200000 + i * 0x1000: 0x40200000 + i * 0x1000 for i in range(512)})
+	return pages
+
+
+class MmuTest(unittest.TestCase):
+	def witness(self, machine: FakeMmu, text: str = BATCH) -> Tuple[mmu.Witness, list]:
+		said: list = []
+		w = mmu.Witness(machine, said.append)
+		for line in text.splitlines():
+			w.line(line)
+		return w, said
+
+	def test_a_batch_the_mmu_agrees_with_is_one_case_per_address(self) -> None:
+		machine = FakeMmu(fake_pages())
+		w, said = self.witness(machine)
+		self.assertEqual(said, ['ptwalk-mmu-ack 77.1 0\n'])
+		self.assertTrue(machine.running)
+		o = w.outcome('mmu-6.12-x86_64', '6.12:x86_64')
+		self.assertEqual((o.kind, o.counts), ('mmu', pr.Counts(3, 0, 0)))
+		self.assertEqual([c.name for c in o.cases],
+				 ['thp 0x7f0000203005', 'base 0x7f0000400010', 'hole 0x7f0000401000'])
+
+	def test_a_wrong_frame_is_red_naming_both_answers(self) -> None:
+		pages = fake_pages()
+		pages[0x7f0000400000] = 0xa000
+		w, said = self.witness(FakeMmu(pages))
+		self.assertEqual(said, ['ptwalk-mmu-ack 77.1 1\n'])
+		o = w.outcome('m', 'c')
+		self.assertEqual(o.counts, pr.Counts(2, 1, 0))
+		bad = [c for c in o.cases if c.status == pr.FAIL][0]
+		self.assertIn('0x7f0000400010', bad.reason)
+		self.assertIn('walk says 0x9010', bad.reason)
+		self.assertIn('the MMU says 0xa010', bad.reason)
+
+	def test_a_leaf_claimed_larger_than_the_mmu_maps_is_red_at_its_end(self) -> None:
+		pages = fake_pages()
+		pages[0x7f00003ff000] = 0x12345000	# the last page of the 2 MiB
+		o = self.witness(FakeMmu(pages))[0].outcome('m', 'c')
+		bad = [c for c in o.cases if c.status == pr.FAIL]
+		self.assertEqual(len(bad), 1)
+		self.assertIn('at 0x7f00003fffff', bad[0].reason)
+
+	def test_a_mapped_hole_is_red(self) -> None:
+		pages = fake_pages()
+		pages[0x7f0000401000] = 0x1000
+		o = self.witness(FakeMmu(pages))[0].outcome('m', 'c')
+		self.assertIn('the MMU says 0x1000', [c for c in o.cases if c.status == pr.FAIL][0].reason)
+
+	def test_the_vm_is_stopped_again_until_the_canary_is_the_publishers(self) -> None:
+		machine = FakeMmu(fake_pages(), misses=3)
+		w, said = self.witness(machine)
+		self.assertEqual(machine.stops, 4)
+		self.assertTrue(w.outcome('m', 'c').ok)
+
+	def test_a_vm_never_caught_in_the_publisher_is_red(self) -> None:
+		with mock.patch('time.sleep'):
+			w, said = self.witness(FakeMmu(fake_pages(), misses=mmu.CANARY_TRIES))
+		self.assertEqual(said, ['ptwalk-mmu-ack 77.1 5\n'])
+		self.assertIn('never stopped in the publishing process', w.outcome('m', 'c').problems[0])
+
+	def test_torn_unended_and_empty_batches_are_red(self) -> None:
+		lines = BATCH.splitlines()
+		torn = '\n'.join(lines[:3] + lines[4:])
+		self.assertIn('5 claims announced, 4 read',
+			      self.witness(FakeMmu(fake_pages()), torn)[0].outcome('m', 'c').problems[0])
+		unended = '\n'.join(lines[:-1])
+		w, said = self.witness(FakeMmu(fake_pages()), unended)
+		self.assertEqual(said, [])
+		self.assertIn('batch 77.1: announced, never ended', w.outcome('m', 'c').problems)
+		empty = 'ptwalk-mmu: begin 9.1 0 canary 0x1000 0x1000\nptwalk-mmu: end 9.1\n'
+		self.assertIn('batch 9.1: nothing to compare',
+			      self.witness(FakeMmu({}), empty)[0].outcome('m', 'c').problems)
+
+	def test_no_batch_at_all_is_red(self) -> None:
+		self.assertIn('no batch was published: the MMU checked nothing',
+			      self.witness(FakeMmu({}), 'ptwalk-guest: done\n')[0].outcome('m', 'c').problems)
+
+	def test_gva2gpa_replies(self) -> None:
+		self.assertEqual(mmu.parse_gva2gpa('gpa: 0x1000\r\n'), 0x1000)
+		self.assertIsNone(mmu.parse_gva2gpa('Unmapped\r\n'))
+		with self.assertRaises(ValueError):
+			mmu.parse_gva2gpa('unknown command: gva2gpa\r\n')
+
 
 class ReportTest(unittest.TestCase):
 	def test_outcome_survives_json(self) -> None:

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The third side: for each kind of user page, what the kernel's walk
+ * (/sys/kernel/debug/ptwalk/walk) and /proc/self/pagemap say is checked
+ * against the MMU itself. Under ptwalk's QEMU guest the host asks QEMU's
+ * own page-table walk (the monitor's gva2gpa) for every claimed address
+ * and for the first and last byte of each claimed leaf, while this process
+ * is the one on the CPU (mmu_witness.h); it records one case per address
+ * and answers with the number of claims the MMU contradicted, which must
+ * be none. Anywhere else every test skips.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "host_state.h"
+#include "mmu_witness.h"
+#include "vm_env.h"
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT	26
+#endif
+
+#define BASE_PAGES	8
+
+FIXTURE(mmu)
+{
+	struct mmu_witness w;
+	const char *skip;
+};
+
+FIXTURE_SETUP(mmu)
+{
+	int ret = mmu_witness_open(&self->w, &self->skip);
+
+	if (ret == -EOPNOTSUPP)
+		return;
+	self->skip = NULL;
+	ASSERT_EQ(0, ret) TH_LOG("the MMU witness: %s", strerror(-ret));
+}
+
+FIXTURE_TEARDOWN(mmu)
+{
+	mmu_witness_close(&self->w);
+}
+
+/* Claim @addr from both sides; the test fails if a side cannot be read. */
+static void claim(struct __test_metadata *_metadata, struct mmu_witness *w,
+		  const void *addr, const char *what)
+{
+	int ret = mmu_claim_sides(w, addr, what);
+
+	ASSERT_EQ(0, ret) TH_LOG("%p: %s", addr, strerror(-ret));
+}
+
+/* The batch, checked by the host: it must have answered, and agreed. */
+static void check(struct __test_metadata *_metadata, struct mmu_witness *w)
+{
+	unsigned int disagreements = 0;
+	int ret = mmu_witness_check(w, &disagreements);
+
+	ASSERT_EQ(0, ret) TH_LOG("the host did not check the batch: %s",
+				 strerror(-ret));
+	ASSERT_EQ(0, disagreements)
+		TH_LOG("the MMU contradicted %u claims (the host's mmu outcome names them)",
+		       disagreements);
+}
+
+#define SKIP_UNLESS_WITNESS()					\
+	do {							\
+		if (self->skip)					\
+			SKIP(return, "%s", self->skip);		\
+	} while (0)
+
+/*
+ * Written base pages, and the page after them, unmapped: the walk and
+ * pagemap give each page's frame, the MMU must translate to it, and must
+ * find nothing where both sides find nothing.
+ */
+TEST_F(mmu, base_pages)
+{
+	const size_t ps = page_size();
+	char *p;
+	int i;
+
+	SKIP_UNLESS_WITNESS();
+	p = mmap(NULL, (BASE_PAGES + 1) * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, munmap(p + BASE_PAGES * ps, ps));
+	madvise(p, BASE_PAGES * ps, MADV_NOHUGEPAGE);
+	for (i = 0; i < BASE_PAGES; i++)
+		touch_write(p + i * ps, i);
+	mlock(p, BASE_PAGES * ps);
+	for (i = 0; i < BASE_PAGES; i++)
+		claim(_metadata, &self->w, p + i * ps + i * 8, "base");
+	claim(_metadata, &self->w, p + BASE_PAGES * ps, "hole");
+	check(_metadata, &self->w);
+	munmap(p, BASE_PAGES * ps);
+}
+
+/* Pages only read: the zero page, or a page of their own (nothing promises which). */
+TEST_F(mmu, read_fault)
+{
+	const size_t ps = page_size();
+	char *p;
+	int i;
+
+	SKIP_UNLESS_WITNESS();
+	p = mmap(NULL, BASE_PAGES * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	madvise(p, BASE_PAGES * ps, MADV_NOHUGEPAGE);
+	for (i = 0; i < BASE_PAGES; i++)
+		touch_read(p + i * ps);
+	for (i = 0; i < BASE_PAGES; i++)
+		claim(_metadata, &self->w, p + i * ps, "read-fault");
+	check(_metadata, &self->w);
+	munmap(p, BASE_PAGES * ps);
+}
+
+/* Shared anonymous memory (shmem), written. */
+TEST_F(mmu, shared)
+{
+	const size_t ps = page_size();
+	char *p;
+	int i;
+
+	SKIP_UNLESS_WITNESS();
+	p = mmap(NULL, BASE_PAGES * ps, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < BASE_PAGES; i++)
+		touch_write(p + i * ps, i);
+	mlock(p, BASE_PAGES * ps);
+	for (i = 0; i < BASE_PAGES; i++)
+		claim(_metadata, &self->w, p + i * ps, "shared");
+	check(_metadata, &self->w);
+	munmap(p, BASE_PAGES * ps);
+}
+
+/*
+ * A PMD-mapped THP: its first, a middle and its last page. The walk
+ * claims a PMD leaf, so the host also checks that the MMU maps the leaf's
+ * first and last byte to one run of frames.
+ */
+TEST_F(mmu, thp)
+{
+	const size_t pmd = thp_pmd_size(), ps = page_size();
+	const char *why;
+	long huge_kb;
+	char *p;
+
+	SKIP_UNLESS_WITNESS();
+	p = thp_region(2 * pmd, &huge_kb, &why);
+	if (!p)
+		SKIP(return, "%s", why);
+	claim(_metadata, &self->w, p, "thp");
+	claim(_metadata, &self->w, p + pmd / 2 + 3 * ps + 5, "thp");
+	claim(_metadata, &self->w, p + pmd - 1, "thp");
+	claim(_metadata, &self->w, p + pmd, "thp");
+	check(_metadata, &self->w);
+	munmap(p, 2 * pmd);
+}
+
+/* One hugetlb page of the @nth size: its first and last byte. */
+static void check_hugetlb(struct __test_metadata *_metadata,
+			  struct mmu_witness *w, unsigned int nth)
+{
+	unsigned long kb = hugetlb_size_kb(nth);
+	size_t size = (size_t)kb << 10;
+	struct hugetlb_pool pool;
+	int ret;
+	char *p;
+
+	if (!kb)
+		SKIP(return, "the kernel has fewer hugetlb page sizes");
+	ret = hugetlb_reserve(&pool, kb, 1);
+	if (ret)
+		SKIP(return, "no free %lu kB hugetlb page: %s", kb, strerror(-ret));
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+		 (__builtin_ctzll(size) << MAP_HUGE_SHIFT), -1, 0);
+	if (p == MAP_FAILED) {
+		hugetlb_restore(&pool);
+		ASSERT_NE(MAP_FAILED, p);
+	}
+	touch_write(p, 1);
+	claim(_metadata, w, p, "hugetlb");
+	claim(_metadata, w, p + size - 1, "hugetlb");
+	check(_metadata, w);
+	munmap(p, size);
+	hugetlb_restore(&pool);
+}
+
+TEST_F(mmu, hugetlb_smallest)
+{
+	SKIP_UNLESS_WITNESS();
+	check_hugetlb(_metadata, &self->w, 0);
+}
+
+TEST_F(mmu, hugetlb_second)
+{
+	SKIP_UNLESS_WITNESS();
+	check_hugetlb(_metadata, &self->w, 1);
+}
+
+/* Pages above the smaller address space, where the boot has more levels. */
+TEST_F(mmu, high_address)
+{
+	const size_t ps = page_size();
+	struct high_va hv;
+	const char *why;
+	char *p;
+	int i;
+
+	SKIP_UNLESS_WITNESS();
+	p = mmap_high(BASE_PAGES * ps, &hv, &why);
+	if (!p)
+		SKIP(return, "%s", why);
+	for (i = 0; i < BASE_PAGES; i++)
+		touch_write(p + i * ps, i);
+	for (i = 0; i < BASE_PAGES; i++)
+		claim(_metadata, &self->w, p + i * ps, "high");
+	check(_metadata, &self->w);
+	munmap(p, BASE_PAGES * ps);
+}
+
+/*
+ * The child's side of a fork: the inherited page before the child writes
+ * it (the parent's frame) and after (a frame of its own), each batch
+ * checked while the child is the process on the CPU. The exit status is
+ * 0, or 1 for a batch the host did not answer or contradicted.
+ */
+static int fork_child(struct mmu_witness *w, char *page)
+{
+	unsigned int disagreements = 0;
+
+	if (mmu_witness_rearm(w))
+		return 1;
+	if (mmu_claim_sides(w, page, "fork-shared") ||
+	    mmu_witness_check(w, &disagreements) || disagreements)
+		return 1;
+	touch_write(page, 2);
+	if (mmu_claim_sides(w, page, "fork-copied") ||
+	    mmu_witness_check(w, &disagreements) || disagreements)
+		return 1;
+	return 0;
+}
+
+/* Both sides of a fork, before and after the child writes. */
+TEST_F(mmu, fork)
+{
+	char *page;
+	int status;
+	pid_t pid;
+
+	SKIP_UNLESS_WITNESS();
+	page = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	touch_write(page, 1);
+	claim(_metadata, &self->w, page, "fork-parent");
+	check(_metadata, &self->w);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(fork_child(&self->w, page));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("the child's batches: not answered, or contradicted");
+	claim(_metadata, &self->w, page, "fork-parent");
+	check(_metadata, &self->w);
+	munmap(page, page_size());
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,293 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The third side: QEMU's own MMU, asked about the addresses a guest
+# publishes. The guest (selftests/mmu_witness.c) prints a batch of claims on
+# its console, each an address with the physical address and leaf size one
+# side of the kernel (its page-table walk, or pagemap) gave for it, and
+# spins on the CPU. The host, following the console, stops the VM over QMP,
+# makes sure it stopped in the publishing process's address space (the
+# batch's canary page must translate to its frame), asks the monitor's
+# gva2gpa for each address and for the first and last byte of each claimed
+# leaf, lets the VM go on and types its answer on the console:
+#
+#   ptwalk-mmu: begin ID N canary VA PA
+#   ptwalk-mmu: claim ID VA PA|- LEAF_SIZE LEVEL WHO WHAT     (N lines)
+#   ptwalk-mmu: end ID
+#   ptwalk-mmu-ack ID DISAGREEMENTS                           (host -> guest)
+#
+# Each address is one case of the outcome mmu-<kver>-<geometry>.
+#
+# Copyright (C) 2026 The ptwalk authors
+
+import json
+import re
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
+
+from ptwalk_results import FAIL, PASS, Case, Outcome
+
+KERNEL_FLAG = 'ptwalk.mmu=1'
+_BEGIN_RE = re.compile(r'ptwalk-mmu: begin (\S+) (\d+) canary (0x[0-9a-f]+) (0x[0-9a-f]+)')
+_CLAIM_RE = re.compile(r'ptwalk-mmu: claim (\S+) (0x[0-9a-f]+) (0x[0-9a-f]+|-) '
+		       r'(0x[0-9a-f]+|0) (\S+) (\S+) (\S+)')
+_END_RE = re.compile(r'ptwalk-mmu: end (\S+)')
+_GPA_RE = re.compile(r'^gpa: (0x[0-9a-f]+)\s*$')
+# Stops until the VM is caught in the publisher's address space.
+CANARY_TRIES = 50
+
+
+@dataclass(frozen=True)
+class Claim:
+	"""One address as one side of the kernel sees it."""
+	addr: int
+	phys: Optional[int]	# of the byte at addr; None: not mapped
+	leaf_size: int
+	level: str
+	who: str		# walk, pagemap
+	what: str		# base, thp, hugetlb, ...
+
+	def probes(self) -> List[Tuple[int, Optional[int]]]:
+		"""(address, the physical address the claim implies for it): the
+		address itself and, if mapped, its leaf's first and last byte."""
+		if self.phys is None:
+			return [(self.addr, None)]
+		start = self.addr & ~(self.leaf_size - 1)
+		base = self.phys - (self.addr - start)
+		return [(self.addr, self.phys), (start, base),
+			(start + self.leaf_size - 1, base + self.leaf_size - 1)]
+
+	def __str__(self) -> str:
+		said = f'{self.phys:#x} ({self.level} leaf of {self.leaf_size:#x})' \
+			if self.phys is not None else 'not mapped'
+		return f'{self.who} says {said}'
+
+
+@dataclass
+class Batch:
+	"""What one process published for one stop of the VM."""
+	id: str
+	announced: int
+	canary: Tuple[int, int]	# (address, physical address)
+	claims: List[Claim] = field(default_factory=list)
+
+
+class BatchReader:
+	"""Batches out of console lines, complete at their end line. A line
+	may carry kernel output before the prefix; a claim of no open batch,
+	or a batch of the wrong length, is a problem."""
+
+	def __init__(self) -> None:
+		self.open: Dict[str, Batch] = {}
+		self.problems: List[str] = []
+
+	def line(self, text: str) -> Optional[Batch]:
+		m = _CLAIM_RE.search(text)
+		if m:
+			b = self.open.get(m.group(1))
+			if b is None:
+				self.problems.append(f'a claim of no open batch: {text.strip()}')
+				return None
+			phys = None if m.group(3) == '-' else int(m.group(3), 16)
+			b.claims.append(Claim(int(m.group(2), 16), phys, int(m.group(4), 16),
+					      m.group(5), m.group(6), m.group(7)))
+			return None
+		m = _BEGIN_RE.search(text)
+		if m:
+			self.open[m.group(1)] = Batch(m.group(1), int(m.group(2)),
+						      (int(m.group(3), 16), int(m.group(4), 16)))
+			return None
+		m = _END_RE.search(text)
+		if not m:
+			return None
+		b = self.open.pop(m.group(1), None)
+		if b is None:
+			self.problems.append(f'the end of no open batch: {text.strip()}')
+		elif len(b.claims) != b.announced:
+			self.problems.append(f'batch {b.id}: {b.announced} claims announced, '
+					     f'{len(b.claims)} read from the console')
+			return None
+		elif not b.claims:
+			self.problems.append(f'batch {b.id}: nothing to compare')
+			return None
+		return b
+
+
+def parse_gva2gpa(reply: str) -> Optional[int]:
+	"""The physical address of the monitor's gva2gpa reply; None for
+	"Unmapped". Anything else is an error of the monitor."""
+	text = reply.strip()
+	if text == 'Unmapped':
+		return None
+	m = _GPA_RE.match(text)
+	if not m:
+		raise ValueError(f'gva2gpa: {text!r}')
+	return int(m.group(1), 16)
+
+
+class Mmu(Protocol):
+	"""What the checker needs of the machine: QMP in a run, a table in tests."""
+
+	def stop(self) -> None: ...
+	def cont(self) -> None: ...
+	def translate(self, va: int) -> Optional[int]: ...
+
+
+class Qmp:
+	"""A QMP client on QEMU's -qmp unix socket, connected at first use."""
+
+	def __init__(self, path: str, connect_timeout: float = 30.0) -> None:
+		self.path = path
+		self.connect_timeout = connect_timeout
+		self.sock: Optional[socket.socket] = None
+		self.buf = b''
+
+	def _read(self) -> Dict[str, Any]:
+		assert self.sock
+		while b'\n' not in self.buf:
+			data = self.sock.recv(65536)
+			if not data:
+				raise OSError('QMP: QEMU closed the socket')
+			self.buf += data
+		line, self.buf = self.buf.split(b'\n', 1)
+		msg: Dict[str, Any] = json.loads(line)
+		return msg
+
+	def _connect(self) -> None:
+		deadline = time.monotonic() + self.connect_timeout
+		while True:
+			s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+			try:
+				s.connect(self.path)
+				break
+			except OSError:
+				s.close()
+				if time.monotonic() > deadline:
+					raise
+				time.sleep(0.05)
+		s.settimeout(60)
+		self.sock = s
+		self._read()	# the greeting
+		self.execute('qmp_capabilities')
+
+	def execute(self, command: str, **arguments: Any) -> Any:
+		if self.sock is None:
+			self._connect()
+		assert self.sock
+		msg: Dict[str, Any] = {'execute': command}
+		if arguments:
+			msg['arguments'] = arguments
+		self.sock.sendall(json.dumps(msg).encode() + b'\n')
+		while True:
+			reply = self._read()
+			if 'event' in reply:
+				continue
+			if 'error' in reply:
+				raise OSError(f'QMP {command}: {reply["error"].get("desc", reply["error"])}')
+			return reply.get('return')
+
+	def stop(self) -> None:
+		self.execute('stop')
+
+	def cont(self) -> None:
+		self.execute('cont')
+
+	def translate(self, va: int) -> Optional[int]:
+		return parse_gva2gpa(self.execute('human-monitor-command',
+						  **{'command-line': f'gva2gpa {va:#x}'}))
+
+	def close(self) -> None:
+		if self.sock:
+			self.sock.close()
+			self.sock = None
+
+
+class Witness:
+	"""Follows a guest's console: checks each batch against @mmu while the
+	VM is stopped and answers the guest through @answer."""
+
+	def __init__(self, mmu: Mmu, answer: Callable[[str], None]) -> None:
+		self.mmu = mmu
+		self.answer = answer
+		self.reader = BatchReader()
+		self.cases: List[Case] = []
+		self.problems: List[str] = []
+		self.batches = 0
+		self.seconds = 0.0
+
+	def line(self, text: str) -> None:
+		batch = self.reader.line(text)
+		if batch is None:
+			return
+		start = time.monotonic()
+		try:
+			bad = self.check(batch)
+		except (OSError, ValueError) as e:
+			self.problems.append(f'batch {batch.id}: the MMU could not be asked: {e}')
+			bad = len(batch.claims)
+		self.seconds += time.monotonic() - start
+		try:
+			self.answer(f'ptwalk-mmu-ack {batch.id} {bad}\n')
+		except OSError as e:
+			self.problems.append(f'batch {batch.id}: the answer could not be typed: {e}')
+
+	def _stopped_in(self, canary: Tuple[int, int]) -> bool:
+		"""Stop the VM in the address space the canary belongs to."""
+		for tries in range(CANARY_TRIES):
+			self.mmu.stop()
+			if self.mmu.translate(canary[0]) == canary[1]:
+				return True
+			self.mmu.cont()
+			time.sleep(0.005 * (tries + 1))
+		return False
+
+	def check(self, batch: Batch) -> int:
+		"""Each claimed address against the MMU: the number of addresses
+		on which a claim and the MMU disagree."""
+		self.batches += 1
+		if not self._stopped_in(batch.canary):
+			self.problems.append(f'batch {batch.id}: the VM never stopped in the publishing '
+					     f'process (canary {batch.canary[0]:#x} not at {batch.canary[1]:#x})')
+			return len(batch.claims)
+		try:
+			answers: Dict[int, Optional[int]] = {}
+			for c in batch.claims:
+				for va, _ in c.probes():
+					if va not in answers:
+						answers[va] = self.mmu.translate(va)
+		finally:
+			self.mmu.cont()
+		by_addr: Dict[Tuple[str, int], List[Claim]] = {}
+		for c in batch.claims:
+			by_addr.setdefault((c.what, c.addr), []).append(c)
+		bad = 0
+		for (what, addr), claims in by_addr.items():
+			case = judge(batch.id, what, addr, claims, answers)
+			bad += case.status == FAIL
+			self.cases.append(case)
+		return bad
+
+	def outcome(self, name: str, cell: str) -> Outcome:
+		out = Outcome(name, 'mmu', cell, cases=list(self.cases), seconds=self.seconds)
+		out.problems += self.reader.problems + self.problems
+		out.problems += [f'batch {b}: announced, never ended' for b in self.reader.open]
+		if not self.batches:
+			out.problems.append('no batch was published: the MMU checked nothing')
+		return out
+
+
+def judge(batch: str, what: str, addr: int, claims: List[Claim],
+	  answers: Dict[int, Optional[int]]) -> Case:
+	"""One address: every claim's probes against the MMU's answers."""
+	name = f'{what} {addr:#x}'
+	for c in claims:
+		for va, want in c.probes():
+			got = answers[va]
+			if got != want:
+				mmu = f'{got:#x}' if got is not None else 'unmapped'
+				at = '' if va == addr else f' at {va:#x}'
+				return Case('mmu', name, FAIL,
+					    f'{addr:#x} ({what}, batch {batch}): {c}; the MMU says {mmu}{at}',
+					    param=batch)
+	return Case('mmu', name, PASS, param=batch)
