@@ -165,7 +165,8 @@ int mmu_claim_sides(struct mmu_witness *w, const void *addr, const char *what)
 			return ret;
 		c.who = "walk";
 		c.mapped = k.status == KWALK_MAPPED;
-		c.phys = c.mapped ? k.phys : 0;
+		/* The frame, as pagemap gives it: a wrong PFN is caught too. */
+		c.phys = c.mapped ? k.pfn * page_size() + ((uintptr_t)addr & (page_size() - 1)) : 0;
 		c.leaf_size = c.mapped ? k.size : 0;
 		c.level = c.mapped ? kwalk_level_name(k.level) : "-";
 		mmu_claim_add(w, &c);

@@ -427,6 +427,13 @@ MUTANTS = (
 	       '"-" : ptwalk_level_name(res->level),',
 	       '"-" : ptwalk_level_name(res->level == PTWALK_PMD ? PTWALK_PTE : res->level),',
 	       'guest'),
+	# The third side: the MMU outcome of every QEMU guest names the address
+	# (and so do the kernel walk's selftests and, for the walker's, KUnit).
+	Mutant('walker: pfn + 1', 'ptwalk.c', 'res->pfn = PHYS_PFN(res->phys);',
+	       'res->pfn = PHYS_PFN(res->phys) + 1;', 'guest'),
+	Mutant('walker: a pmd leaf taken for a base page', 'ptwalk.c',
+	       'return end_upper(res, ptwalk_arch_pmd_leaf_shift(pmd),',
+	       'return end_upper(res, PAGE_SHIFT + 0 * ptwalk_arch_pmd_leaf_shift(pmd),', 'guest'),
 	Mutant('walk file: user pte write bit lost', 'ptwalk.c',
 	       'res->leaf_bits = ptwalk_pte_leaf_bits(pte);',
 	       'res->leaf_bits = ptwalk_pte_leaf_bits(pte) & ~PTWALK_LEAF_WRITE;', 'guest'),
