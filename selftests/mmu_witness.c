@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,32 +200,50 @@ static int console_write(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static int publish(const struct mmu_witness *w, const char *id)
+/* The claim as a line's fields after "claim ID ": VA PA|- SIZE LEVEL WHO WHAT. */
+static void claim_fields(const struct mmu_claim *c, char *buf, size_t len)
 {
-	char *text, *p;
-	size_t i, size = (w->n + 2) * LINE_MAX_LEN;
+	char phys[24] = "-";
+
+	if (c->mapped)
+		snprintf(phys, sizeof(phys), "%#llx", (unsigned long long)c->phys);
+	snprintf(buf, len, "%#llx %s %#llx %s %s %s", (unsigned long long)c->addr,
+		 phys, (unsigned long long)c->leaf_size, c->level, c->who, c->what);
+}
+
+/*
+ * Print batch @id on the console: @n claims, each the fields of a claim
+ * line, taken from @fields(@ctx, i, buf, len).
+ */
+static int publish(int console, const char *id, uint64_t canary_va,
+		   uint64_t canary_pa, size_t n,
+		   void (*fields)(const void *ctx, size_t i, char *buf, size_t len),
+		   const void *ctx)
+{
+	char *text, *p, line[LINE_MAX_LEN];
+	size_t i, size = (n + 2) * (LINE_MAX_LEN + 32);
 	int ret;
 
 	text = p = malloc(size);
 	if (!text)
 		return -ENOMEM;
-	p += sprintf(p, "ptwalk-mmu: begin %s %zu canary %#llx %#llx\n", id, w->n,
-		     (unsigned long long)(uintptr_t)w->canary,
-		     (unsigned long long)w->canary_phys);
-	for (i = 0; i < w->n; i++) {
-		const struct mmu_claim *c = &w->claim[i];
-		char phys[24] = "-";
-
-		if (c->mapped)
-			snprintf(phys, sizeof(phys), "%#llx", (unsigned long long)c->phys);
-		p += snprintf(p, LINE_MAX_LEN, "ptwalk-mmu: claim %s %#llx %s %#llx %s %s %s\n",
-			      id, (unsigned long long)c->addr, phys,
-			      (unsigned long long)c->leaf_size, c->level, c->who, c->what);
+	p += sprintf(p, "ptwalk-mmu: begin %s %zu canary %#llx %#llx\n", id, n,
+		     (unsigned long long)canary_va, (unsigned long long)canary_pa);
+	for (i = 0; i < n; i++) {
+		fields(ctx, i, line, sizeof(line));
+		p += sprintf(p, "ptwalk-mmu: claim %s %s\n", id, line);
 	}
 	p += sprintf(p, "ptwalk-mmu: end %s\n", id);
-	ret = console_write(w->console, text, p - text);
+	ret = console_write(console, text, p - text);
 	free(text);
 	return ret;
+}
+
+static void witness_fields(const void *ctx, size_t i, char *buf, size_t len)
+{
+	const struct mmu_witness *w = ctx;
+
+	claim_fields(&w->claim[i], buf, len);
 }
 
 static double now(void)
@@ -236,20 +255,27 @@ static double now(void)
 }
 
 /*
- * Spin, on the CPU and in this address space, until the host types
- * "ptwalk-mmu-ack ID N" on the console: N disagreements it found.
+ * Wait until the host types "ptwalk-mmu-ack ID N" on the console: N
+ * disagreements it found. With @spin, on the CPU and in this address
+ * space (user addresses translate only there); else asleep in poll(),
+ * so that the CPU waits in the kernel, where kernel addresses translate
+ * whatever process was last on it.
  */
-static int await_answer(const struct mmu_witness *w, const char *id,
+static int await_answer(int console, const char *id, bool spin,
 			unsigned int *disagreements)
 {
 	double deadline = now() + MMU_ANSWER_TIMEOUT;
 	char line[LINE_MAX_LEN], want[64];
+	struct pollfd pfd = { .fd = console, .events = POLLIN };
 	unsigned int n;
 
 	snprintf(want, sizeof(want), "ptwalk-mmu-ack %s %%u", id);
 	while (now() < deadline) {
-		ssize_t len = read(w->console, line, sizeof(line) - 1);
+		ssize_t len;
 
+		if (!spin && poll(&pfd, 1, 1000) < 0 && errno != EINTR)
+			return -errno;
+		len = read(console, line, sizeof(line) - 1);
 		if (len < 0 && errno != EAGAIN)
 			return -errno;
 		if (len <= 0)
@@ -283,9 +309,69 @@ int mmu_witness_check(struct mmu_witness *w, unsigned int *disagreements)
 	if (ret)
 		return ret;
 	snprintf(id, sizeof(id), "%d.%u", (int)getpid(), ++w->batches);
-	ret = publish(w, id);
+	ret = publish(w->console, id, (uintptr_t)w->canary, w->canary_phys, w->n,
+		      witness_fields, w);
 	if (!ret)
-		ret = await_answer(w, id, disagreements);
+		ret = await_answer(w->console, id, true, disagreements);
 	w->n = 0;
 	return ret;
+}
+
+/* The lines of a kernel batch, split in place. */
+struct kernel_batch {
+	char *claim[MMU_BATCH_MAX];
+	size_t n;
+	unsigned long long canary_va, canary_pa;
+};
+
+static void kernel_fields(const void *ctx, size_t i, char *buf, size_t len)
+{
+	const struct kernel_batch *k = ctx;
+
+	snprintf(buf, len, "%s", k->claim[i]);
+}
+
+static int kernel_batch_parse(char *text, struct kernel_batch *k)
+{
+	char *line, *save = NULL;
+	bool canary = false;
+
+	memset(k, 0, sizeof(*k));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "canary %llx %llx", &k->canary_va, &k->canary_pa) == 2)
+			canary = true;
+		else if (!strncmp(line, "claim ", 6) && k->n < MMU_BATCH_MAX)
+			k->claim[k->n++] = line + 6;
+		else
+			return -EBADMSG;
+	}
+	return canary && k->n ? 0 : -EBADMSG;
+}
+
+/**
+ * mmu_witness_relay() - have the host check a batch of kernel addresses
+ * @w: the witness
+ * @text: the batch as the kernel offers it ("canary VA PA", then "claim
+ *	VA PA|- SIZE LEVEL WHO WHAT" lines); split in place
+ * @disagreements: where the host's count goes
+ *
+ * The batch's canary is a kernel address: the host checks it until the VM
+ * stopped with the kernel's tables in use, which this process helps by
+ * sleeping while it waits.
+ *
+ * Return: 0 once the host answered; -EBADMSG for text not in that form,
+ * -ETIMEDOUT if no answer came, or another -errno.
+ */
+int mmu_witness_relay(struct mmu_witness *w, char *text, unsigned int *disagreements)
+{
+	struct kernel_batch k;
+	char id[32];
+	int ret;
+
+	ret = kernel_batch_parse(text, &k);
+	if (ret)
+		return ret;
+	snprintf(id, sizeof(id), "%d.%u", (int)getpid(), ++w->batches);
+	ret = publish(w->console, id, k.canary_va, k.canary_pa, k.n, kernel_fields, &k);
+	return ret ? ret : await_answer(w->console, id, false, disagreements);
 }

@@ -60,5 +60,6 @@ int mmu_witness_rearm(struct mmu_witness *w);
 void mmu_claim_add(struct mmu_witness *w, const struct mmu_claim *c);
 int mmu_claim_sides(struct mmu_witness *w, const void *addr, const char *what);
 int mmu_witness_check(struct mmu_witness *w, unsigned int *disagreements);
+int mmu_witness_relay(struct mmu_witness *w, char *text, unsigned int *disagreements);
 
 #endif /* PTWALK_MMU_WITNESS_H */

@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -276,6 +278,86 @@ TEST_F(mmu, fork)
 	claim(_metadata, &self->w, page, "fork-parent");
 	check(_metadata, &self->w);
 	munmap(page, page_size());
+}
+
+#define MMU_PUBLISHER	"/sys/module/ptwalk/parameters/mmu_publisher"
+#define MMU_SUITE	"/sys/kernel/debug/kunit/ptwalk_mmu/"
+#define MMU_BATCH	"/sys/kernel/debug/ptwalk_mmu/batch"
+/* What a batch the host could not check is answered with: a failure. */
+#define MMU_UNCHECKED	"1000000\n"
+
+/*
+ * Relay the batches of the ptwalk_mmu suite, which process @pid runs, to
+ * the host until it ends: each case offers one in MMU_BATCH (a new file
+ * each time) and waits for the number of claims the MMU contradicted.
+ * Returns the number of batches.
+ */
+static int relay_kernel_batches(struct __test_metadata *_metadata,
+				struct mmu_witness *w, pid_t pid)
+{
+	unsigned int disagreements;
+	ino_t answered = 0;
+	int batches = 0;
+	char text[4097];
+
+	while (waitpid(pid, NULL, WNOHANG) == 0) {
+		struct stat st;
+		ssize_t len;
+		char out[16];
+		int fd, ret;
+
+		if (stat(MMU_BATCH, &st) || st.st_ino == answered) {
+			usleep(1000);
+			continue;
+		}
+		fd = open(MMU_BATCH, O_RDWR);
+		if (fd < 0)
+			continue;	/* the case ended in between */
+		len = read(fd, text, sizeof(text) - 1);
+		text[len > 0 ? len : 0] = '\0';
+		ret = mmu_witness_relay(w, text, &disagreements);
+		EXPECT_EQ(0, ret) TH_LOG("batch %d: %s", batches + 1, strerror(-ret));
+		snprintf(out, sizeof(out), "%u\n", disagreements);
+		if (write(fd, ret ? MMU_UNCHECKED : out, strlen(ret ? MMU_UNCHECKED : out)) < 0)
+			TH_LOG("batch %d: the answer: %s", batches + 1, strerror(errno));
+		close(fd);
+		answered = st.st_ino;
+		batches++;
+	}
+	return batches;
+}
+
+/*
+ * Kernel addresses (kmalloc, vmalloc and its guard page, vmalloc_huge,
+ * the kernel image): the KUnit suite ptwalk_mmu, run through its debugfs
+ * run file, offers what its walk and the kernel's helpers say of them;
+ * this process relays each batch to the host, and the cases assert the
+ * MMU's answer. The suite's result must be ok.
+ */
+TEST_F(mmu, kernel_addresses)
+{
+	char results[8192];
+	int status, batches;
+	pid_t pid;
+
+	SKIP_UNLESS_WITNESS();
+	if (access(MMU_PUBLISHER, W_OK))
+		SKIP(return, "no ptwalk_mmu KUnit suite in this kernel (CONFIG_PTWALK_KUNIT_TEST)");
+	if (access(MMU_SUITE "run", W_OK))
+		SKIP(return, "KUnit cannot run a suite from debugfs here (run files: Linux 6.7+)");
+	ASSERT_EQ(0, vm_write_file(MMU_PUBLISHER, "Y"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(vm_write_file(MMU_SUITE "run", "go") ? 1 : 0);
+	batches = relay_kernel_batches(_metadata, &self->w, pid);
+	vm_write_file(MMU_PUBLISHER, "N");
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	ASSERT_EQ(0, vm_read_file(MMU_SUITE "results", results, sizeof(results)));
+	ksft_print_msg("ptwalk_mmu: %d batches of kernel addresses checked\n", batches);
+	ASSERT_LT(0, batches) TH_LOG("the suite offered no batch:\n%s", results);
+	ASSERT_EQ(NULL, strstr(results, "not ok")) TH_LOG("%s", results);
 }
 
 TEST_HARNESS_MAIN

@@ -133,6 +133,17 @@ SERIES: Tuple[Unit, ...] = (
 	     'wrong physical address. How often the walks overlapped the changes\n'
 	     'is reported; the cases are slow.',
 	     kernel_files=('race_kunit.c',)),
+	Unit('mm/ptwalk: add KUnit tests against the MMU\'s own translation',
+	     'The walker and the kernel\'s helpers are both the kernel\'s word\n'
+	     'about its page tables. Hand what they say of kernel addresses\n'
+	     '(kernel text, data and read-only data, kmalloc() memory, a vmalloc()\n'
+	     'area and its guard page, a vmalloc_huge() area) to a user-space\n'
+	     'publisher through a debugfs file that exists only while a case\n'
+	     'runs, and pass only if the machine\'s MMU agrees with every claim.\n'
+	     'Under QEMU the ptwalk selftests (pagemap_mmu) ask the monitor\'s\n'
+	     'gva2gpa; without a publisher attached (ptwalk.mmu_publisher) every\n'
+	     'case skips.',
+	     kernel_files=('mmu_kunit.c',)),
 	Unit('selftests: ptwalk: add /proc/self/pagemap tests',
 	     'Assert the pagemap ABI from user space: the low bits of each entry,\n'
 	     'demand paging, the zero page, copy-on-write, contiguity, the\n'
