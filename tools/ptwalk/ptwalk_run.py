@@ -35,10 +35,12 @@ from ptwalk_tree import (KUNIT_SRC, PACKAGE_GROUPS, Packages, PtwalkError, Tree,
 # the same one, then the geometry's --qemu_config parameters, which win.
 KUNIT_QEMU_BASE = ['-nodefaults', '-m', '1024', '-no-reboot', '-nographic',
 		   '-serial', 'stdio']
-# The guest boots straight to init: no KUnit suite matches this (a
-# geometry's guest_kernel_args, which come after, may name suites).
+# The guest boots to init after one KUnit suite, ptwalk_mmu, whose cases
+# skip at boot: run there, it has debugfs files, and pagemap_mmu runs it
+# again from its run file as the MMU's publisher (a geometry's
+# guest_kernel_args, which come after, may name more suites).
 GUEST_KERNEL_ARGS = ['rdinit=/init', 'panic=-1', 'loglevel=4',
-		     'kunit.filter_glob=ptwalk-guest-runs-no-kunit-suite']
+		     'kunit.filter_glob=ptwalk_mmu']
 # kunit.py's UML boot (LinuxSourceTreeOperationsUml.start), less its
 # kunit_shutdown: the guest's init powers the kernel off.
 UML_KERNEL_ARGS = [f'mem={UML_MEM_BYTES >> 30}G', 'console=tty']
