@@ -103,9 +103,9 @@ static void remove_action(void *dentry)
 	debugfs_remove(dentry);
 }
 
-static void claim(struct mmu_batch *b, unsigned long addr, bool mapped,
-		  phys_addr_t phys, unsigned long size, const char *level,
-		  const char *who, const char *what)
+static void add_claim(struct mmu_batch *b, unsigned long addr, bool mapped,
+		      phys_addr_t phys, unsigned long size, const char *level,
+		      const char *who, const char *what)
 {
 	seq_buf_printf(&b->text, "claim %#lx ", addr);
 	if (mapped)
@@ -123,10 +123,10 @@ static void claim_walk_and_ref(struct kunit *test, struct mmu_batch *b,
 	struct ptwalk_result r;
 	bool mapped = ptwalk(&init_mm, addr, &r) == PTWALK_MAPPED;
 
-	claim(b, addr, mapped, r.phys, r.leaf_size,
-	      mapped ? ptwalk_level_name(r.level) : "-", "walk", what);
+	add_claim(b, addr, mapped, r.phys, r.leaf_size,
+		  mapped ? ptwalk_level_name(r.level) : "-", "walk", what);
 	if (ref)
-		claim(b, addr, true, ref((void *)addr), PAGE_SIZE, "-", ref_name, what);
+		add_claim(b, addr, true, ref((void *)addr), PAGE_SIZE, "-", ref_name, what);
 }
 
 static struct mmu_batch *batch_new(struct kunit *test)

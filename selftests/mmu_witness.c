@@ -27,7 +27,7 @@ static bool booted_for_mmu(void)
 
 	if (vm_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) < 0)
 		return false;
-	return strstr(cmdline, MMU_CMDLINE_FLAG) != NULL;
+	return strstr(cmdline, MMU_CMDLINE_FLAG);
 }
 
 /*
@@ -79,9 +79,11 @@ int mmu_witness_open(struct mmu_witness *w, const char **why)
 	int ret;
 
 	memset(w, 0, sizeof(*w));
-	w->console = w->walk_fd = w->pagemap_fd = -1;
+	w->console = -1;
+	w->walk_fd = -1;
+	w->pagemap_fd = -1;
 	if (!booted_for_mmu()) {
-		*why = "no MMU to ask: the kernel was not booted by ptwalk's QEMU guest (" MMU_CMDLINE_FLAG ")";
+		*why = "no MMU to ask: not booted by ptwalk's QEMU guest (" MMU_CMDLINE_FLAG ")";
 		return -EOPNOTSUPP;
 	}
 	w->pagemap_fd = pagemap_open(0);
@@ -113,7 +115,9 @@ void mmu_witness_close(struct mmu_witness *w)
 	if (w->pagemap_fd >= 0)
 		close(w->pagemap_fd);
 	w->canary = NULL;
-	w->console = w->walk_fd = w->pagemap_fd = -1;
+	w->console = -1;
+	w->walk_fd = -1;
+	w->pagemap_fd = -1;
 }
 
 /**
@@ -224,7 +228,8 @@ static int publish(int console, const char *id, uint64_t canary_va,
 	size_t i, size = (n + 2) * (LINE_MAX_LEN + 32);
 	int ret;
 
-	text = p = malloc(size);
+	text = malloc(size);
+	p = text;
 	if (!text)
 		return -ENOMEM;
 	p += sprintf(p, "ptwalk-mmu: begin %s %zu canary %#llx %#llx\n", id, n,
