@@ -3,9 +3,11 @@
  * The guest's side of the MMU check (mmu_witness.h): batches of claims
  * published on the console, and the host's answer read back from it.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +296,19 @@ static int await_answer(int console, const char *id, bool spin,
 	return -ETIMEDOUT;
 }
 
+/*
+ * The monitor translates with the state of the VM's first CPU: a
+ * publisher of user addresses waits there, where the host looks.
+ */
+static int pin_to_first_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
 /**
  * mmu_witness_check() - have the host ask the MMU about the batch, and empty it
  * @w: the witness
@@ -309,6 +324,9 @@ int mmu_witness_check(struct mmu_witness *w, unsigned int *disagreements)
 
 	if (w->n > MMU_BATCH_MAX)
 		return -E2BIG;
+	ret = pin_to_first_cpu();
+	if (ret)
+		return ret;
 	/* The canary again: a page migrated since it was read is told apart. */
 	ret = canary_touch(w);
 	if (ret)
