@@ -141,8 +141,9 @@ SERIES: Tuple[Unit, ...] = (
 	     'publisher through a debugfs file that exists only while a case\n'
 	     'runs, and pass only if the machine\'s MMU agrees with every claim.\n'
 	     'Under QEMU the ptwalk selftests (pagemap_mmu) ask the monitor\'s\n'
-	     'gva2gpa; without a publisher attached (ptwalk.mmu_publisher) every\n'
-	     'case skips.',
+	     'gva2gpa. Each case also checks the walk against the helper; without\n'
+	     'a publisher attached (ptwalk.mmu_publisher) that is all it checks,\n'
+	     'and its log says so.',
 	     kernel_files=('mmu_kunit.c',)),
 	Unit('selftests: ptwalk: add /proc/self/pagemap tests',
 	     'Assert the pagemap ABI from user space: the low bits of each entry,\n'
