@@ -830,6 +830,54 @@ class MmuTest(unittest.TestCase):
 		self.assertIn('no batch was published: the MMU checked nothing',
 			      self.witness(FakeMmu({}), 'ptwalk-guest: done\n')[0].outcome('m', 'c').problems)
 
+	def replay(self, console: str, change: Any = None) -> pr.Outcome:
+		"""@console through a witness whose MMU maps, for each batch, what
+		the batch's own claims say (the real MMU agreed with every one of
+		them: the run was green), with @change(pages) applied to each."""
+		reader, tables = mmu.BatchReader(), {}
+		for line in console.splitlines():
+			b = reader.line(line)
+			if b is None:
+				continue
+			pages = {b.canary[0] & ~0xfff: b.canary[1] & ~0xfff}
+			for c in b.claims:
+				for va, pa in c.probes():
+					if pa is not None:
+						pages[va & ~0xfff] = pa & ~0xfff
+			if change:
+				change(pages)
+			tables[b.id] = pages
+		machine = FakeMmu({})
+		w = mmu.Witness(machine, lambda text: None)
+		for line in console.splitlines():
+			end = re.search(r'ptwalk-mmu: end (\S+)', line)
+			if end:
+				machine.pages = tables[end.group(1)]
+			w.line(line)
+		return w.outcome('m', 'c')
+
+	def test_a_real_guests_batches_user_and_kernel(self) -> None:
+		console = data('guest-6.12-x86_64-debug-mmu.log')
+		o = self.replay(console)
+		self.assertEqual(o.problems, [])
+		whats = {c.name.split()[0] for c in o.cases}
+		self.assertTrue({'base', 'thp', 'hugetlb', 'fork-copied', 'hole'} <= whats, whats)
+		self.assertTrue({'text', 'kmalloc', 'vmalloc', 'guard', 'vmalloc-huge'} <= whats, whats)
+		self.assertEqual(o.counts.failed, 0)
+
+	def test_one_wrong_frame_in_a_real_guest_is_one_red_address(self) -> None:
+		console = data('guest-6.12-x86_64-debug-mmu.log')
+		m = re.search(r'claim \S+ (0x[0-9a-f]+) (0x[0-9a-f]+) \S+ pte walk vmalloc', console)
+		assert m
+		va, pa = int(m.group(1), 16) & ~0xfff, int(m.group(2), 16) & ~0xfff
+
+		def change(pages: dict) -> None:
+			pages[va] = pa + 0x1000
+		o = self.replay(console, change)
+		bad = [c for c in o.cases if c.status == pr.FAIL]
+		self.assertEqual(len(bad), 1)
+		self.assertIn(f'{int(m.group(1), 16):#x}', bad[0].reason)
+
 	def test_gva2gpa_replies(self) -> None:
 		self.assertEqual(mmu.parse_gva2gpa('gpa: 0x1000\r\n'), 0x1000)
 		self.assertIsNone(mmu.parse_gva2gpa('Unmapped\r\n'))
