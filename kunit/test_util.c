@@ -74,12 +74,18 @@ void ptwalk_test_defer(struct kunit *test, void (*fn)(void *ctx), void *ctx)
  *
  * kunit_vm_mmap() fails two ways: 0 where its own allocations fail, and
  * vm_mmap()'s error value where the mapping does. The case skips for 0 and
- * -ENOMEM (ptwalk_test_need()), and fails for any other error.
+ * -ENOMEM (ptwalk_test_need()), and for -ENOSPC, which a shared anonymous
+ * mapping returns where its inode could not be allocated:
+ * __shmem_get_inode() reports a failed new_inode() as -ENOSPC. It fails
+ * for any other error.
  */
 void ptwalk_test_need_mapping(struct kunit *test, unsigned long addr)
 {
 	ptwalk_test_need(test, addr && (long)addr != -ENOMEM,
 			 "the user mapping (kunit_vm_mmap())");
+	if ((long)addr == -ENOSPC)
+		ptwalk_skip(test,
+			    "could not allocate the user mapping: vm_mmap() gave -ENOSPC, __shmem_get_inode()'s error for a failed new_inode()");
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(addr), "kunit_vm_mmap(): %ld",
 			       (long)addr);
 }

@@ -111,6 +111,10 @@ _PARAM_SKIP_RE = re.compile(r'^\s*# (\S+): SKIP (.*?)\s*$')
 # A failed KUNIT_EXPECT/ASSERT/FAIL; its message follows on lines of its own.
 _FAILED_AT_RE = re.compile(r'^\s*# \S+: (?:EXPECTATION|ASSERTION) FAILED at (\S+)\s*$')
 FAILURE_LINES = 2	# of the message kept after "FAILED at file:line"
+# A case KUnit itself ended (lib/kunit/try-catch.c, test.c): no expectation
+# failed, the line is the reason.
+_KUNIT_ENDED_RE = re.compile(r'^\s*# \S+: (try timed out|try faulted.*|Unknown error: .*|'
+			     r'failed to initialize: .*)$')
 
 
 @dataclass
@@ -141,6 +145,11 @@ def read_ktap_notes(log: str, suites: Dict[str, Iterable[str]]) -> KtapNotes:
 		if m and suite:
 			reading = not failure
 			failure = failure or [os.path.basename(m.group(1)) + ':']
+			continue
+		m = _KUNIT_ENDED_RE.match(line)
+		if m and suite:
+			failure = failure or [f'KUnit: {m.group(1).strip()}']
+			reading = False
 			continue
 		reading = reading and bool(line.strip()) and \
 			not line.lstrip().startswith(('#', 'ok ', 'not ok '))
@@ -573,6 +582,28 @@ def fault_injection_ktap(console: str) -> Optional[str]:
 	return console_section(console, FAULTS_BEGIN, FAULTS_END)[0]
 
 
+def console_failure(console: str, case: str) -> str:
+	"""Why @case failed, from its KERN_ERR lines on the console: a case's
+	own log, which the results file is made of, grows by allocations of the
+	case's thread, and fault injection fails those too, so the results can
+	lack the lines the console has."""
+	lines = [_TIME_RE.sub('', l) for l in console.splitlines()]
+	for i, line in enumerate(lines):
+		m = _FAILED_AT_RE.match(line)
+		if m and f'# {case}: ' in line:
+			message = []
+			for more in lines[i + 1:i + 1 + FAILURE_LINES]:
+				if not more.strip() or not more[0].isspace() or \
+				   more.lstrip().startswith(('#', 'ok ', 'not ok ')):
+					break
+				message.append(more.strip())
+			return ' '.join([os.path.basename(m.group(1)) + ':'] + message)
+		m = _KUNIT_ENDED_RE.match(line)
+		if m and f'# {case}: ' in line:
+			return f'KUnit: {m.group(1).strip()}'
+	return ''
+
+
 def injected_failures(console: str) -> Dict[str, int]:
 	"""Fault attribute (failslab, fail_page_alloc) -> allocations it failed."""
 	return {m.group(1): int(m.group(2)) for m in _FAULTS_FAILED_RE.finditer(console)}
@@ -597,6 +628,8 @@ def faults_outcome(name: str, console: str, json_text: Optional[str], *,
 	out.kind, out.geometry = 'faults', {}
 	out.cases = [dataclasses.replace(c, reason=NOT_RUN_AGAIN)
 		     if c.status == SKIP and not c.reason and not c.param else c for c in out.cases]
+	out.cases = [dataclasses.replace(c, reason=console_failure(console, c.name))
+		     if c.status == FAIL and not c.reason else c for c in out.cases]
 	if not ended:
 		out.problems.append('the guest stopped before the fault-injection results ended')
 	if sum(injected_failures(console).values()) <= 0:

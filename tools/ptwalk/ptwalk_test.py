@@ -687,6 +687,38 @@ class DebugGuestTest(unittest.TestCase):
 		self.assertFalse(o.ok)
 		self.assertEqual(o.counts.failed, 1)
 
+	def test_a_case_kunit_timed_out_says_so(self) -> None:
+		# The race case's result line turned to "not ok", and KUnit's own
+		# line for a case it stopped (lib/kunit/try-catch.c) put before it.
+		ok = '    ok 4 ptwalk_test_race_user_collapse'
+		at = self.console.index(ok)
+		end = self.console.index('\n', at)
+		console = (self.console[:at] + '    # ptwalk_test_race_user_collapse: try timed out\n'
+			   + '    not ok 4 ptwalk_test_race_user_collapse' + self.console[end:])
+		ktap = pr.fault_injection_ktap(console)
+		assert ktap is not None
+		notes = pr.read_ktap_notes(ktap, {'ptwalk_races': []})
+		self.assertEqual(notes.failures[('ptwalk_races', 'ptwalk_test_race_user_collapse', '')],
+				 'KUnit: try timed out')
+
+	def test_a_failure_the_results_lost_is_read_from_the_console(self) -> None:
+		# The case failed in kunit.py's JSON; its log lines in the results
+		# are gone (fault injection fails the log's allocations too), the
+		# console kept them (KERN_ERR, printed at loglevel=4).
+		root = json.loads(self.json)
+		case = root['sub_groups'][4]['test_cases'][0]
+		case['status'] = 'FAIL'
+		name = case['name']
+		console = self.console.replace(
+			'ptwalk-guest: fault injection results begin',
+			f'[   99.123456]     # {name}: ASSERTION FAILED at mm/ptwalk/test_util.c:91\n'
+			'[   99.123457]     Expected IS_ERR_VALUE(addr) to be false, but is true\n'
+			'ptwalk-guest: fault injection results begin')
+		o = self.faults(console=console, json_text=json.dumps(root))
+		bad = [c for c in o.cases if c.status == pr.FAIL]
+		self.assertEqual([c.reason for c in bad],
+				 ['test_util.c:91: Expected IS_ERR_VALUE(addr) to be false, but is true'])
+
 	def test_nothing_injected_is_red(self) -> None:
 		text = re.sub(r'failed \d+ allocations', 'failed 0 allocations', self.console)
 		o = self.faults(console=text)
