@@ -21,66 +21,6 @@
 #include "ptwalk_arch.h"
 #include "test_util.h"
 
-/* The first leaf of one level that the kernel's walker found. */
-struct found_leaf {
-	enum ptwalk_level level;
-	bool found;
-	unsigned long addr;	/* its first byte */
-	u64 entry;		/* its raw value, as the kernel's walker read it */
-};
-
-static int found(struct mm_walk *walk, unsigned long addr, u64 entry)
-{
-	struct found_leaf *f = walk->private;
-
-	f->found = true;
-	f->addr = addr;
-	f->entry = entry;
-	return 1;	/* stops the walk */
-}
-
-static int find_pud_leaf(pud_t *pudp, unsigned long addr, unsigned long next,
-			 struct mm_walk *walk)
-{
-	pud_t pud = ptwalk_pudp_get(pudp);
-
-	return pud_present(pud) && pud_leaf(pud) ?
-		found(walk, addr, pud_val(pud)) : 0;
-}
-
-static int find_pmd_leaf(pmd_t *pmdp, unsigned long addr, unsigned long next,
-			 struct mm_walk *walk)
-{
-	pmd_t pmd = ptwalk_pmdp_get(pmdp);
-
-	return pmd_present(pmd) && pmd_leaf(pmd) ?
-		found(walk, addr, pmd_val(pmd)) : 0;
-}
-
-static int find_pte_leaf(pte_t *ptep, unsigned long addr, unsigned long next,
-			 struct mm_walk *walk)
-{
-	pte_t pte = ptep_get(ptep);
-
-	return pte_present(pte) ? found(walk, addr, pte_val(pte)) : 0;
-}
-
-static const struct mm_walk_ops find_leaf_ops[PTWALK_NR_LEVELS] = {
-	[PTWALK_PUD] = { .pud_entry = find_pud_leaf },
-	[PTWALK_PMD] = { .pmd_entry = find_pmd_leaf },
-	[PTWALK_PTE] = { .pte_entry = find_pte_leaf },
-};
-
-/*
- * The first leaf of @f->level in the direct map, from its first address in
- * use up to high_memory.
- */
-static void find_direct_map_leaf(struct found_leaf *f)
-{
-	ptwalk_walk_kernel_tables(ptwalk_arch_direct_map_start(), (unsigned long)high_memory,
-				  &find_leaf_ops[f->level], f);
-}
-
 /*
  * The level that holds an entry the kernel's walker saw at @level: itself,
  * or, where it is folded, the nearest level above it that is not.
@@ -114,7 +54,7 @@ static unsigned long kernel_leaf_pfn(enum ptwalk_level level, u64 entry)
  * entry must be the one the kernel's walker read at the leaf's first byte;
  * further in, 32-bit arm's second section of a pair is another entry.
  */
-static void check_in_leaf(struct kunit *test, const struct found_leaf *f,
+static void check_in_leaf(struct kunit *test, const struct ptwalk_found_leaf *f,
 			  unsigned long addr)
 {
 	phys_addr_t want = ptwalk_ref_virt_to_phys((void *)addr);
@@ -158,13 +98,13 @@ KUNIT_ARRAY_PARAM(leaf_level, leaf_levels, leaf_level_desc);
 static void ptwalk_test_direct_map_leaf(struct kunit *test)
 {
 	const enum ptwalk_level *level = test->param_value;
-	struct found_leaf f = { .level = *level };
+	struct ptwalk_found_leaf f = { .level = *level };
 	unsigned long size = 1UL << ptwalk_level_shift(&init_mm, *level);
 	unsigned long leaf_size = ptwalk_arch_level_leaf_size(*level);
 	unsigned long ref_size;
 
 	ptwalk_require_direct_map(test);
-	find_direct_map_leaf(&f);
+	ptwalk_find_direct_map_leaf(&f);
 	if (!f.found)
 		ptwalk_skip(test, "no %s leaf maps the direct map on this boot (%lu KiB leaves)",
 			    ptwalk_level_name(*level), leaf_size >> 10);

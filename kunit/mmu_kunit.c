@@ -208,11 +208,22 @@ static void ptwalk_test_mmu_kernel_image(struct kunit *test)
 	batch_check(test, b);
 }
 
-/* Each page of a kmalloc() object of a few pages, and a page of the direct map. */
+static const char * const leaf_names[PTWALK_NR_LEVELS] = {
+	[PTWALK_PUD] = "direct-map-pud-leaf",
+	[PTWALK_PMD] = "direct-map-pmd-leaf",
+	[PTWALK_PTE] = "direct-map-pte-leaf",
+};
+
+/*
+ * Each page of a kmalloc() object of a few pages, and the first leaf of
+ * each size that maps the direct map on this boot (its first byte and one
+ * in the middle; the host checks the leaf's last byte too).
+ */
 static void ptwalk_test_mmu_direct_map(struct kunit *test)
 {
 	struct mmu_batch *b = batch_new(test);
 	size_t size = 3 * PAGE_SIZE + 100, off;
+	enum ptwalk_level level;
 	char *p;
 
 	ptwalk_require_direct_map(test);
@@ -223,6 +234,18 @@ static void ptwalk_test_mmu_direct_map(struct kunit *test)
 				   ptwalk_ref_virt_to_phys, "virt_to_phys", "kmalloc");
 	claim_walk_and_ref(test, b, (unsigned long)p + size - 1,
 			   ptwalk_ref_virt_to_phys, "virt_to_phys", "kmalloc");
+	for (level = PTWALK_PUD; level <= PTWALK_PTE; level++) {
+		struct ptwalk_found_leaf f = { .level = level };
+		struct ptwalk_result r;
+
+		ptwalk_find_direct_map_leaf(&f);
+		if (!f.found || ptwalk(&init_mm, f.addr, &r) != PTWALK_MAPPED)
+			continue;
+		claim_walk_and_ref(test, b, f.addr, ptwalk_ref_virt_to_phys,
+				   "virt_to_phys", leaf_names[level]);
+		claim_walk_and_ref(test, b, f.addr + r.leaf_size / 2 + 8,
+				   ptwalk_ref_virt_to_phys, "virt_to_phys", leaf_names[level]);
+	}
 	batch_check(test, b);
 }
 

@@ -8,6 +8,7 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/pagewalk.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -229,6 +230,61 @@ void ptwalk_test_report(struct kunit *test, const char *what,
 static void ptwalk_vfree(void *addr)
 {
 	vfree(addr);
+}
+
+static int found(struct mm_walk *walk, unsigned long addr, u64 entry)
+{
+	struct ptwalk_found_leaf *f = walk->private;
+
+	f->found = true;
+	f->addr = addr;
+	f->entry = entry;
+	return 1;	/* stops the walk */
+}
+
+static int find_pud_leaf(pud_t *pudp, unsigned long addr, unsigned long next,
+			 struct mm_walk *walk)
+{
+	pud_t pud = ptwalk_pudp_get(pudp);
+
+	return pud_present(pud) && pud_leaf(pud) ?
+		found(walk, addr, pud_val(pud)) : 0;
+}
+
+static int find_pmd_leaf(pmd_t *pmdp, unsigned long addr, unsigned long next,
+			 struct mm_walk *walk)
+{
+	pmd_t pmd = ptwalk_pmdp_get(pmdp);
+
+	return pmd_present(pmd) && pmd_leaf(pmd) ?
+		found(walk, addr, pmd_val(pmd)) : 0;
+}
+
+static int find_pte_leaf(pte_t *ptep, unsigned long addr, unsigned long next,
+			 struct mm_walk *walk)
+{
+	pte_t pte = ptep_get(ptep);
+
+	return pte_present(pte) ? found(walk, addr, pte_val(pte)) : 0;
+}
+
+static const struct mm_walk_ops find_leaf_ops[PTWALK_NR_LEVELS] = {
+	[PTWALK_PUD] = { .pud_entry = find_pud_leaf },
+	[PTWALK_PMD] = { .pmd_entry = find_pmd_leaf },
+	[PTWALK_PTE] = { .pte_entry = find_pte_leaf },
+};
+
+/**
+ * ptwalk_find_direct_map_leaf() - the first leaf of a level in the direct map
+ * @f: @f->level says which level; the rest is filled in
+ *
+ * The kernel's own page-table walker (mm/pagewalk.c, as ptdump uses it)
+ * looks from the direct map's first address in use up to high_memory.
+ */
+void ptwalk_find_direct_map_leaf(struct ptwalk_found_leaf *f)
+{
+	ptwalk_walk_kernel_tables(ptwalk_arch_direct_map_start(), (unsigned long)high_memory,
+				  &find_leaf_ops[f->level], f);
 }
 
 /**

@@ -25,6 +25,20 @@ struct ptwalk_range_stats {
 	unsigned long leaves[PTWALK_NR_LEVELS];
 };
 
+/**
+ * struct ptwalk_found_leaf - the first leaf of one level the kernel's walker found
+ * @level: the level looked at (PUD, PMD or PTE); set by the caller
+ * @found: whether the direct map has a leaf there
+ * @addr: the leaf's first byte
+ * @entry: its raw value, as the kernel's walker read it
+ */
+struct ptwalk_found_leaf {
+	enum ptwalk_level level;
+	bool found;
+	unsigned long addr;
+	u64 entry;
+};
+
 /* An independent answer to "which physical address backs @addr?" */
 typedef phys_addr_t (*ptwalk_ref_phys_t)(const void *addr);
 
@@ -42,6 +56,7 @@ bool ptwalk_test_range(struct kunit *test, const void *start, size_t size,
 void ptwalk_test_report(struct kunit *test, const char *what,
 			const struct ptwalk_range_stats *st);
 void ptwalk_require_direct_map(struct kunit *test);
+void ptwalk_find_direct_map_leaf(struct ptwalk_found_leaf *f);
 void *ptwalk_test_own_vmalloc(struct kunit *test, void *p);
 void ptwalk_test_walk_user(unsigned long addr, struct ptwalk_result *r);
 
