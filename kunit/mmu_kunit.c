@@ -197,8 +197,10 @@ static phys_addr_t ref_pa_symbol(const void *addr)
 
 static void ptwalk_test_mmu_kernel_image(struct kunit *test)
 {
-	struct mmu_batch *b = batch_new(test);
+	struct mmu_batch *b;
 
+	ptwalk_require_direct_map(test);
+	b = batch_new(test);
 	claim_walk_and_ref(test, b, (unsigned long)ptwalk, ref_pa_symbol,
 			   "__pa_symbol", "text");
 	claim_walk_and_ref(test, b, (unsigned long)&mmu_test_data, ref_pa_symbol,
@@ -221,12 +223,13 @@ static const char * const leaf_names[PTWALK_NR_LEVELS] = {
  */
 static void ptwalk_test_mmu_direct_map(struct kunit *test)
 {
-	struct mmu_batch *b = batch_new(test);
 	size_t size = 3 * PAGE_SIZE + 100, off;
 	enum ptwalk_level level;
+	struct mmu_batch *b;
 	char *p;
 
 	ptwalk_require_direct_map(test);
+	b = batch_new(test);
 	p = kunit_kmalloc(test, size, GFP_KERNEL);
 	ptwalk_test_need(test, p, "the kmalloc() object");
 	for (off = 0; off < size; off += PAGE_SIZE)
