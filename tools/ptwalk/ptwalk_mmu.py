@@ -214,6 +214,7 @@ class Witness:
 		self.cases: List[Case] = []
 		self.problems: List[str] = []
 		self.batches = 0
+		self.stops = 0		# of the VM: one per batch, more where a stop missed
 		self.seconds = 0.0
 
 	def line(self, text: str) -> None:
@@ -236,6 +237,7 @@ class Witness:
 		"""Stop the VM in the address space the canary belongs to."""
 		for tries in range(CANARY_TRIES):
 			self.mmu.stop()
+			self.stops += 1
 			if self.mmu.translate(canary[0]) == canary[1]:
 				return True
 			self.mmu.cont()

@@ -377,7 +377,7 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> List[Outcome]:
 			     f'{os.path.basename(cmd[0])}')
 			rc, witness = _run_witnessed(cmd, log, qmp, ctx.guest_timeout)
 		mmu = witness.outcome(f'mmu-{tree.kver}-{g.name}', cell)
-		info(f'[{cell}] MMU: {witness.batches} batches, {mmu.counts}, '
+		info(f'[{cell}] MMU: {witness.batches} batches, {witness.stops} stops, {mmu.counts}, '
 		     f'{witness.seconds:.1f} s stopped or asking')
 	console = _read(log)
 	own = own_symbols(bdir) if KMEMLEAK_BEGIN in console else set()
