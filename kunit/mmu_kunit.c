@@ -54,7 +54,8 @@ MODULE_PARM_DESC(mmu_publisher,
 
 /**
  * struct mmu_batch - the claims of one case, offered to the publisher
- * @text: "canary" and "claim" lines
+ * @text: "canary" and "claim" lines, written into @buf
+ * @buf: the text
  * @answered: completed when the publisher wrote its answer
  * @disagreements: the claims the MMU contradicted, as the publisher says
  */

@@ -111,11 +111,31 @@ int pw_maps_load(pid_t pid, struct pw_maps *maps)
 }
 
 /*
+ * Can a mapping whose smaps first line is @line hold the zero page, which
+ * no smaps count includes? Only a private anonymous one that can be read:
+ * a read fault there maps the zero page (or the huge zero page). "START-END
+ * PERMS OFFSET DEV INODE [NAME]": perms "r..p", inode 0, and no name or a
+ * bracketed one ([heap], [stack]).
+ */
+static int may_hold_zero_page(const char *line)
+{
+	char perms[8] = "", name[2] = "";
+	unsigned long long inode;
+
+	if (sscanf(line, "%*x-%*x %7s %*x %*s %llu %1s", perms, &inode, name) < 2)
+		return 1;	/* unknown: read it */
+	return perms[0] == 'r' && perms[3] == 'p' && !inode && (!name[0] || name[0] == '[');
+}
+
+/*
  * The mappings of @pid with no page present or swapped, by /proc/PID/smaps:
- * Rss, Swap and the hugetlb counts (hugetlb pages are not in Rss) all 0.
- * Every pagemap entry of such a mapping is absent, so a walk without
+ * Rss, Swap and the hugetlb counts (hugetlb pages are not in Rss) all 0,
+ * and no zero page possible (may_hold_zero_page(): Rss leaves the zero page
+ * out). Every pagemap entry of such a mapping is absent, so a walk without
  * PAGEMAP_SCAN need not read them; smaps itself skips empty page tables a
- * table at a time. Returns 0 or -errno.
+ * table at a time. A private anonymous mapping made unreadable after a read
+ * fault keeps its zero-page entries and is skipped all the same: smaps
+ * cannot tell it from one never read. Returns 0 or -errno.
  */
 int pw_empty_mappings(pid_t pid, struct pw_ranges *empty)
 {
@@ -144,7 +164,7 @@ int pw_empty_mappings(pid_t pid, struct pw_ranges *empty)
 				ret = pw_ranges_add(empty, start, end);
 			start = s;
 			end = e;
-			populated = 0;
+			populated = may_hold_zero_page(line);
 			continue;
 		}
 		for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)

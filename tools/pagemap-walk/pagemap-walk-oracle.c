@@ -384,28 +384,38 @@ static int read_tool(FIXTURE_DATA(oracle) *self)
 
 /*
  * page-types -L over the region, with -b @bit (NULL: every page): mark
- * each page it lists. Returns 0 or -1.
+ * each page it lists. Its listing is read line by line as it comes, a line
+ * per page: a 1 GiB hugetlb page alone is 262,144 lines. The first line
+ * @out keeps is the header, for a failure's log. Returns 0 or -1.
  */
 static int read_page_types(FIXTURE_DATA(oracle) *self, int bit)
 {
-	size_t ps = page_size();
-	char cmd[512], *line;
+	size_t ps = page_size(), len = 0;
+	char cmd[512], *line = NULL;
+	int status, bad = 0;
+	FILE *p;
 
 	snprintf(cmd, sizeof(cmd), "%s -p %d -a %#lx,%#lx -L -r -N%s%s",
 		 page_types(), (int)self->pid, (unsigned long)(self->r.start / ps),
 		 (unsigned long)((self->r.start + self->r.len) / ps),
 		 bit < 0 ? "" : " -b ", bit < 0 ? "" : flags[bit].page_types);
-	if (run(cmd, self->out, OUT_BYTES))
+	p = popen(cmd, "r");
+	if (!p)
 		return -1;
-	for (line = self->out; line && *line; line = strchr(line, '\n'), line += !!line) {
+	self->out[0] = '\0';
+	while (getline(&line, &len, p) >= 0) {
 		unsigned long long vpage, pfn;
 		long at;
 
-		if (sscanf(line, "%llx\t%llx\t", &vpage, &pfn) != 2)
-			continue;	/* the header */
+		if (sscanf(line, "%llx\t%llx\t", &vpage, &pfn) != 2) {
+			snprintf(self->out, OUT_BYTES, "%s", line);	/* the header */
+			continue;
+		}
 		at = page_of(&self->r, vpage * ps);
-		if (at < 0)
-			return -1;
+		if (at < 0) {
+			bad = 1;
+			continue;
+		}
 		if (bit < 0) {
 			self->ref[at].listed = true;
 			self->ref[at].pfn = pfn;
@@ -413,7 +423,9 @@ static int read_page_types(FIXTURE_DATA(oracle) *self, int bit)
 			self->ref[at].flag[bit] = true;
 		}
 	}
-	return 0;
+	free(line);
+	status = pclose(p);
+	return bad || !WIFEXITED(status) || WEXITSTATUS(status) ? -1 : 0;
 }
 
 /* Every page, every PFN, every flag: the same in both tools. */
