@@ -30,10 +30,6 @@
 #include "pagemap.h"
 #include "vm_env.h"
 
-#ifndef MAP_HUGE_SHIFT
-#define MAP_HUGE_SHIFT	26
-#endif
-
 /* What the kernel walk and pagemap said about one page. */
 struct sides {
 	struct kwalk walk;
@@ -451,9 +447,7 @@ static void check_hugetlb(struct __test_metadata *_metadata, int fd,
 	if (ret)
 		SKIP(return, "no free %llu kB hugetlb page: %s",
 		     (unsigned long long)size >> 10, strerror(-ret));
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
-		 (__builtin_ctzll(size) << MAP_HUGE_SHIFT), -1, 0);
+	p = mmap_hugetlb(size);
 	if (p == MAP_FAILED) {
 		hugetlb_restore(&pool);
 		ASSERT_NE(MAP_FAILED, p);

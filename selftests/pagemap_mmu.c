@@ -23,10 +23,6 @@
 #include "mmu_witness.h"
 #include "vm_env.h"
 
-#ifndef MAP_HUGE_SHIFT
-#define MAP_HUGE_SHIFT	26
-#endif
-
 #define BASE_PAGES	8
 
 FIXTURE(mmu)
@@ -73,73 +69,61 @@ static void check_batch(struct __test_metadata *_metadata, struct mmu_witness *w
 }
 
 /*
- * Written base pages, and the page after them, unmapped: the walk and
- * pagemap give each page's frame, the MMU must translate to it, and must
- * find nothing where both sides find nothing.
+ * BASE_PAGES pages mapped with @flags, written (and locked) or only read,
+ * each claimed at an offset of its own inside the page, and the page after
+ * them, unmapped: the walk and pagemap give each page's frame, the MMU must
+ * translate to it, and must find nothing where both sides find nothing.
  */
-TEST_F(mmu, base_pages)
+static void check_touched_pages(struct __test_metadata *_metadata,
+				struct mmu_witness *w, int flags, bool write,
+				const char *what)
 {
-	const size_t ps = page_size();
+	const size_t ps = page_size(), len = BASE_PAGES * ps;
 	char *p;
 	int i;
 
+	p = mmap(NULL, len + ps, PROT_READ | PROT_WRITE, flags, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, munmap(p + len, ps));
+	madvise(p, len, MADV_NOHUGEPAGE);
+	for (i = 0; i < BASE_PAGES; i++) {
+		if (write)
+			touch_write(p + i * ps, i);
+		else
+			touch_read(p + i * ps);
+	}
+	if (write)
+		mlock(p, len);
+	for (i = 0; i < BASE_PAGES; i++)
+		claim(_metadata, w, p + i * ps + i * 8, what);
+	claim(_metadata, w, p + len, "hole");
+	check_batch(_metadata, w);
+	munmap(p, len);
+}
+
+/* Written private pages. */
+TEST_F(mmu, base_pages)
+{
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	p = mmap(NULL, (BASE_PAGES + 1) * ps, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, munmap(p + BASE_PAGES * ps, ps));
-	madvise(p, BASE_PAGES * ps, MADV_NOHUGEPAGE);
-	for (i = 0; i < BASE_PAGES; i++)
-		touch_write(p + i * ps, i);
-	mlock(p, BASE_PAGES * ps);
-	for (i = 0; i < BASE_PAGES; i++)
-		claim(_metadata, &self->w, p + i * ps + i * 8, "base");
-	claim(_metadata, &self->w, p + BASE_PAGES * ps, "hole");
-	check_batch(_metadata, &self->w);
-	munmap(p, BASE_PAGES * ps);
+	check_touched_pages(_metadata, &self->w, MAP_PRIVATE | MAP_ANONYMOUS, true, "base");
 }
 
 /* Pages only read: the zero page, or a page of their own (nothing promises which). */
 TEST_F(mmu, read_fault)
 {
-	const size_t ps = page_size();
-	char *p;
-	int i;
-
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	p = mmap(NULL, BASE_PAGES * ps, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	madvise(p, BASE_PAGES * ps, MADV_NOHUGEPAGE);
-	for (i = 0; i < BASE_PAGES; i++)
-		touch_read(p + i * ps);
-	for (i = 0; i < BASE_PAGES; i++)
-		claim(_metadata, &self->w, p + i * ps, "read-fault");
-	check_batch(_metadata, &self->w);
-	munmap(p, BASE_PAGES * ps);
+	check_touched_pages(_metadata, &self->w, MAP_PRIVATE | MAP_ANONYMOUS, false,
+			    "read-fault");
 }
 
 /* Shared anonymous memory (shmem), written. */
 TEST_F(mmu, shared)
 {
-	const size_t ps = page_size();
-	char *p;
-	int i;
-
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	p = mmap(NULL, BASE_PAGES * ps, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	for (i = 0; i < BASE_PAGES; i++)
-		touch_write(p + i * ps, i);
-	mlock(p, BASE_PAGES * ps);
-	for (i = 0; i < BASE_PAGES; i++)
-		claim(_metadata, &self->w, p + i * ps, "shared");
-	check_batch(_metadata, &self->w);
-	munmap(p, BASE_PAGES * ps);
+	check_touched_pages(_metadata, &self->w, MAP_SHARED | MAP_ANONYMOUS, true, "shared");
 }
 
 /*
@@ -182,9 +166,7 @@ static void check_hugetlb(struct __test_metadata *_metadata,
 	ret = hugetlb_reserve(&pool, kb, 1);
 	if (ret)
 		SKIP(return, "no free %lu kB hugetlb page: %s", kb, strerror(-ret));
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
-		 (__builtin_ctzll(size) << MAP_HUGE_SHIFT), -1, 0);
+	p = mmap_hugetlb(size);
 	if (p == MAP_FAILED) {
 		hugetlb_restore(&pool);
 		ASSERT_NE(MAP_FAILED, p);

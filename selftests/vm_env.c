@@ -19,6 +19,10 @@
 
 #include "vm_env.h"
 
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT	26
+#endif
+
 /* Read the small file @path into @buf, NUL-terminated. Returns 0 or -errno. */
 int vm_read_file(const char *path, char *buf, size_t len)
 {
@@ -475,6 +479,17 @@ unsigned long hugetlb_size_kb(unsigned int nth)
 		}
 	closedir(dir);
 	return nth < n ? sizes[nth] : 0;
+}
+
+/*
+ * One private anonymous hugetlb page of @size bytes (a size the kernel
+ * offers), writable; or MAP_FAILED, with errno set.
+ */
+void *mmap_hugetlb(size_t size)
+{
+	return mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+		    (__builtin_ctzll(size) << MAP_HUGE_SHIFT), -1, 0);
 }
 
 static int capget_self(struct __user_cap_header_struct *h,

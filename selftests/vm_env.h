@@ -77,6 +77,7 @@ void *mmap_high(size_t size, struct high_va *hv, const char **why);
 unsigned int user_tag_shift(void);
 
 unsigned long hugetlb_size_kb(unsigned int nth);
+void *mmap_hugetlb(size_t size);
 bool have_cap_sys_admin(void);
 int drop_cap_sys_admin(void);
 
