@@ -10,7 +10,7 @@
  * /sys/kernel/debug/ptwalk_mmu/batch, one "claim VA PA|- SIZE LEVEL WHO
  * WHAT" line per side and address after a "canary VA PA" line. The
  * publisher reads the file, has the claims checked and writes back how
- * many the MMU contradicted; the case keeps its memory mapped until then.
+ * many addresses the MMU disagreed on; the case keeps its memory until then.
  * Each case also checks the walk against the helper, with or without a
  * publisher. Without one attached (ptwalk.mmu_publisher, which
  * pagemap_mmu sets while it runs this suite) the MMU is not asked, and
@@ -57,7 +57,7 @@ MODULE_PARM_DESC(mmu_publisher,
  * @text: "canary" and "claim" lines, written into @buf
  * @buf: the text
  * @answered: completed when the publisher wrote its answer
- * @disagreements: the claims the MMU contradicted, as the publisher says
+ * @disagreements: the addresses the MMU disagreed on, as the publisher says
  */
 struct mmu_batch {
 	struct seq_buf text;
@@ -186,7 +186,7 @@ static void batch_check(struct kunit *test, struct mmu_batch *b)
 							  MMU_ANSWER_TIMEOUT * HZ),
 			      "the publisher did not answer in %d s", MMU_ANSWER_TIMEOUT);
 	KUNIT_EXPECT_EQ_MSG(test, b->disagreements, 0,
-			    "the MMU contradicted %u claims (the host's mmu outcome names them)",
+			    "the MMU disagreed on %u addresses (the host's mmu outcome names them)",
 			    b->disagreements);
 }
 

@@ -312,7 +312,7 @@ static int pin_to_first_cpu(void)
 /**
  * mmu_witness_check() - have the host ask the MMU about the batch, and empty it
  * @w: the witness
- * @disagreements: where the host's count of claims the MMU contradicted goes
+ * @disagreements: where the host's count of addresses the MMU disagreed on goes
  *
  * Return: 0 once the host answered; -E2BIG for more than MMU_BATCH_MAX
  * claims, -ETIMEDOUT if no answer came, or another -errno.

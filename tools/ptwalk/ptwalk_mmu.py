@@ -33,7 +33,8 @@ _BEGIN_RE = re.compile(r'ptwalk-mmu: begin (\S+) (\d+) canary (0x[0-9a-f]+) (0x[
 _CLAIM_RE = re.compile(r'ptwalk-mmu: claim (\S+) (0x[0-9a-f]+) (0x[0-9a-f]+|-) '
 		       r'(0x[0-9a-f]+|0) (\S+) (\S+) (\S+)')
 _END_RE = re.compile(r'ptwalk-mmu: end (\S+)')
-_GPA_RE = re.compile(r'^gpa: (0x[0-9a-f]+)\s*$')
+# QEMU prints the address with "%#" PRIx64: physical address 0 is "gpa: 0".
+_GPA_RE = re.compile(r'^gpa: (0x[0-9a-f]+|0)\s*$')
 # Stops until the VM is caught in the publisher's address space.
 CANARY_TRIES = 50
 

@@ -912,6 +912,7 @@ class MmuTest(unittest.TestCase):
 
 	def test_gva2gpa_replies(self) -> None:
 		self.assertEqual(mmu.parse_gva2gpa('gpa: 0x1000\r\n'), 0x1000)
+		self.assertEqual(mmu.parse_gva2gpa('gpa: 0\r\n'), 0)
 		self.assertIsNone(mmu.parse_gva2gpa('Unmapped\r\n'))
 		with self.assertRaises(ValueError):
 			mmu.parse_gva2gpa('unknown command: gva2gpa\r\n')
