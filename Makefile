@@ -15,7 +15,7 @@ export PTWALK_CACHE RESULTS KDIR KVER
 PTWALK := $(CURDIR)/tools/ptwalk/ptwalk.py
 
 .PHONY: help run check matrix matrix-full matrix-gate kunit guest selftests \
-	pagemap-walk pagemap-walk-test runner-test host-state bench docs docs-check checkpatch summary cells \
+	pagemap-walk pagemap-walk-test runner-test host-state bench docs docs-check checkpatch summary kcidb cells \
 	tree install-kunit uninstall-kunit mutants patch series-check series-mutants ci-containers \
 	clean distclean
 
@@ -44,6 +44,7 @@ help:
 	@echo '  docs-check       Documentation/tests.rst names exactly the tests of the last run'
 	@echo '  checkpatch       checkpatch.pl --strict and kernel-doc on the kernel C files'
 	@echo '  summary          the table of the results in $(RESULTS)'
+	@echo '  kcidb            $(RESULTS)/kcidb.json, the results in KernelCI'"'"'s KCIDB format (every run writes it)'
 	@echo '  patch            the series for a tree in $(RESULTS)/patches/<kver>/ (default: every kernel)'
 	@echo '  series-check     make patch, then git am, bisect builds, kunit.py, checkpatch, sparse, coccicheck'
 	@echo '  series-mutants   one broken kernel rule at a time (long line, SPDX, __user cast): each must fail its check'
@@ -114,6 +115,9 @@ docs-check:
 
 summary:
 	@$(PTWALK) summary
+
+kcidb:
+	@$(PTWALK) kcidb
 
 mutants:
 	@$(PTWALK) mutants $(GEOMETRIES)

@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import ptwalk_containers as containers
 import ptwalk_hoststate as hoststate
+import ptwalk_kcidb as kcidb
 import ptwalk_report as report
 import ptwalk_run as run
 import ptwalk_series as series
@@ -68,8 +69,21 @@ class Session:
 			self._trees[key] = kdir_tree(kdir) if kdir else debian_tree(key, self.ctx.packages)
 		return self._trees[key]
 
+	def kernel_facts(self, o: Outcome) -> Dict[str, str]:
+		"""The kernel @o ran on, for results/kcidb.json."""
+		if not o.cell:
+			return kcidb.host_facts()
+		kver, _, geometry = o.cell.partition(':')
+		tree = self.tree(kver)
+		b = self.matrix.geometry(geometry).build
+		return kcidb.kernel_facts(kver=tree.kver, tree_name=tree.name, tree_path=tree.path,
+					  build=b.name, arch=b.arch.name,
+					  build_dir=tree.build_dir(b.name), kconfig=b.kconfig)
+
 	def record(self, outcomes: Sequence[Outcome]) -> None:
 		for o in outcomes:
+			if o.kind in kcidb.PATH_PREFIX:
+				o.kernel = self.kernel_facts(o)
 			report.save(o, self.ctx.results)
 		self.outcomes += outcomes
 
@@ -114,7 +128,18 @@ class Session:
 	def finish(self) -> int:
 		print()
 		print(report.summary(self.outcomes, self.matrix, self.ctx.results))
+		write_kcidb(self.outcomes, self.ctx.results)
 		return 0 if all(o.ok for o in self.outcomes) else 1
+
+
+def write_kcidb(outcomes: Sequence[Outcome], results: str) -> None:
+	try:
+		path = kcidb.write(outcomes, results)
+	except ValueError as e:
+		raise PtwalkError(str(e)) from None
+	if path:
+		info(f'{os.path.relpath(path)}: the results in KernelCI\'s KCIDB format '
+		     f'(schema {kcidb.VERSION["major"]}.{kcidb.VERSION["minor"]})')
 
 
 def clean_results(results: str) -> None:
@@ -219,7 +244,17 @@ def cmd_summary(args: argparse.Namespace) -> int:
 	if not outcomes:
 		raise PtwalkError(f'no results in {results_dir()}/')
 	print(report.summary(outcomes, load_matrix(), results_dir()))
+	write_kcidb(outcomes, results_dir())
 	return 0 if all(o.ok for o in outcomes) else 1
+
+
+def cmd_kcidb(args: argparse.Namespace) -> int:
+	"""results/kcidb.json from results/ alone, whatever the runs said."""
+	outcomes = report.load_all(results_dir())
+	if not outcomes:
+		raise PtwalkError(f'no results in {results_dir()}/')
+	write_kcidb(outcomes, results_dir())
+	return 0
 
 
 def cmd_cells(args: argparse.Namespace) -> int:
@@ -586,6 +621,7 @@ def parser() -> argparse.ArgumentParser:
 	sp = add('bench', cmd_bench, 'pagemap-walk against page-types: ratios, and the demos')
 	sp.add_argument('--runs', type=int, default=11, help='timed runs of each tool (default 11)')
 	add('summary', cmd_summary, 'the table of the results in $RESULTS')
+	add('kcidb', cmd_kcidb, 'results/kcidb.json (KernelCI\'s KCIDB format) from the results in $RESULTS')
 	sp = add('cells', cmd_cells, 'the cells of config/matrix.toml')
 	sp.add_argument('--json', action='store_true',
 			help='as a GitHub job matrix: one job per kernel build')

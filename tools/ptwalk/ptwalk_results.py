@@ -22,6 +22,8 @@ BAD_LOG_RE = re.compile(r'WARNING:|BUG:|Oops|Kernel panic|general protection fau
 			r'UBSAN:|KASAN:')
 # How many of those lines an Outcome quotes.
 BAD_LOG_QUOTED = 5
+# How an Outcome's problem says that its kernel did not build.
+BUILD_FAILED = 'kernel build failed'
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class Outcome:
 	problems: List[str] = field(default_factory=list)
 	# What the cell proved about its geometry (kunit_geometry())
 	geometry: Dict[str, str] = field(default_factory=dict)
+	# The kernel it ran on (ptwalk_kcidb.kernel_facts()): source, build
+	kernel: Dict[str, str] = field(default_factory=dict)
 
 	@property
 	def counts(self) -> Counts:
@@ -330,7 +334,7 @@ def kunit_outcome(name: str, json_text: Optional[str], log: str, *, cell: str = 
 	at least one must have run, and none may have been skipped."""
 	out = Outcome(name, 'kunit', cell)
 	if build_error is not None:
-		out.problems.append(f'kernel build failed: {build_error}')
+		out.problems.append(f'{BUILD_FAILED}: {build_error}')
 		return out
 	if timed_out:
 		out.problems.append(f'kunit.py timed out after {timed_out:.0f} s')

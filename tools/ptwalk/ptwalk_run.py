@@ -24,7 +24,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from ptwalk_matrix import TOP, Arch, Build, Cell, Geometry, QemuParams
 from ptwalk_mmu import KERNEL_FLAG as MMU_KERNEL_FLAG, Qmp, Witness
-from ptwalk_results import (ALLOC_SKIP, FAIL, allocated_by, KMEMLEAK_BEGIN, PASS, SKIP, Case, Outcome,
+from ptwalk_results import (ALLOC_SKIP, BUILD_FAILED, FAIL, allocated_by, KMEMLEAK_BEGIN, PASS, SKIP, Case, Outcome,
 			    build_error, fault_injection_ktap, faults_outcome, geometry_problems, guest_outcome,
 			    injected_failures, kmemleak_reports, kunit_outcome, selftests_outcome,
 			    tap_of_console)
@@ -351,7 +351,7 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> List[Outcome]:
 	bdir = tree.build_dir(g.build.name)
 	if build_kernel(ctx, tree, g) is not None:	# built once per run: no stale image
 		out = Outcome(name, 'selftests', cell)
-		out.problems.append('kernel build failed: selftests not run')
+		out.problems.append(f'{BUILD_FAILED}: selftests not run')
 		return [out]
 	start = time.monotonic()
 	root = stage_selftests(ctx, tree, g.build.arch)

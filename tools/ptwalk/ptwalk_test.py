@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import ptwalk_containers as containers
 import ptwalk_hoststate as hoststate
+import ptwalk_kcidb as kcidb
 import ptwalk_matrix as pm
 import ptwalk_mmu as mmu
 import ptwalk_report as report
@@ -1403,6 +1404,130 @@ class WorkflowTest(unittest.TestCase):
 					    '    y: [m, n]\n  - plain\nc: |\n  l1\n    l2\n')
 		self.assertEqual(doc, {'a': '1', 'b': [{'x': 'q # not a comment', 'y': ['m', 'n']},
 						       'plain'], 'c': 'l1\n  l2\n'})
+
+
+def kernel(kver: str, build: str, arch: str) -> dict:
+	"""What a cell records about its kernel, as kernel_facts() would."""
+	return {'source': f'linux-source-{kver}', 'source_version': f'{kver}.118-1',
+		'release': f'{kver}.118', 'build': f'{kver}-{build}', 'arch': arch,
+		'config': 'config/x86_64.config', 'compiler': 'gcc (Debian 12.2.0-14) 12.2.0'}
+
+
+class KcidbTest(unittest.TestCase):
+	"""results/kcidb.json, from outcomes read from captured runs."""
+	def outcomes(self) -> list:
+		um = kunit('kunit-6.12-um', cell='6.12:um')
+		um.kernel = kernel('6.12', 'um', 'um')
+		g = guest('guest-6.12-x86_64', cell='6.12:x86_64')
+		g.kernel = kernel('6.12', 'x86_64', 'x86_64')
+		w = mmu.Witness(FakeMmu(fake_pages()), lambda text: None)
+		for line in BATCH.splitlines():
+			w.line(line)
+		m = w.outcome('mmu-6.12-x86_64', '6.12:x86_64')
+		m.kernel, m.seconds = g.kernel, 0.0	# the same results each time
+		host = pr.selftests_outcome('selftests-host', data('selftests-host-6.18.tap'))
+		host.kernel = {'source': 'host kernel 6.18.0', 'source_version': '',
+			       'release': '6.18.0', 'build': kcidb.HOST_BUILD, 'arch': 'x86_64',
+			       'config': '', 'compiler': ''}
+		static = pr.Outcome('checkpatch', 'static', cases=[pr.Case('checkpatch', 'x', pr.PASS)])
+		return [um, g, m, host, static]
+
+	def test_a_run_is_valid_kcidb_with_one_test_per_result(self) -> None:
+		outcomes = self.outcomes()
+		doc = kcidb.to_kcidb(outcomes)
+		self.assertEqual(kcidb.validate(doc), [])
+		self.assertEqual(kcidb.links(doc), [])
+		self.assertEqual(len(doc['checkouts']), 2)	# Debian's 6.12, the host's kernel
+		self.assertEqual(sorted(b['id'].split(':')[-1] for b in doc['builds']),
+				 ['6.12-um', '6.12-x86_64', 'host'])
+		self.assertEqual(len(doc['tests']), sum(len(o.cases) for o in outcomes[:4]))
+		self.assertEqual(doc['version'], {'major': 5, 'minor': 3})
+
+	def test_paths_follow_kernelcis_conventions(self) -> None:
+		paths = {t['path'] for t in kcidb.to_kcidb(self.outcomes())['tests']}
+		self.assertIn('kunit.ptwalk_walker.ptwalk_test_matches_reference.vmalloc_vmalloc_to_pfn',
+			      paths)
+		self.assertIn('kselftest.ptwalk.pagemap_abi.abi.zero_count_reads_nothing', paths)
+		self.assertIn('ptwalk.mmu.thp', paths)		# not the address, which changes
+		self.assertFalse([p for p in paths if p.startswith('checkpatch')])
+
+	def test_statuses_and_reasons_carry_over(self) -> None:
+		outcomes = self.outcomes()
+		doc = kcidb.to_kcidb(outcomes)
+		skipped = [t for t in doc['tests'] if t['status'] == 'SKIP']
+		self.assertEqual(len(skipped), sum(o.counts.skipped for o in outcomes[:4]))
+		self.assertTrue(all(t.get('log_excerpt') for t in skipped))
+
+	def test_a_run_problem_is_a_failed_test_at_its_root(self) -> None:
+		o = kunit('kunit-6.12-um-warning', cell='6.12:um')
+		o.kernel = kernel('6.12', 'um', 'um')
+		doc = kcidb.to_kcidb([o])
+		root = [t for t in doc['tests'] if t['path'] == 'kunit']
+		self.assertEqual([t['status'] for t in root], ['FAIL'])
+		self.assertIn('WARNING', root[0]['log_excerpt'])
+		self.assertEqual(kcidb.validate(doc), [])
+
+	def test_a_build_that_failed_is_a_failed_build(self) -> None:
+		o = pr.kunit_outcome('kunit-6.12-um', None, '', cell='6.12:um',
+				     build_error='mm/ptwalk/walker.c:1: error: x')
+		o.kernel = kernel('6.12', 'um', 'um')
+		doc = kcidb.to_kcidb([o])
+		self.assertEqual(doc['builds'][0]['status'], 'FAIL')
+		self.assertIn('walker.c:1', doc['builds'][0]['log_excerpt'])
+		self.assertEqual(kcidb.validate(doc) + kcidb.links(doc), [])
+
+	def test_the_same_results_give_the_same_ids(self) -> None:
+		a = kcidb.to_kcidb(self.outcomes())
+		b = kcidb.to_kcidb(self.outcomes())
+		self.assertEqual(a, b)
+		o = self.outcomes()
+		o[0].seconds += 1
+		self.assertNotEqual(kcidb.to_kcidb(o)['builds'][0]['id'], a['builds'][0]['id'])
+
+	def test_the_validator_rejects_what_the_schema_does(self) -> None:
+		good = kcidb.to_kcidb(self.outcomes())
+		def broken(change: Any) -> list:
+			doc = copy.deepcopy(good)
+			change(doc)
+			return kcidb.validate(doc)
+		self.assertTrue(broken(lambda d: d['tests'][0].update(path='kunit.a b')))
+		self.assertTrue(broken(lambda d: d['tests'][0].update(status='OK')))
+		self.assertTrue(broken(lambda d: d['tests'][0].pop('build_id')))
+		self.assertTrue(broken(lambda d: d['tests'][0].update(result='x')))
+		self.assertTrue(broken(lambda d: d['tests'][0].update(log_excerpt='x' * 16385)))
+		self.assertTrue(broken(lambda d: d['builds'][0].update(architecture='x86-64')))
+		self.assertTrue(broken(lambda d: d['builds'][0].update(origin='ptwalk CI')))
+		self.assertTrue(kcidb.validate(kcidb.to_kcidb(self.outcomes(), origin='My-Lab')))
+		self.assertEqual(kcidb.validate(kcidb.to_kcidb(self.outcomes(), origin='my_lab')), [])
+		self.assertTrue(broken(lambda d: d['checkouts'][0].update(id='no-origin')))
+		self.assertTrue(broken(lambda d: d['version'].update(major=4)))
+		self.assertTrue(broken(lambda d: d['version'].update(minor=4)))
+		self.assertTrue(broken(lambda d: d.update(issues=[{}])))
+		doc = copy.deepcopy(good)
+		doc['tests'][0]['build_id'] = 'ptwalk:nothing'
+		self.assertEqual(len(kcidb.links(doc)), 1)
+
+	def test_kernel_facts_read_the_tree_and_the_build(self) -> None:
+		with tempfile.TemporaryDirectory() as d:
+			with open(os.path.join(d, 'Makefile'), 'w') as f:
+				f.write('# SPDX\nVERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 118\nEXTRAVERSION =\n')
+			with open(os.path.join(d, '.config'), 'w') as f:
+				f.write('CONFIG_CC_VERSION_TEXT="gcc (Debian 12.2.0-14) 12.2.0"\n')
+			k = kcidb.kernel_facts(kver='6.12', tree_name='kdir-1234', tree_path=d, build='um',
+					       arch='um', build_dir=d, kconfig=('config/um.config',))
+		self.assertEqual((k['release'], k['build'], k['compiler'], k['source']),
+				 ('6.12.118', 'kdir-1234-um', 'gcc (Debian 12.2.0-14) 12.2.0', f'KDIR={d}'))
+
+	def test_write_from_results_alone(self) -> None:
+		# The workflow's last job writes it from every job's results.
+		with tempfile.TemporaryDirectory() as d:
+			for o in self.outcomes():
+				report.save(o, os.path.join(d, 'job'))
+			path = kcidb.write(report.load_all(d), d)
+			assert path
+			with open(path) as f:
+				doc = json.load(f)
+		self.assertEqual(doc, kcidb.to_kcidb(self.outcomes()))
 
 
 class UmlTmpdirTest(unittest.TestCase):
