@@ -38,7 +38,8 @@ help:
 	@echo '  runner-test      tests of the host runner tools/ptwalk/ over captured logs, mypy,'
 	@echo '                   and the static checks that the docs match the code'
 	@echo '  ci-containers    the GitHub workflow'"'"'s jobs in Debian 12 containers (debootstrap, podman),'
-	@echo '                   as GitHub runs them (JOBS="cells static", BUILDS="6.12-um"); long'
+	@echo '                   as GitHub runs them (JOBS="cells static", BUILDS="6.12-um"); long;'
+	@echo '                   PLANTS="uml-tmpdir git-required": fixed defects put back, each must turn its job red'
 	@echo '  bench            pagemap-walk against the kernel page-types (ratios); --demo 4k, 1g'
 	@echo '  docs             Documentation/ as HTML (Sphinx, warnings are errors)'
 	@echo '  docs-check       Documentation/tests.rst names exactly the tests of the last run'
@@ -85,7 +86,8 @@ host-state:
 # Long (kernel builds in containers with an empty cache): not in check.
 ci-containers:
 	@$(PTWALK) ci-containers $(if $(filter undefined,$(origin JOBS)),,--jobs "$(JOBS)") \
-		$(if $(filter undefined,$(origin BUILDS)),,--builds "$(BUILDS)")
+		$(if $(filter undefined,$(origin BUILDS)),,--builds "$(BUILDS)") \
+		$(if $(PLANTS),--plants "$(PLANTS)")
 
 pagemap-walk-test:
 	@$(PTWALK) pagemap-walk-test

@@ -227,10 +227,17 @@ def cmd_pagemap_walk_test(args: argparse.Namespace) -> int:
 	return s.finish()
 
 
+CI_JOBS = 'cells static selftests series'
+CI_BUILDS = '6.12-um 6.12-x86_64'
+
+
 def cmd_ci_containers(args: argparse.Namespace) -> int:
 	s = Session()
 	s.ctx.packages.ensure(containers.PACKAGES)
-	s.record([containers.ci_containers(s.ctx.results, args.jobs.split(), args.builds.split())])
+	plants = args.plants.split()
+	jobs = CI_JOBS if args.jobs is None and not plants else args.jobs or ''
+	builds = CI_BUILDS if args.builds is None and not plants else args.builds or ''
+	s.record([containers.ci_containers(s.ctx.results, jobs.split(), builds.split(), plants)])
 	return s.finish()
 
 
@@ -614,10 +621,13 @@ def parser() -> argparse.ArgumentParser:
 	    'tests of tools/ptwalk/ over captured logs, mypy, the docs against the code')
 	sp = add('ci-containers', cmd_ci_containers,
 		 "the workflow's jobs in Debian 12 containers (podman), as GitHub runs them")
-	sp.add_argument('--jobs', default='cells static selftests series',
-			help='jobs of the workflow to run (default: %(default)s)')
-	sp.add_argument('--builds', default='6.12-um 6.12-x86_64',
-			help='build jobs to run, by make cells JSON=1\'s build (default: %(default)s)')
+	sp.add_argument('--jobs', help='jobs of the workflow to run (default: '
+			f'{CI_JOBS}, none with --plants)')
+	sp.add_argument('--builds', help='build jobs to run, by make cells JSON=1\'s build '
+			f'(default: {CI_BUILDS}, none with --plants)')
+	sp.add_argument('--plants', default='',
+			help='fixed defects put back, each in the job it must turn red '
+			f'({" ".join(p.name for p in containers.PLANTS)}; default: none)')
 	sp = add('bench', cmd_bench, 'pagemap-walk against page-types: ratios, and the demos')
 	sp.add_argument('--runs', type=int, default=11, help='timed runs of each tool (default 11)')
 	add('summary', cmd_summary, 'the table of the results in $RESULTS')

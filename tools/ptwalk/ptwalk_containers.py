@@ -238,10 +238,40 @@ class Podman:
 			raise PtwalkError(f'podman import failed: {r.stderr.strip()}')
 
 
-def workspace(state: str, job: str, with_git: bool) -> str:
+@dataclass(frozen=True)
+class Plant:
+	"""A fixed defect put back: @good replaced by @bad in @file of the
+	checkout a run of @job (on @build, for a build job) gets. The job must
+	go red, and its log or its results say @says. @with_git, where set,
+	overrides how actions/checkout would leave the checkout."""
+	name: str
+	job: str
+	build: str
+	file: str
+	good: str
+	bad: str
+	says: str
+	with_git: Optional[bool] = None
+
+
+PLANTS = (
+	# UML's memory file in a 64 MiB noexec /dev/shm, as before uml_tmpdir().
+	Plant('uml-tmpdir', 'build', '6.12-um', 'tools/ptwalk/ptwalk_tree.py',
+	      "\tif os.environ.get('TMPDIR'):\n\t\treturn None\n", '\treturn None\n',
+	      'must be not mounted noexec'),
+	# make patch on git's word alone, in the checkout without .git that
+	# the series job got when git was installed after actions/checkout.
+	Plant('git-required', 'series', '', 'tools/ptwalk/ptwalk_series.py',
+	      "\tif not os.path.exists(os.path.join(top, '.git')):\n"
+	      "\t\treturn _files_not_ignored(os.path.join(top, subdir))\n", '',
+	      'git ls-files', with_git=False),
+)
+
+
+def workspace(state: str, job: str, with_git: bool, plant: Optional[Plant] = None) -> str:
 	"""The checkout as actions/checkout leaves it, owned by the runner's
 	uid: a git clone where the job installed git before it, else the
-	tracked files without .git (its REST API download)."""
+	tracked files without .git (its REST API download); @plant planted."""
 	ws = os.path.join(state, 'ws', job)
 	shutil.rmtree(ws, ignore_errors=True)
 	if with_git:
@@ -251,6 +281,14 @@ def workspace(state: str, job: str, with_git: bool) -> str:
 			dest = os.path.join(ws, rel)
 			os.makedirs(os.path.dirname(dest), exist_ok=True)
 			shutil.copy2(os.path.join(TOP, rel), dest)
+	if plant:
+		path = os.path.join(ws, plant.file)
+		with open(path) as f:
+			text = f.read()
+		if text.count(plant.good) != 1:
+			raise PtwalkError(f"ci-containers: plant '{plant.name}' does not apply to {plant.file}")
+		with open(path, 'w') as f:
+			f.write(text.replace(plant.good, plant.bad))
 	subprocess.run(['chown', '-R', f'{RUNNER_UID}:{RUNNER_UID}', ws], check=True)
 	return ws
 
@@ -266,16 +304,28 @@ def git_before_checkout(job: Job) -> bool:
 
 
 def run_job(pm: Podman, job: Job, log: str, matrix: Optional[Dict[str, Any]] = None,
-	    artifacts: Optional[str] = None) -> Case:
-	"""@job's steps in one container, as GitHub runs them; a case."""
+	    artifacts: Optional[str] = None, plant: Optional[Plant] = None) -> Case:
+	"""@job's steps in one container, as GitHub runs them; a case. Its
+	ptwalk cache is a directory here, emptied first; a run with @plant
+	keeps what the job's last run left there, so that it spends no time
+	on builds the plant does not touch, and is green only if the job
+	goes red saying what the plant's defect makes it say."""
 	matrix = matrix or {}
 	name = job.name + (f' ({matrix["build"]})' if 'build' in matrix else '')
 	if job.image != 'debian:12':
 		return Case('ci-containers', name, SKIP, f'not a debian:12 job: {job.image or "none"}')
-	ws = workspace(pm.state, name.replace(' ', '_'), git_before_checkout(job))
+	slug = name.replace(' ', '_').replace('(', '').replace(')', '')
+	with_git = git_before_checkout(job) if plant is None or plant.with_git is None \
+		else plant.with_git
+	ws = workspace(pm.state, slug, with_git, plant)
+	cache = os.path.join(pm.state, 'cache', slug)
+	if plant is None:
+		shutil.rmtree(cache, ignore_errors=True)
+	os.makedirs(cache, exist_ok=True)
 	cname = f'ptwalk-ci-{os.getpid()}-{job.name}'
 	start = time.monotonic()
 	r = pm('run', '-d', '--name', cname, '-v', f'{ws}:{WORKSPACE}', '-w', WORKSPACE,
+	       '-v', f'{cache}:/root/.cache/ptwalk',
 	       '-e', f'GITHUB_WORKSPACE={WORKSPACE}', '-e', 'GITHUB_OUTPUT=/tmp/github_output',
 	       '-e', 'CI=true', *job.options, IMAGE, 'sleep', 'infinity',
 	       capture_output=True)
@@ -303,11 +353,42 @@ def run_job(pm: Podman, job: Job, log: str, matrix: Optional[Dict[str, Any]] = N
 		pm('rm', '-f', cname, capture_output=True)
 	seconds = time.monotonic() - start
 	info(f'ci-containers: {name}: {"green" if ok else "red: " + said} in {seconds:.0f} s ({log})')
+	if plant:
+		return planted_case(plant, name, ok, said, seconds, [log, os.path.join(ws, 'results')])
 	return Case('ci-containers', name, PASS if ok else FAIL, said or f'{seconds:.0f} s')
 
 
-def ci_containers(results: str, jobs: List[str], builds: List[str]) -> Outcome:
-	"""The workflow's @jobs (and its build jobs for @builds) in containers."""
+def _says(places: List[str], text: str) -> bool:
+	"""Does @text appear in a file of @places (files, or directories)?"""
+	for place in places:
+		paths = [os.path.join(d, f) for d, _, fs in os.walk(place) for f in fs] \
+			if os.path.isdir(place) else [place]
+		for path in paths:
+			try:
+				with open(path, errors='replace') as f:
+					if text in f.read():
+						return True
+			except OSError:
+				continue
+	return False
+
+
+def planted_case(plant: Plant, job: str, ok: bool, said: str, seconds: float,
+		 places: List[str]) -> Case:
+	"""The verdict on a plant: caught if the job went red for its reason."""
+	name = f'{job} with {plant.name} planted'
+	if ok:
+		return Case('ci-containers', name, FAIL, f'the job stayed green ({seconds:.0f} s)')
+	if not _says(places, plant.says):
+		return Case('ci-containers', name, FAIL,
+			    f'red ({said}), but nothing says "{plant.says}"')
+	return Case('ci-containers', name, PASS, f'red in {seconds:.0f} s: {said}; "{plant.says}"')
+
+
+def ci_containers(results: str, jobs: List[str], builds: List[str],
+		  plants: List[str]) -> Outcome:
+	"""The workflow's @jobs (and its build jobs for @builds) in containers,
+	then each of @plants (PLANTS' names) in the job it must turn red."""
 	with open(WORKFLOW) as f:
 		wf = workflow_jobs(parse_yaml(f.read()))
 	os.makedirs(results, exist_ok=True)
@@ -316,15 +397,24 @@ def ci_containers(results: str, jobs: List[str], builds: List[str]) -> Outcome:
 	out = Outcome('ci-containers', 'ci')
 	for name in jobs:
 		out.cases.append(run_job(pm, wf[name], os.path.join(results, f'ci-{name}.log')))
-	if builds:
+	matrix: List[Dict[str, Any]] = []
+	if builds or plants:
 		matrix = json.loads(subprocess.run(
 			[os.path.join(TOP, 'tools', 'ptwalk', 'ptwalk.py'), 'cells', '--json'],
 			capture_output=True, text=True, check=True).stdout)['include']
-		for b in builds:
-			entry = next((e for e in matrix if e['build'] == b), None)
-			if entry is None:
-				out.cases.append(Case('ci-containers', f'build ({b})', SKIP, 'no such build'))
-				continue
-			out.cases.append(run_job(pm, wf['build'], os.path.join(results, f'ci-build-{b}.log'),
-						 matrix=entry))
+	for b in builds:
+		entry = next((e for e in matrix if e['build'] == b), None)
+		if entry is None:
+			out.cases.append(Case('ci-containers', f'build ({b})', SKIP, 'no such build'))
+			continue
+		out.cases.append(run_job(pm, wf['build'], os.path.join(results, f'ci-build-{b}.log'),
+					 matrix=entry))
+	for p in plants:
+		plant = next((x for x in PLANTS if x.name == p), None)
+		if plant is None:
+			raise PtwalkError(f"ci-containers: no plant '{p}' (known: "
+					  f"{' '.join(x.name for x in PLANTS)})")
+		entry = next((e for e in matrix if e['build'] == plant.build), {})
+		out.cases.append(run_job(pm, wf[plant.job], os.path.join(results, f'ci-{p}.log'),
+					 matrix=entry, plant=plant))
 	return out

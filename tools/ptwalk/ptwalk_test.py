@@ -1399,6 +1399,32 @@ class WorkflowTest(unittest.TestCase):
 		upload = next(s for s in steps if s.get('uses', '').startswith('actions/upload'))
 		self.assertTrue(containers.step_runs(upload, entry, False))
 
+	def test_every_plant_applies_once_to_its_job(self) -> None:
+		for p in containers.PLANTS:
+			with self.subTest(plant=p.name):
+				with open(os.path.join(pm.TOP, p.file)) as f:
+					self.assertEqual(f.read().count(p.good), 1)
+				self.assertIn(p.job, self.jobs)
+				if p.job == 'build':
+					builds = [e['build'] for e in pm.builds_json(pm.load_matrix())]
+					self.assertIn(p.build, builds)
+
+	def test_a_plant_is_caught_only_by_a_red_job_that_says_why(self) -> None:
+		p = containers.PLANTS[0]
+		with tempfile.TemporaryDirectory() as d:
+			log = os.path.join(d, 'job.log')
+			with open(log, 'w') as f:
+				f.write(f'UML: {p.says}\n')
+			quiet = os.path.join(d, 'quiet.log')
+			with open(quiet, 'w') as f:
+				f.write('red for another reason\n')
+			verdict = lambda ok, places: containers.planted_case(p, 'build', ok, 'step', 1.0,
+									     places).status
+			self.assertEqual(verdict(False, [log]), pr.PASS)
+			self.assertEqual(verdict(False, [d]), pr.PASS)	# in a file of results/
+			self.assertEqual(verdict(False, [quiet]), pr.FAIL)
+			self.assertEqual(verdict(True, [log]), pr.FAIL)
+
 	def test_the_yaml_subset(self) -> None:
 		doc = containers.parse_yaml('a: 1  # c\nb:\n  - x: "q # not a comment"\n'
 					    '    y: [m, n]\n  - plain\nc: |\n  l1\n    l2\n')
