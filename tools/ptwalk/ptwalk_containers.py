@@ -303,6 +303,26 @@ def git_before_checkout(job: Job) -> bool:
 	return False
 
 
+def cells_output(outputs: str) -> Tuple[bool, str]:
+	"""The cells job's output: the job matrix the build jobs get, as
+	make cells JSON=1 gives it here."""
+	line = next((l for l in outputs.splitlines() if l.startswith('matrix=')), '')
+	try:
+		got = json.loads(line[len('matrix='):])
+	except ValueError:
+		return False, f'no job matrix in $GITHUB_OUTPUT: {line[:80]!r}'
+	want = json.loads(subprocess.run(
+		[os.path.join(TOP, 'tools', 'ptwalk', 'ptwalk.py'), 'cells', '--json'],
+		capture_output=True, text=True, check=True).stdout)
+	if got != want:
+		return False, 'the job matrix differs from make cells JSON=1 here'
+	return True, f'{len(got["include"])} build jobs in the matrix'
+
+
+# What a job must leave in $GITHUB_OUTPUT for the jobs that need it.
+JOB_OUTPUTS = {'cells': cells_output}
+
+
 def run_job(pm: Podman, job: Job, log: str, matrix: Optional[Dict[str, Any]] = None,
 	    artifacts: Optional[str] = None, plant: Optional[Plant] = None) -> Case:
 	"""@job's steps in one container, as GitHub runs them; a case. Its
@@ -349,6 +369,10 @@ def run_job(pm: Podman, job: Job, log: str, matrix: Optional[Dict[str, Any]] = N
 					'-c', script, stdout=out, stderr=subprocess.STDOUT).returncode
 				if rc and not step.get('continue-on-error'):
 					ok, said = False, f'step "{step.get("name", script.splitlines()[0])}" exited {rc}'
+			outputs = pm('exec', cname, 'cat', '/tmp/github_output', capture_output=True).stdout
+			out.write(f'### $GITHUB_OUTPUT\n{outputs}')
+		if ok and job.name in JOB_OUTPUTS:
+			ok, said = JOB_OUTPUTS[job.name](outputs)
 	finally:
 		pm('rm', '-f', cname, capture_output=True)
 	seconds = time.monotonic() - start

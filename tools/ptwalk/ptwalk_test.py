@@ -1418,12 +1418,20 @@ class WorkflowTest(unittest.TestCase):
 			quiet = os.path.join(d, 'quiet.log')
 			with open(quiet, 'w') as f:
 				f.write('red for another reason\n')
-			verdict = lambda ok, places: containers.planted_case(p, 'build', ok, 'step', 1.0,
-									     places).status
+
+			def verdict(ok: bool, places: list) -> str:
+				return containers.planted_case(p, 'build', ok, 'step', 1.0, places).status
 			self.assertEqual(verdict(False, [log]), pr.PASS)
 			self.assertEqual(verdict(False, [d]), pr.PASS)	# in a file of results/
 			self.assertEqual(verdict(False, [quiet]), pr.FAIL)
 			self.assertEqual(verdict(True, [log]), pr.FAIL)
+
+	def test_the_cells_job_must_output_the_job_matrix(self) -> None:
+		want = {'include': pm.builds_json(pm.load_matrix())}
+		self.assertTrue(containers.cells_output(f'x=1\nmatrix={json.dumps(want)}\n')[0])
+		self.assertFalse(containers.cells_output('matrix=\n')[0])	# make failed, echo did not
+		want['include'] = want['include'][1:]
+		self.assertFalse(containers.cells_output(f'matrix={json.dumps(want)}\n')[0])
 
 	def test_the_yaml_subset(self) -> None:
 		doc = containers.parse_yaml('a: 1  # c\nb:\n  - x: "q # not a comment"\n'
