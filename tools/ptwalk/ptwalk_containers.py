@@ -419,6 +419,7 @@ def ci_containers(results: str, jobs: List[str], builds: List[str],
 	pm = Podman(os.path.join(cache_dir(), 'ci-containers'))
 	pm.image()
 	out = Outcome('ci-containers', 'ci')
+	start = time.monotonic()
 	for name in jobs:
 		out.cases.append(run_job(pm, wf[name], os.path.join(results, f'ci-{name}.log')))
 	matrix: List[Dict[str, Any]] = []
@@ -441,4 +442,5 @@ def ci_containers(results: str, jobs: List[str], builds: List[str],
 		entry = next((e for e in matrix if e['build'] == plant.build), {})
 		out.cases.append(run_job(pm, wf[plant.job], os.path.join(results, f'ci-{p}.log'),
 					 matrix=entry, plant=plant))
+	out.seconds = time.monotonic() - start
 	return out
