@@ -128,7 +128,8 @@ class Session:
 	def finish(self) -> int:
 		print()
 		print(report.summary(self.outcomes, self.matrix, self.ctx.results))
-		write_kcidb(self.outcomes, self.ctx.results)
+		# Every run in results/: make selftests, then make pagemap-walk-test.
+		write_kcidb(report.load_all(self.ctx.results), self.ctx.results)
 		return 0 if all(o.ok for o in self.outcomes) else 1
 
 

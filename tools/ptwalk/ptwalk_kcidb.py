@@ -104,7 +104,7 @@ def kernel_facts(*, kver: str, tree_name: str, tree_path: str, build: str, arch:
 def host_facts() -> Dict[str, str]:
 	"""The kernel of the machine ptwalk runs on: nobody here built it."""
 	u = platform.uname()
-	return {'source': f'host kernel {u.release}', 'source_version': '', 'release': u.release,
+	return {'source': 'host-kernel', 'source_version': '', 'release': u.release,
 		'build': HOST_BUILD, 'arch': u.machine, 'config': '', 'compiler': ''}
 
 

@@ -1460,7 +1460,7 @@ class KcidbTest(unittest.TestCase):
 		m = w.outcome('mmu-6.12-x86_64', '6.12:x86_64')
 		m.kernel, m.seconds = g.kernel, 0.0	# the same results each time
 		host = pr.selftests_outcome('selftests-host', data('selftests-host-6.18.tap'))
-		host.kernel = {'source': 'host kernel 6.18.0', 'source_version': '',
+		host.kernel = {'source': 'host-kernel', 'source_version': '',
 			       'release': '6.18.0', 'build': kcidb.HOST_BUILD, 'arch': 'x86_64',
 			       'config': '', 'compiler': ''}
 		static = pr.Outcome('checkpatch', 'static', cases=[pr.Case('checkpatch', 'x', pr.PASS)])
