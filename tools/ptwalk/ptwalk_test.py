@@ -1289,6 +1289,12 @@ class ProducersTest(unittest.TestCase):
 		line = kunit_info_line(source, 'ptwalk_test_geometry', 'levels used=')
 		self.assertNotRegex(line, pr._GEOMETRY_RE)
 
+	def test_the_mmu_flag_is_the_witness_programs(self) -> None:
+		# The guest's programs publish only when booted with the flag the
+		# host adds: a mismatch would leave the MMU nothing to check.
+		header = self.read('selftests', 'mmu_witness.h')
+		self.assertIn(f'#define MMU_CMDLINE_FLAG\t"{mmu.KERNEL_FLAG}"', header)
+
 	def test_guest_patterns_match_its_init(self) -> None:
 		printed = guest_lines(self.read('config', 'guest', 'init'))
 		for regex in (pr.GUEST_DONE_RE, pr._FAULTS_SKIPPED_RE, pr._FAULTS_FAILED_RE):
