@@ -13,6 +13,7 @@
 #
 # Copyright (C) 2026 The ptwalk authors
 
+import datetime
 import fnmatch
 import glob
 import os
@@ -352,6 +353,21 @@ def identity() -> Tuple[str, bool]:
 	return (f'{name} <{email}>', True) if name and email else (PLACEHOLDER, False)
 
 
+def source_date(top: str = TOP) -> str:
+	"""The date of every patch: the last commit's, in a git checkout; else
+	(a release tarball, a REST-API checkout) $SOURCE_DATE_EPOCH's, else the
+	newest of the files the series carries."""
+	if os.path.exists(os.path.join(top, '.git')):
+		return _git(top, 'log', '-1', '--format=%cI').strip()
+	epoch = os.environ.get('SOURCE_DATE_EPOCH', '')
+	if not epoch.isdigit():
+		files = [os.path.join(top, 'kunit', f) for f in os.listdir(os.path.join(top, 'kunit'))]
+		files += [os.path.join(top, d, f) for d in ('selftests', 'Documentation')
+			  for f in tracked(d, top)]
+		epoch = str(int(max(os.path.getmtime(f) for f in files)))
+	return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).isoformat()
+
+
 def _git_env(who: str, date: str) -> Dict[str, str]:
 	name, _, email = who.partition(' <')
 	email = email.rstrip('>')
@@ -446,7 +462,7 @@ def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = (),
 	except ResolveError as e:
 		raise PtwalkError(f'cannot resolve kunit/ for {tree.path}: {e}')
 	who, signed = identity()
-	date = _git(TOP, 'log', '-1', '--format=%cI').strip()
+	date = source_date()
 	env = _git_env(who, date)
 	reset(repo, 'ptwalk-series')
 	done: List[Unit] = []

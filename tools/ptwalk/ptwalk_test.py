@@ -1646,6 +1646,20 @@ class CheckoutWithoutGitTest(unittest.TestCase):
 			for d, files in on_disk.items():
 				self.assertEqual(files, series.tracked(d, top), d)
 
+	def test_the_patches_date_without_git(self) -> None:
+		with tempfile.TemporaryDirectory() as top:
+			for d in ('kunit', 'selftests', 'Documentation'):
+				os.makedirs(os.path.join(top, d))
+				with open(os.path.join(top, d, 'f'), 'w') as f:
+					f.write('x\n')
+			os.utime(os.path.join(top, 'selftests', 'f'), (0, 1700000000))
+			os.utime(os.path.join(top, 'kunit', 'f'), (0, 1600000000))
+			os.utime(os.path.join(top, 'Documentation', 'f'), (0, 1600000000))
+			with mock.patch.dict(os.environ, {'SOURCE_DATE_EPOCH': ''}):
+				self.assertEqual(series.source_date(top), '2023-11-14T22:13:20+00:00')
+			with mock.patch.dict(os.environ, {'SOURCE_DATE_EPOCH': '0'}):
+				self.assertEqual(series.source_date(top), '1970-01-01T00:00:00+00:00')
+
 	def test_git_failing_is_one_line(self) -> None:
 		with tempfile.TemporaryDirectory() as top:
 			os.makedirs(os.path.join(top, '.git'))	# not a repository
