@@ -419,6 +419,28 @@ def reset(repo: str, branch: str) -> None:
 
 # ---- make patch ------------------------------------------------------------
 
+# The test-only debugfs file, answering what was held against "Page
+# Detective" (linux-mm, November 2024), a debugfs walk of a process's
+# page tables: kernel pointers, races with freeing, who may aim it where.
+DEBUGFS_NOTE = """\
+CONFIG_PTWALK_DEBUGFS (off by default) adds a test-only interface in
+the manner of mm/gup_test.c, /sys/kernel/debug/ptwalk/walk: root writes
+"PID ADDRESS" and reads back the walk, which the selftests compare with
+/proc/PID/pagemap page by page. What it prints: the raw entries the
+walk read (physical addresses of the tables below, as in the tables),
+the leaf's level, size, PFN and physical address, and its write, dirty
+and young bits; never a kernel virtual address, and only for user
+addresses (below the target's TASK_SIZE; anything else is -EFAULT).
+Who may use it: the file is 0600 and opening it needs CAP_SYS_ADMIN, as
+pagemap's PFNs do; the target's mm is taken with mm_access() and
+PTRACE_MODE_READ_FSCREDS, as pagemap takes it. Freeing: mm_access()
+holds a reference on the mm, the walk runs under mmap_read_lock_killable()
+and reads each entry once (pXdp_get()), and the PTE table is mapped with
+pte_offset_map(), so one that khugepaged retracts meanwhile stays valid
+until the walk is done. The selftests that use the file skip without it.
+"""
+
+
 def cover_letter(tree: Tree, matrix_lines: Sequence[str]) -> str:
 	return (f'ptwalk: prove how virtual memory maps to physical memory\n\n'
 		'ptwalk checks the kernel\'s page tables from both sides of the kernel\n'
@@ -428,6 +450,7 @@ def cover_letter(tree: Tree, matrix_lines: Sequence[str]) -> str:
 		'Outside, kselftests of /proc/self/pagemap: its low bits, demand paging,\n'
 		'the zero page, copy-on-write and its error contract, and (with\n'
 		'CONFIG_PTWALK_DEBUGFS) the kernel\'s walk of the same pages.\n\n'
+		f'{DEBUGFS_NOTE}\n'
 		'Run them with:\n\n'
 		f'  ./tools/testing/kunit/kunit.py run --kunitconfig={KERNEL_DIR}\n'
 		'  make -C tools/testing/selftests TARGETS=ptwalk run_tests\n\n'
