@@ -162,8 +162,8 @@ SERIES: Tuple[Unit, ...] = (
 	Unit('Documentation: dev-tools: add ptwalk',
 	     'Describe what ptwalk proves and how: the page-table theory it\n'
 	     'checks, how to run the KUnit suites and the selftests, every test\n'
-	     'and what it asserts, the walker\'s API, and the results and kernel\n'
-	     'findings of the kernels and page-table geometries it ran on.',
+	     'and what it asserts, the walker\'s API, and the debugfs walk file\n'
+	     'and its format.',
 	     docs=True,
 	     edits=(TreeEdit('Documentation/dev-tools/index.rst', '   ptwalk/index',
 			     after=r'^   kunit/index$'),),
@@ -269,12 +269,29 @@ def selftests_files() -> Dict[str, str]:
 	return {p: _read(os.path.join(TOP, 'selftests', p)) for p in tracked('selftests')}
 
 
+# The pages true inside a kernel tree. running.rst (ptwalk's runner, its
+# matrix and cache) and results.rst (its measurements and findings) are
+# about this repository and stay in it.
+TREE_DOCS = ('index.rst', 'theory.rst', 'usage.rst', 'tests.rst', 'walker.rst',
+	     'kernel-walk.rst')
+
+
 def docs_files() -> Dict[str, str]:
-	"""The reStructuredText pages, their kernel-doc directives pointing at
-	mm/ptwalk/. Sphinx's conf.py and the figures of the tool's plots stay
-	in this repository: a series carries no images."""
-	return {p: tree_page(_read(os.path.join(TOP, 'Documentation', p)))
-		for p in tracked('Documentation') if p.endswith('.rst')}
+	"""The pages of TREE_DOCS, their kernel-doc directives pointing at
+	mm/ptwalk/ and the index listing only them. Sphinx's conf.py and the
+	figures of the tool's plots stay in this repository: a series carries
+	no images."""
+	pages = {p: tree_page(_read(os.path.join(TOP, 'Documentation', p)))
+		 for p in tracked('Documentation') if p in TREE_DOCS}
+	pages['index.rst'] = tree_index(pages['index.rst'])
+	return pages
+
+
+def tree_index(rst: str) -> str:
+	"""index.rst's toctree without the pages a series does not carry."""
+	return re.sub(r'^   ([\w-]+)\n',
+		      lambda m: m.group(0) if f'{m.group(1)}.rst' in TREE_DOCS else '', rst,
+		      flags=re.M)
 
 
 def tree_page(rst: str) -> str:

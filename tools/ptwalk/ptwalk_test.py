@@ -1073,6 +1073,17 @@ class SeriesTest(unittest.TestCase):
 		rst = 'A\n\n.. kernel-doc:: kunit/ptwalk.h\n\n.. figure:: images/x.svg\n\n   caption\n   more\n\nB\n'
 		self.assertEqual(series.tree_page(rst), 'A\n\n.. kernel-doc:: mm/ptwalk/ptwalk.h\n\nB\n')
 
+	def test_the_tree_gets_the_pages_true_inside_it(self) -> None:
+		pages = series.docs_files()
+		self.assertEqual(sorted(pages), sorted(series.TREE_DOCS))
+		listed = re.findall(r'^   ([\w-]+)$', pages['index.rst'], re.M)
+		self.assertEqual(sorted(f'{p}.rst' for p in listed),
+				 sorted(set(series.TREE_DOCS) - {'index.rst'}))
+		# No page of the tree points at a page it lacks.
+		for name, text in pages.items():
+			for target in re.findall(r':doc:`([\w-]+)`', text):
+				self.assertIn(f'{target}.rst', series.TREE_DOCS, f'{name}: :doc:`{target}`')
+
 	def test_maintainers_entry_order(self) -> None:
 		self.assertEqual(series.maintainers_entry(['F:\tmm/b', 'S:\tMaintained', 'F:\tDoc/', 'L:\tl'], 'N <e>'),
 				 [series.MAINTAINERS_TITLE, 'M:\tN <e>', 'L:\tl', 'S:\tMaintained', 'F:\tDoc/', 'F:\tmm/b'])
