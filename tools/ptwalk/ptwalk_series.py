@@ -284,7 +284,18 @@ def docs_files() -> Dict[str, str]:
 	pages = {p: tree_page(_read(os.path.join(TOP, 'Documentation', p)))
 		 for p in tracked('Documentation') if p in TREE_DOCS}
 	pages['index.rst'] = tree_index(pages['index.rst'])
+	pages['tests.rst'] = drop_sections(pages['tests.rst'], TOOL_SECTIONS)
 	return pages
+
+
+# tests.rst's sections on the user-space walker, which no series carries.
+TOOL_SECTIONS = 'The user-space walker'
+
+
+def drop_sections(rst: str, title: str) -> str:
+	"""@rst without the '====' sections whose title starts with @title."""
+	parts = re.split(r'^(?=.+\n=+\n)', rst, flags=re.M)
+	return ''.join(p for p in parts if not p.startswith(title)).rstrip('\n') + '\n'
 
 
 def tree_index(rst: str) -> str:

@@ -1079,6 +1079,8 @@ class SeriesTest(unittest.TestCase):
 		listed = re.findall(r'^   ([\w-]+)$', pages['index.rst'], re.M)
 		self.assertEqual(sorted(f'{p}.rst' for p in listed),
 				 sorted(set(series.TREE_DOCS) - {'index.rst'}))
+		self.assertNotIn('pagemap-walk-test', pages['tests.rst'])
+		self.assertIn('pagemap_mmu:mmu.fork', pages['tests.rst'])
 		# No page of the tree points at a page it lacks.
 		for name, text in pages.items():
 			for target in re.findall(r':doc:`([\w-]+)`', text):
