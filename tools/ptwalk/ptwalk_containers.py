@@ -323,6 +323,13 @@ def cells_output(outputs: str) -> Tuple[bool, str]:
 JOB_OUTPUTS = {'cells': cells_output}
 
 
+def kver_env() -> List[str]:
+	"""KVER= of this run, for the jobs: it narrows their kernels (the
+	series job's make series-check to one) as it does a run here."""
+	kver = os.environ.get('KVER', '')
+	return ['-e', f'KVER={kver}'] if kver else []
+
+
 def run_job(pm: Podman, job: Job, log: str, matrix: Optional[Dict[str, Any]] = None,
 	    artifacts: Optional[str] = None, plant: Optional[Plant] = None) -> Case:
 	"""@job's steps in one container, as GitHub runs them; a case. Its
@@ -347,7 +354,7 @@ def run_job(pm: Podman, job: Job, log: str, matrix: Optional[Dict[str, Any]] = N
 	r = pm('run', '-d', '--name', cname, '-v', f'{ws}:{WORKSPACE}', '-w', WORKSPACE,
 	       '-v', f'{cache}:/root/.cache/ptwalk',
 	       '-e', f'GITHUB_WORKSPACE={WORKSPACE}', '-e', 'GITHUB_OUTPUT=/tmp/github_output',
-	       '-e', 'CI=true', *job.options, IMAGE, 'sleep', 'infinity',
+	       '-e', 'CI=true', *kver_env(), *job.options, IMAGE, 'sleep', 'infinity',
 	       capture_output=True)
 	if r.returncode:
 		return Case('ci-containers', name, FAIL, f'podman run: {r.stderr.strip()}')
