@@ -612,15 +612,16 @@ class Checker:
 	def build_dir(self, arch: str) -> str:
 		return self.s.tree.build_dir(f'series-{arch}')
 
-	def kunit(self, verb: str, arch: str, kunitconfig: str) -> Tuple[int, str]:
+	def kunit(self, verb: str, arch: str, kunitconfig: str,
+		  build: str = '') -> Tuple[int, str]:
 		cmd = ['./tools/testing/kunit/kunit.py', verb, f'--arch={arch}',
-		       f'--build_dir={self.build_dir(arch)}', f'--kunitconfig={kunitconfig}',
+		       f'--build_dir={self.build_dir(build or arch)}', f'--kunitconfig={kunitconfig}',
 		       '--make_options', 'CC=ccache gcc']
 		if verb != 'config':
 			cmd.append(f'--jobs={os.cpu_count()}')
 		if verb == 'run':
 			cmd.append('--timeout=900')
-		return self.run(f'kunit-{arch}', cmd, timeout=3600)
+		return self.run(f'kunit-{build or arch}', cmd, timeout=3600)
 
 
 def _problem(status: int, said: str, what: str) -> str:
@@ -707,6 +708,27 @@ def check_kunit(c: Checker, arches: Sequence[str]) -> None:
 		c.case('kunit.py', f'run --arch={arch}', problem)
 		if m:
 			info(f'[series {c.s.tree.name}] kunit.py --arch={arch}: {m.group(1)} tests, {m.group(2)}')
+
+
+# The configuration KernelCI's kunit job and kunit.py's default build use:
+# KUNIT_ALL_TESTS=y, which must select the suites (default KUNIT_ALL_TESTS).
+ALL_TESTS_CONFIG = 'tools/testing/kunit/configs/default.config'
+SUITES_OPTION = 'CONFIG_PTWALK_KUNIT_TEST'
+
+
+def check_all_tests_config(c: Checker) -> None:
+	"""kunit.py config of ALL_TESTS_CONFIG on UML selects the suites."""
+	status, said = c.kunit('config', 'um', ALL_TESTS_CONFIG, build='um-all-tests')
+	problem = _problem(status, said, 'kunit.py config')
+	if not problem:
+		try:
+			with open(os.path.join(c.build_dir('um-all-tests'), '.config')) as f:
+				selected = f'{SUITES_OPTION}=y\n' in f.read()
+		except OSError as e:
+			selected, problem = False, f'no .config: {e}'
+		if not problem and not selected:
+			problem = f'{SUITES_OPTION} is not selected by KUNIT_ALL_TESTS=y'
+	c.case('kunit.py', f'config {ALL_TESTS_CONFIG} selects {SUITES_OPTION}', problem)
 
 
 def check_selftests(c: Checker) -> None:
@@ -826,6 +848,7 @@ def check_series(series: Series, results: str,
 	if commits:
 		_timed(c, check_bisect, commits)
 		_timed(c, check_kunit, kunit_arches)
+		_timed(c, check_all_tests_config)
 		for check in (check_sparse, check_coccinelle, check_kernel_doc, check_htmldocs,
 			      check_selftests):
 			_timed(c, check)
