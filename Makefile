@@ -48,6 +48,7 @@ help:
 	@echo '  kcidb            $(RESULTS)/kcidb.json, the results in KernelCI'"'"'s KCIDB format (every run writes it)'
 	@echo '  patch            the series for a tree in $(RESULTS)/patches/<kver>/ (default: every kernel)'
 	@echo '  series-check     make patch, then git am, bisect builds, kunit.py, checkpatch, sparse, coccicheck'
+	@echo '                   (ALL_TESTS=1: and kunit.py run of KUNIT_ALL_TESTS=y, KernelCI'"'"'s kunit job)'
 	@echo '  series-mutants   one broken kernel rule at a time (long line, SPDX, __user cast): each must fail its check'
 	@echo '  mutants          build with one planted bug at a time (walker, debugfs file); every one must fail'
 	@echo '  install-kunit    link kunit/ and selftests/ into the tree (uninstall-kunit undoes it)'
@@ -101,7 +102,7 @@ patch:
 	@$(PTWALK) patch
 
 series-check:
-	@$(PTWALK) patch --check
+	@$(PTWALK) patch --check $(if $(ALL_TESTS),--all-tests)
 
 series-mutants:
 	@$(PTWALK) series-mutants

@@ -307,9 +307,10 @@ def series_tools(s: Session) -> None:
 
 
 def check_series(s: Session, kvers: Sequence[str], check: bool = True,
-		 arches: Sequence[str] = series.SERIES_ARCHES) -> None:
+		 arches: Sequence[str] = series.SERIES_ARCHES, all_tests: bool = False) -> None:
 	"""Make the series for each of @kvers and, if @check, run the
-	kernel's checkers on it, kunit.py on @arches."""
+	kernel's checkers on it, kunit.py on @arches (and, if @all_tests, on
+	the KUNIT_ALL_TESTS configuration)."""
 	series_tools(s)
 	ran = s.outcomes or report.load_all(s.ctx.results)
 	for kver in kvers:
@@ -317,12 +318,12 @@ def check_series(s: Session, kvers: Sequence[str], check: bool = True,
 		made = series.make_series(tree, s.ctx.results, report.cover_lines(ran, tree.kver))
 		info(f'{len(made.patches)} files in {made.out}')
 		if check:
-			s.record([series.check_series(made, s.ctx.results, arches)])
+			s.record([series.check_series(made, s.ctx.results, arches, all_tests)])
 
 
 def cmd_patch(args: argparse.Namespace) -> int:
 	s = Session()
-	check_series(s, series_kvers(s), args.check)
+	check_series(s, series_kvers(s), args.check, all_tests=args.all_tests)
 	return s.finish() if args.check else 0
 
 
@@ -642,6 +643,9 @@ def parser() -> argparse.ArgumentParser:
 	sp = add('patch', cmd_patch, 'the series for a tree (KVER=/KDIR=; default: every kernel)')
 	sp.add_argument('--check', action='store_true',
 			help="and the kernel's own checks of it: git am, builds, kunit.py, checkers")
+	sp.add_argument('--all-tests', action='store_true',
+			help='and kunit.py run of the KUNIT_ALL_TESTS configuration (KernelCI\'s '
+			'kunit job), filtered to ptwalk\'s suites: a UML build of every test')
 	sp = add('series-mutants', cmd_series_mutants,
 		 'one broken kernel rule at a time: each must fail its check of the series')
 	sp.add_argument('--only', metavar='TEXT', default='',

@@ -612,11 +612,13 @@ class Checker:
 	def build_dir(self, arch: str) -> str:
 		return self.s.tree.build_dir(f'series-{arch}')
 
-	def kunit(self, verb: str, arch: str, kunitconfig: str,
-		  build: str = '') -> Tuple[int, str]:
+	def kunit(self, verb: str, arch: str, kunitconfig: str, build: str = '',
+		  filter_glob: str = '') -> Tuple[int, str]:
 		cmd = ['./tools/testing/kunit/kunit.py', verb, f'--arch={arch}',
 		       f'--build_dir={self.build_dir(build or arch)}', f'--kunitconfig={kunitconfig}',
 		       '--make_options', 'CC=ccache gcc']
+		if filter_glob:
+			cmd.append(filter_glob)
 		if verb != 'config':
 			cmd.append(f'--jobs={os.cpu_count()}')
 		if verb == 'run':
@@ -716,8 +718,9 @@ ALL_TESTS_CONFIG = 'tools/testing/kunit/configs/default.config'
 SUITES_OPTION = 'CONFIG_PTWALK_KUNIT_TEST'
 
 
-def check_all_tests_config(c: Checker) -> None:
-	"""kunit.py config of ALL_TESTS_CONFIG on UML selects the suites."""
+def check_all_tests_config(c: Checker, run: bool = False) -> None:
+	"""kunit.py config of ALL_TESTS_CONFIG on UML selects the suites; if
+	@run, kunit.py run of it (every test's build) runs them."""
 	status, said = c.kunit('config', 'um', ALL_TESTS_CONFIG, build='um-all-tests')
 	problem = _problem(status, said, 'kunit.py config')
 	if not problem:
@@ -729,6 +732,16 @@ def check_all_tests_config(c: Checker) -> None:
 		if not problem and not selected:
 			problem = f'{SUITES_OPTION} is not selected by KUNIT_ALL_TESTS=y'
 	c.case('kunit.py', f'config {ALL_TESTS_CONFIG} selects {SUITES_OPTION}', problem)
+	if not run or problem:
+		return
+	status, said = c.kunit('run', 'um', ALL_TESTS_CONFIG, build='um-all-tests',
+			       filter_glob='ptwalk_*')
+	m = re.search(r'Testing complete\. Ran (\d+) tests: (.*)', said)
+	problem = _problem(status, said, 'kunit.py run') or \
+		('' if m and int(m.group(1)) else 'no ptwalk test ran')
+	c.case('kunit.py', f'run {ALL_TESTS_CONFIG} ptwalk_*', problem)
+	if m:
+		info(f'[series {c.s.tree.name}] KUNIT_ALL_TESTS: {m.group(1)} tests, {m.group(2)}')
 
 
 def check_selftests(c: Checker) -> None:
@@ -833,9 +846,10 @@ def _timed(c: Checker, check: Callable[..., T], *args: Any) -> T:
 
 
 def check_series(series: Series, results: str,
-		 kunit_arches: Sequence[str] = SERIES_ARCHES) -> Outcome:
-	"""Every check of @series, kunit.py run on @kunit_arches; the tree is
-	left at the applied series."""
+		 kunit_arches: Sequence[str] = SERIES_ARCHES, all_tests: bool = False) -> Outcome:
+	"""Every check of @series, kunit.py run on @kunit_arches (and on the
+	KUNIT_ALL_TESTS configuration, if @all_tests); the tree is left at the
+	applied series."""
 	c = Checker(series, results)
 	for f in glob.glob(c.log('*')):
 		os.unlink(f)
@@ -848,7 +862,7 @@ def check_series(series: Series, results: str,
 	if commits:
 		_timed(c, check_bisect, commits)
 		_timed(c, check_kunit, kunit_arches)
-		_timed(c, check_all_tests_config)
+		_timed(c, check_all_tests_config, all_tests)
 		for check in (check_sparse, check_coccinelle, check_kernel_doc, check_htmldocs,
 			      check_selftests):
 			_timed(c, check)
