@@ -469,6 +469,19 @@ until the walk is done. The selftests that use the file skip without it.
 """
 
 
+def vm_util_note(tree: Tree) -> str:
+	"""Why the selftests read pagemap with their own pagemap.c, not the
+	tree's vm_util.c (selftests/mm, selftests/vm before 6.3), which reads
+	it too."""
+	d = 'mm' if os.path.exists(os.path.join(tree.selftests, 'mm', 'vm_util.c')) else 'vm'
+	return (f'The selftests read pagemap through their own pagemap.c rather than\n'
+		f'selftests/{d}\'s vm_util.c: vm_util.c is built only into the\n'
+		f'programs of selftests/{d}, by its Makefile, and its readers return one\n'
+		'entry per call and end the test on a failed read, where these read\n'
+		'ranges, decode every bit, and assert on the errors themselves (the\n'
+		'error contract of reads at bad offsets is one of the tests).\n')
+
+
 def cover_letter(tree: Tree, matrix_lines: Sequence[str]) -> str:
 	return (f'ptwalk: prove how virtual memory maps to physical memory\n\n'
 		'ptwalk checks the kernel\'s page tables from both sides of the kernel\n'
@@ -478,7 +491,7 @@ def cover_letter(tree: Tree, matrix_lines: Sequence[str]) -> str:
 		'Outside, kselftests of /proc/self/pagemap: its low bits, demand paging,\n'
 		'the zero page, copy-on-write and its error contract, and (with\n'
 		'CONFIG_PTWALK_DEBUGFS) the kernel\'s walk of the same pages.\n\n'
-		f'{DEBUGFS_NOTE}\n'
+		f'{DEBUGFS_NOTE}\n{vm_util_note(tree)}\n'
 		'Run them with:\n\n'
 		f'  ./tools/testing/kunit/kunit.py run --kunitconfig={KERNEL_DIR}\n'
 		'  make -C tools/testing/selftests TARGETS=ptwalk run_tests\n\n'
