@@ -396,6 +396,15 @@ def source_date(top: str = TOP) -> str:
 	return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).isoformat()
 
 
+def committer_env(env: Dict[str, str]) -> Dict[str, str]:
+	"""@env with a committer for git am, which refuses to commit without
+	one: the one make patch signs off with. A CI container has no git
+	identity configured."""
+	name, _, email = identity()[0].partition(' <')
+	return dict(env, GIT_COMMITTER_NAME=env.get('GIT_COMMITTER_NAME', name),
+		    GIT_COMMITTER_EMAIL=env.get('GIT_COMMITTER_EMAIL', email.rstrip('>')))
+
+
 def _git_env(who: str, date: str) -> Dict[str, str]:
 	name, _, email = who.partition(' <')
 	email = email.rstrip('>')
@@ -604,12 +613,14 @@ class Checker:
 	def log(self, check: str) -> str:
 		return os.path.join(self.results, f'series-{self.s.tree.name}-{check}.log')
 
-	def run(self, check: str, cmd: Sequence[str], timeout: Optional[float] = None) -> Tuple[int, str]:
-		"""@cmd in the series repository; its status (-1: timed out) and output."""
+	def run(self, check: str, cmd: Sequence[str], timeout: Optional[float] = None,
+		env: Optional[Dict[str, str]] = None) -> Tuple[int, str]:
+		"""@cmd in the series repository (with the checks' environment, or
+		@env); its status (-1: timed out) and output."""
 		with open(self.log(check), 'a') as f:
 			f.write('$ ' + ' '.join(cmd) + '\n')
 		try:
-			r = subprocess.run(cmd, cwd=self.repo, env=self.env, capture_output=True,
+			r = subprocess.run(cmd, cwd=self.repo, env=env or self.env, capture_output=True,
 					   text=True, errors='replace', timeout=timeout)
 			status, said = r.returncode, r.stdout + r.stderr
 		except subprocess.TimeoutExpired:
@@ -654,7 +665,7 @@ def check_am(c: Checker) -> List[str]:
 	"""git am of the patch files onto the pristine tree: the result must be
 	the tree the series was generated as. Return: the commits."""
 	reset(c.repo, 'ptwalk-am')
-	status, said = c.run('am', ['git', 'am', '-q'] + c.s.patches[1:])
+	status, said = c.run('am', ['git', 'am', '-q'] + c.s.patches[1:], env=committer_env(c.env))
 	problem = _problem(status, said, 'git am')
 	if not problem:
 		diff = _git(c.repo, 'diff', '--stat', 'ptwalk-series', 'ptwalk-am')

@@ -1673,6 +1673,34 @@ class CheckoutWithoutGitTest(unittest.TestCase):
 			with mock.patch.dict(os.environ, {'SOURCE_DATE_EPOCH': '0'}):
 				self.assertEqual(series.source_date(top), '1970-01-01T00:00:00+00:00')
 
+	def test_git_am_commits_where_git_knows_nobody(self) -> None:
+		# A CI container: no user.name/email anywhere, so git am refuses
+		# to commit unless told who the committer is.
+		if shutil.which('git') is None:
+			self.skipTest('no git')
+		with tempfile.TemporaryDirectory() as d:
+			env = {k: v for k, v in os.environ.items() if not k.startswith('GIT_')}
+			env.update(HOME=d, GIT_CONFIG_NOSYSTEM='1', XDG_CONFIG_HOME=d)
+			repo = os.path.join(d, 'r')
+			author = dict(env, GIT_AUTHOR_NAME='A', GIT_AUTHOR_EMAIL='a@e',
+				      GIT_COMMITTER_NAME='A', GIT_COMMITTER_EMAIL='a@e')
+			subprocess.run(['git', 'init', '-q', repo], env=author, check=True)
+			with open(os.path.join(repo, 'f'), 'w') as f:
+				f.write('one\n')
+			for cmd in (['add', 'f'], ['commit', '-q', '-m', 'one'],
+				    ['format-patch', '-q', '--root', '-1', '-o', d],
+				    ['checkout', '-q', '--orphan', 'empty'], ['rm', '-q', '--cached', 'f']):
+				subprocess.run(['git', '-C', repo] + cmd, env=author, check=True,
+					       capture_output=True)
+			os.unlink(os.path.join(repo, 'f'))
+			am = ['git', '-C', repo, 'am', '-q'] + glob.glob(os.path.join(d, '0001-*'))
+			with mock.patch.object(series, 'identity', return_value=(series.PLACEHOLDER, False)):
+				bare = subprocess.run(am, env=env, capture_output=True, text=True)
+				self.assertIn('Committer identity unknown', bare.stderr)  # the container's
+				ok = subprocess.run(am, env=series.committer_env(env), capture_output=True,
+						    text=True)
+			self.assertEqual(ok.returncode, 0, ok.stderr)
+
 	def test_git_failing_is_one_line(self) -> None:
 		with tempfile.TemporaryDirectory() as top:
 			os.makedirs(os.path.join(top, '.git'))	# not a repository
