@@ -20,6 +20,7 @@
 #
 # Copyright (C) 2026 The ptwalk authors
 
+import functools
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ import subprocess
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ptwalk_results import BUILD_FAILED, FAIL, Case, Outcome
+from ptwalk_tree import config_value, kernel_release
 
 ORIGIN = 'ptwalk'		# the default; a lab submits under the origin KernelCI gave it
 ORIGIN_ENV = 'PTWALK_KCIDB_ORIGIN'
@@ -49,38 +51,12 @@ HOST_BUILD = 'host'		# Outcome.kernel['build'] of a run on this machine
 
 # ---- what a run records about its kernel -----------------------------------
 
-def _config_value(config: str, option: str) -> str:
-	"""@option's string value in the .config at @config, '' if none."""
-	try:
-		with open(config) as f:
-			for line in f:
-				if line.startswith(option + '='):
-					return line.split('=', 1)[1].strip().strip('"')
-	except OSError:
-		pass
-	return ''
-
-
+@functools.lru_cache(maxsize=None)
 def debian_package_version(package: str) -> str:
+	"""The installed version of @package, asked of dpkg once per run."""
 	r = subprocess.run(['dpkg-query', '-W', '-f', '${Version}', package],
 			   capture_output=True, text=True)
 	return r.stdout.strip() if r.returncode == 0 else ''
-
-
-def kernel_release(tree_path: str) -> str:
-	"""VERSION.PATCHLEVEL.SUBLEVEL of the tree's Makefile."""
-	fields: Dict[str, str] = {}
-	try:
-		with open(os.path.join(tree_path, 'Makefile')) as f:
-			for line in f:
-				key, eq, value = line.partition('=')
-				if eq and key.strip() in ('VERSION', 'PATCHLEVEL', 'SUBLEVEL'):
-					fields[key.strip()] = value.strip()
-				if len(fields) == 3:
-					break
-	except OSError:
-		return ''
-	return '.'.join(fields.get(k, '?') for k in ('VERSION', 'PATCHLEVEL', 'SUBLEVEL'))
 
 
 def kernel_facts(*, kver: str, tree_name: str, tree_path: str, build: str, arch: str,
@@ -96,8 +72,7 @@ def kernel_facts(*, kver: str, tree_name: str, tree_path: str, build: str, arch:
 		'build': f'{tree_name}-{build}',
 		'arch': arch,
 		'config': ' '.join(kconfig),
-		'compiler': _config_value(os.path.join(build_dir, '.config'),
-					  'CONFIG_CC_VERSION_TEXT'),
+		'compiler': config_value(build_dir, 'CONFIG_CC_VERSION_TEXT'),
 	}
 
 

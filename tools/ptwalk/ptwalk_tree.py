@@ -310,16 +310,45 @@ class Tree:
 		return os.path.join(self.path, 'tools', 'testing', 'selftests')
 
 
-def tree_version(path: str) -> str:
-	fields = {}
+def config_value(build_dir: str, option: str) -> str:
+	"""@option's value in the .config of @build_dir, unquoted; '' where it
+	is not set or there is no .config."""
+	try:
+		with open(os.path.join(build_dir, '.config')) as f:
+			for line in f:
+				if line.startswith(option + '='):
+					return line.split('=', 1)[1].strip().strip('"')
+	except OSError:
+		pass
+	return ''
+
+
+_VERSION_KEYS = ('VERSION', 'PATCHLEVEL', 'SUBLEVEL')
+
+
+def _makefile_version(path: str) -> Dict[str, str]:
+	"""VERSION, PATCHLEVEL and SUBLEVEL of the tree's top Makefile."""
+	fields: Dict[str, str] = {}
 	with open(os.path.join(path, 'Makefile')) as f:
 		for line in f:
 			key, eq, value = line.partition('=')
-			if eq and key.strip() in ('VERSION', 'PATCHLEVEL'):
+			if eq and key.strip() in _VERSION_KEYS:
 				fields[key.strip()] = value.strip()
-			if len(fields) == 2:
+			if len(fields) == len(_VERSION_KEYS):
 				break
-	return f'{fields.get("VERSION", "?")}.{fields.get("PATCHLEVEL", "?")}'
+	return fields
+
+
+def tree_version(path: str) -> str:
+	"""'6.12': VERSION.PATCHLEVEL."""
+	v = _makefile_version(path)
+	return '.'.join(v.get(k, '?') for k in _VERSION_KEYS[:2])
+
+
+def kernel_release(path: str) -> str:
+	"""'6.12.118': VERSION.PATCHLEVEL.SUBLEVEL."""
+	v = _makefile_version(path)
+	return '.'.join(v.get(k, '?') for k in _VERSION_KEYS)
 
 
 def _check_tree(path: str) -> None:
