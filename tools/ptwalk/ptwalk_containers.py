@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from ptwalk_matrix import TOP
+from ptwalk_matrix import TOP, builds_json, load_matrix
 from ptwalk_results import FAIL, PASS, SKIP, Case, Outcome
 from ptwalk_series import tracked
 from ptwalk_tree import PtwalkError, cache_dir, info
@@ -311,10 +311,7 @@ def cells_output(outputs: str) -> Tuple[bool, str]:
 		got = json.loads(line[len('matrix='):])
 	except ValueError:
 		return False, f'no job matrix in $GITHUB_OUTPUT: {line[:80]!r}'
-	want = json.loads(subprocess.run(
-		[os.path.join(TOP, 'tools', 'ptwalk', 'ptwalk.py'), 'cells', '--json'],
-		capture_output=True, text=True, check=True).stdout)
-	if got != want:
+	if got != {'include': builds_json(load_matrix())}:
 		return False, 'the job matrix differs from make cells JSON=1 here'
 	return True, f'{len(got["include"])} build jobs in the matrix'
 
@@ -429,11 +426,7 @@ def ci_containers(results: str, jobs: List[str], builds: List[str],
 	start = time.monotonic()
 	for name in jobs:
 		out.cases.append(run_job(pm, wf[name], os.path.join(results, f'ci-{name}.log')))
-	matrix: List[Dict[str, Any]] = []
-	if builds or plants:
-		matrix = json.loads(subprocess.run(
-			[os.path.join(TOP, 'tools', 'ptwalk', 'ptwalk.py'), 'cells', '--json'],
-			capture_output=True, text=True, check=True).stdout)['include']
+	matrix = builds_json(load_matrix())	# make cells JSON=1's, the jobs' matrix
 	for b in builds:
 		entry = next((e for e in matrix if e['build'] == b), None)
 		if entry is None:

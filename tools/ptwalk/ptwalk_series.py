@@ -27,8 +27,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 from ptwalk_matrix import TOP
 from ptwalk_resolve import ResolveError, resolve_sources, tree_facts
 from ptwalk_results import FAIL, PASS, Case, Outcome
-from ptwalk_tree import (KUNIT_SRC, PtwalkError, Tree, build_env, cache_dir, info, missing_tools,
-			 named_package, uml_env)
+from ptwalk_tree import (KUNIT_SRC, PtwalkError, Tree, build_env, cache_dir, config_value, info,
+			 missing_tools, named_package, uml_env)
 
 KERNEL_DIR = 'mm/ptwalk'
 SELFTESTS_DIR = 'tools/testing/selftests/ptwalk'
@@ -400,14 +400,19 @@ def committer_env(env: Dict[str, str]) -> Dict[str, str]:
 	"""@env with a committer for git am, which refuses to commit without
 	one: the one make patch signs off with. A CI container has no git
 	identity configured."""
-	name, _, email = identity()[0].partition(' <')
+	name, email = _name_email(identity()[0])
 	return dict(env, GIT_COMMITTER_NAME=env.get('GIT_COMMITTER_NAME', name),
-		    GIT_COMMITTER_EMAIL=env.get('GIT_COMMITTER_EMAIL', email.rstrip('>')))
+		    GIT_COMMITTER_EMAIL=env.get('GIT_COMMITTER_EMAIL', email))
+
+
+def _name_email(who: str) -> Tuple[str, str]:
+	"""'Name <email>' as its two parts."""
+	name, _, email = who.partition(' <')
+	return name, email.rstrip('>')
 
 
 def _git_env(who: str, date: str) -> Dict[str, str]:
-	name, _, email = who.partition(' <')
-	email = email.rstrip('>')
+	name, email = _name_email(who)
 	return dict(os.environ, GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email,
 		    GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email,
 		    GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
@@ -726,14 +731,18 @@ def check_kunit(c: Checker, arches: Sequence[str]) -> None:
 		status, said = c.kunit('config', CHECKERS_ARCH, KERNEL_DIR)
 		c.case('kunit.py', f'config --arch={CHECKERS_ARCH}', _problem(status, said, 'kunit.py config'))
 	for arch in arches:
-		status, said = c.kunit('run', arch, KERNEL_DIR)
-		m = re.search(r'Testing complete\. Ran (\d+) tests: (.*)', said)
-		problem = _problem(status, said, 'kunit.py run')
-		if not problem and not m:
-			problem = 'kunit.py printed no "Testing complete" line'
-		c.case('kunit.py', f'run --arch={arch}', problem)
-		if m:
-			info(f'[series {c.s.tree.name}] kunit.py --arch={arch}: {m.group(1)} tests, {m.group(2)}')
+		kunit_run_case(c, f'run --arch={arch}', *c.kunit('run', arch, KERNEL_DIR))
+
+
+def kunit_run_case(c: Checker, name: str, status: int, said: str) -> None:
+	"""The case of one kunit.py run: it exited 0 and ran at least one test."""
+	m = re.search(r'Testing complete\. Ran (\d+) tests: (.*)', said)
+	problem = _problem(status, said, 'kunit.py run')
+	if not problem and not (m and int(m.group(1))):
+		problem = 'kunit.py ran no test' if m else 'kunit.py printed no "Testing complete" line'
+	c.case('kunit.py', name, problem)
+	if m:
+		info(f'[series {c.s.tree.name}] kunit.py {name}: {m.group(1)} tests, {m.group(2)}')
 
 
 # The configuration KernelCI's kunit job and kunit.py's default build use:
@@ -747,25 +756,14 @@ def check_all_tests_config(c: Checker, run: bool = False) -> None:
 	@run, kunit.py run of it (every test's build) runs them."""
 	status, said = c.kunit('config', 'um', ALL_TESTS_CONFIG, build='um-all-tests')
 	problem = _problem(status, said, 'kunit.py config')
-	if not problem:
-		try:
-			with open(os.path.join(c.build_dir('um-all-tests'), '.config')) as f:
-				selected = f'{SUITES_OPTION}=y\n' in f.read()
-		except OSError as e:
-			selected, problem = False, f'no .config: {e}'
-		if not problem and not selected:
-			problem = f'{SUITES_OPTION} is not selected by KUNIT_ALL_TESTS=y'
+	if not problem and config_value(c.build_dir('um-all-tests'), SUITES_OPTION) != 'y':
+		problem = f'{SUITES_OPTION} is not selected by KUNIT_ALL_TESTS=y'
 	c.case('kunit.py', f'config {ALL_TESTS_CONFIG} selects {SUITES_OPTION}', problem)
 	if not run or problem:
 		return
-	status, said = c.kunit('run', 'um', ALL_TESTS_CONFIG, build='um-all-tests',
-			       filter_glob='ptwalk_*')
-	m = re.search(r'Testing complete\. Ran (\d+) tests: (.*)', said)
-	problem = _problem(status, said, 'kunit.py run') or \
-		('' if m and int(m.group(1)) else 'no ptwalk test ran')
-	c.case('kunit.py', f'run {ALL_TESTS_CONFIG} ptwalk_*', problem)
-	if m:
-		info(f'[series {c.s.tree.name}] KUNIT_ALL_TESTS: {m.group(1)} tests, {m.group(2)}')
+	kunit_run_case(c, f'run {ALL_TESTS_CONFIG} ptwalk_*',
+		       *c.kunit('run', 'um', ALL_TESTS_CONFIG, build='um-all-tests',
+				filter_glob='ptwalk_*'))
 
 
 def check_selftests(c: Checker) -> None:

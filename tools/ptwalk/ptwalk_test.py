@@ -1073,6 +1073,21 @@ class SeriesTest(unittest.TestCase):
 		rst = 'A\n\n.. kernel-doc:: kunit/ptwalk.h\n\n.. figure:: images/x.svg\n\n   caption\n   more\n\nB\n'
 		self.assertEqual(series.tree_page(rst), 'A\n\n.. kernel-doc:: mm/ptwalk/ptwalk.h\n\nB\n')
 
+	def test_a_kunit_run_passes_only_if_it_ran_tests(self) -> None:
+		checker = mock.Mock()
+		checker.s.tree.name = '6.12'
+		cases = []
+		checker.case.side_effect = lambda suite, name, problem: cases.append(problem)
+		with mock.patch.object(series, 'info'):
+			series.kunit_run_case(checker, 'r', 0, '[x] Testing complete. Ran 63 tests: passed: 63\n')
+			series.kunit_run_case(checker, 'r', 0, '[x] Testing complete. Ran 0 tests: \n')
+			series.kunit_run_case(checker, 'r', 0, 'no summary\n')
+			series.kunit_run_case(checker, 'r', 1, '[x] Testing complete. Ran 3 tests: failed: 1\n')
+		self.assertEqual(cases[0], '')
+		self.assertEqual(cases[1], 'kunit.py ran no test')
+		self.assertIn('no "Testing complete"', cases[2])
+		self.assertIn('kunit.py run exited 1', cases[3])
+
 	def test_the_tree_gets_the_pages_true_inside_it(self) -> None:
 		pages = series.docs_files()
 		self.assertEqual(sorted(pages), sorted(series.TREE_DOCS))
