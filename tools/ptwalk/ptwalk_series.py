@@ -7,8 +7,9 @@
 #
 # The series is generated from this repository: kunit/ with its version
 # shims resolved for the tree (ptwalk_resolve.py) becomes mm/ptwalk/,
-# selftests/ tools/testing/selftests/ptwalk/, Documentation/
-# Documentation/dev-tools/ptwalk/; the Kconfig, Makefile, TARGETS,
+# selftests/ goes into tools/testing/selftests/mm/ (vm/ before 6.3), built by
+# its Makefile and run by its run_vmtests.sh, Documentation/ into
+# Documentation/dev-tools/ptwalk/; the Kconfig, Makefile, run_vmtests.sh,
 # MAINTAINERS and index lines go into the tree's own files.
 #
 # Copyright (C) 2026 The ptwalk authors
@@ -26,12 +27,11 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 from ptwalk_matrix import TOP
 from ptwalk_resolve import ResolveError, resolve_sources, tree_facts
-from ptwalk_results import FAIL, PASS, Case, Outcome
+from ptwalk_results import FAIL, PASS, SKIP, Case, Outcome
 from ptwalk_tree import (KUNIT_SRC, PtwalkError, Tree, build_env, cache_dir, config_value, info,
 			 missing_tools, named_package, uml_env)
 
 KERNEL_DIR = 'mm/ptwalk'
-SELFTESTS_DIR = 'tools/testing/selftests/ptwalk'
 DOCS_DIR = 'Documentation/dev-tools/ptwalk'
 MAINTAINERS_TITLE = 'PTWALK PAGE TABLE WALKER AND TESTS'
 PLACEHOLDER = 'Your Name <you@example.org>'
@@ -41,11 +41,12 @@ PLACEHOLDER = 'Your Name <you@example.org>'
 
 @dataclass(frozen=True)
 class TreeEdit:
-	"""One line added to a file of the tree, after the line @after matches
-	(None: at the end)."""
+	"""Lines added to a file of the tree: after the line @after matches,
+	or before the line @before matches, else at the end."""
 	path: str
 	line: str
 	after: Optional[str] = None
+	before: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class Unit:
 	edits: Tuple[TreeEdit, ...] = ()
 	maintainers: Tuple[str, ...] = ()	# lines of the MAINTAINERS entry
 
+
+# In a commit message: how to run the selftests in the tree at hand.
+SELFTESTS_RUN = '@SELFTESTS_RUN@'
 
 SERIES: Tuple[Unit, ...] = (
 	Unit('mm: add ptwalk, a page-table walker that reports every level',
@@ -146,19 +150,17 @@ SERIES: Tuple[Unit, ...] = (
 	     'a publisher attached (ptwalk.mmu_publisher) that is all it checks,\n'
 	     'and its log says so.',
 	     kernel_files=('mmu_kunit.c',)),
-	Unit('selftests: ptwalk: add /proc/self/pagemap tests',
+	Unit('selftests/mm: add pagemap tests against the kernel\'s page-table walk',
 	     'Assert the pagemap ABI from user space: the low bits of each entry,\n'
 	     'demand paging, the zero page, copy-on-write, contiguity, the\n'
 	     'PAGEMAP_SCAN ioctl and the error contract of reads at bad offsets;\n'
 	     'and, where CONFIG_PTWALK_DEBUGFS is built, that the kernel\'s walk of\n'
 	     'the same pages agrees with pagemap page by page. Tests skip, with the\n'
 	     'reason, without THP, hugetlb pages, root or the debugfs file.\n\n'
-	     'Run with:\n\n'
-	     '  make -C tools/testing/selftests TARGETS=ptwalk run_tests',
-	     selftests=True,
-	     edits=(TreeEdit('tools/testing/selftests/Makefile', 'TARGETS += ptwalk',
-			     after=r'^TARGETS \+= pstore$'),),
-	     maintainers=(f'F:\t{SELFTESTS_DIR}/',)),
+	     'They join run_vmtests.sh beside pagemap_ioctl, so that the runs of\n'
+	     'the mm selftests that CI systems already make run them too. Run\n'
+	     'them alone with:\n\n' + SELFTESTS_RUN,
+	     selftests=True),
 	Unit('Documentation: dev-tools: add ptwalk',
 	     'Describe what ptwalk proves and how: the page-table theory it\n'
 	     'checks, how to run the KUnit suites and the selftests, every test\n'
@@ -265,8 +267,107 @@ def _files_not_ignored(d: str) -> List[str]:
 	return sorted(out)
 
 
+# ---- the selftests in selftests/mm -------------------------------------------
+
+# mm's CI (run_vmtests.sh categories), KernelCI's kselftest-mm, LKFT and 0-day
+# run the mm selftests and no new TARGET: the programs join selftests/mm
+# (vm before 6.3) and run_vmtests.sh's pagemap category, beside
+# pagemap_ioctl. Before 6.3 the script has no categories and runs them all.
+MM_CATEGORY = 'pagemap'
+MM_CATEGORY_ANCHOR = r'^CATEGORY="pagemap" run_test \./pagemap_ioctl$'
+MM_USAGE_ANCHOR = r'^\ttest pagemap_scan IOCTL$'
+VM_ANCHOR = r'^run_test \./soft-dirty$'		# 6.1's last test
+# selftests/ files whose content goes into the tree's own files, not beside them.
+SELFTESTS_OWN = ('Makefile', 'config', 'settings', '.gitignore')
+
+
+@dataclass(frozen=True)
+class SelftestsHome:
+	"""Where a tree keeps its mm selftests: @dir, and @category, the
+	run_vmtests.sh -t category they join (None: the script has none)."""
+	dir: str
+	category: Optional[str]
+
+	@property
+	def run(self) -> str:
+		"""How to run them, from the top of the tree."""
+		t = f' -t {self.category}' if self.category else ''
+		return f'make -C {self.dir}\ncd {self.dir} && sudo ./run_vmtests.sh{t}'
+
+
+def selftests_home(root: str) -> SelftestsHome:
+	for d in ('mm', 'vm'):
+		path = os.path.join('tools/testing/selftests', d)
+		script = os.path.join(root, path, 'run_vmtests.sh')
+		if os.path.exists(script):
+			has = re.search(MM_CATEGORY_ANCHOR, _read(script), re.M)
+			return SelftestsHome(path, MM_CATEGORY if has else None)
+	raise PtwalkError(f'{root}: no tools/testing/selftests/mm/run_vmtests.sh (nor vm/)')
+
+
+@dataclass(frozen=True)
+class SelftestsBuild:
+	"""What selftests/Makefile builds: @programs (TEST_GEN_PROGS), each
+	linked with @helpers and compiled with @defines; @headers
+	(LOCAL_HDRS)."""
+	programs: Tuple[str, ...]
+	helpers: Tuple[str, ...]
+	headers: Tuple[str, ...]
+	defines: Tuple[str, ...]
+
+
+def selftests_build(makefile: str) -> SelftestsBuild:
+	def words(pattern: str) -> List[str]:
+		return [w for m in re.finditer(pattern, makefile, re.M) for w in m.group(1).split()]
+	return SelftestsBuild(tuple(words(r'^TEST_GEN_PROGS :?\+?= (.*)$')),
+			      tuple(words(r'^\$\(TEST_GEN_PROGS\): (.*)$')),
+			      tuple(words(r'^LOCAL_HDRS \+= (.*)$')),
+			      tuple(w for w in words(r'^CFLAGS \+= (.*)$') if w.startswith('-D')))
+
+
 def selftests_files() -> Dict[str, str]:
-	return {p: _read(os.path.join(TOP, 'selftests', p)) for p in tracked('selftests')}
+	"""The programs and helpers of selftests/, as the tree gets them."""
+	return {p: _read(os.path.join(TOP, 'selftests', p)) for p in tracked('selftests')
+		if p not in SELFTESTS_OWN}
+
+
+def selftests_edits(root: str, home: SelftestsHome) -> List[TreeEdit]:
+	"""The lines selftests/Makefile and selftests/config become in the
+	home's Makefile, config, .gitignore and run_vmtests.sh."""
+	src = os.path.join(TOP, 'selftests')
+	b = selftests_build(_read(os.path.join(src, 'Makefile')))
+	mk, script = f'{home.dir}/Makefile', f'{home.dir}/run_vmtests.sh'
+	progs = '$(PTWALK_PROGS:%=$(OUTPUT)/%)'
+	block = (['# pagemap against the kernel\'s own page-table walk (ptwalk)'] +
+		 [f'PTWALK_PROGS += {p}' for p in b.programs] +
+		 ['TEST_GEN_FILES += $(PTWALK_PROGS)', f'LOCAL_HDRS += {" ".join(b.headers)}', ''])
+	# The programs include "kselftest_harness.h": -I.. is the selftests' top.
+	rules = ['', f'{progs}: {" ".join(b.helpers)}',
+		 f'{progs}: CFLAGS += -I.. {" ".join(b.defines)}']
+	have = set(_read(os.path.join(root, home.dir, 'config')).splitlines())
+	config = [l for l in _read(os.path.join(src, 'config')).splitlines()
+		  if l.startswith('CONFIG_') and l not in have]
+	if home.category:
+		runs = [f'CATEGORY="{home.category}" run_test ./{p}' for p in b.programs]
+		anchor = MM_CATEGORY_ANCHOR
+	else:
+		runs = ['', '# pagemap against the kernel\'s own page-table walk'] + \
+			[f'run_test ./{p}' for p in b.programs]
+		anchor = VM_ANCHOR
+	edits = [TreeEdit(mk, '\n'.join(block), before=r'^include \.\./lib\.mk$'),
+		 TreeEdit(mk, '\n'.join(rules)),
+		 TreeEdit(f'{home.dir}/.gitignore', '\n'.join(b.programs)),
+		 TreeEdit(script, '\n'.join(runs), after=anchor)]
+	if config:
+		edits.append(TreeEdit(f'{home.dir}/config', '\n'.join(config)))
+	if home.category and re.search(MM_USAGE_ANCHOR, _read(os.path.join(root, script)), re.M):
+		edits.append(TreeEdit(script, '\tand pagemap against the kernel\'s page-table walk',
+				      after=MM_USAGE_ANCHOR))
+	return edits
+
+
+def selftests_maintainers(home: SelftestsHome) -> List[str]:
+	return [f'F:\t{home.dir}/{f}' for f in sorted(selftests_files())]
 
 
 # The pages true inside a kernel tree. running.rst (ptwalk's runner, its
@@ -325,13 +426,14 @@ def _write(path: str, text: str) -> None:
 def apply_edit(root: str, e: TreeEdit) -> None:
 	path = os.path.join(root, e.path)
 	lines = _read(path).rstrip('\n').split('\n')
-	if e.after is None:
+	where = e.after or e.before
+	if where is None:
 		lines.append(e.line)
 	else:
-		at = [i for i, l in enumerate(lines) if re.match(e.after, l)]
+		at = [i for i, l in enumerate(lines) if re.match(where, l)]
 		if len(at) != 1:
-			raise PtwalkError(f'{e.path}: no single line matching {e.after} to add {e.line!r} after')
-		lines.insert(at[0] + 1, e.line)
+			raise PtwalkError(f'{e.path}: no single line matching {where} to add {e.line!r} by')
+		lines.insert(at[0] + (1 if e.after else 0), e.line)
 	_write(path, '\n'.join(lines) + '\n')
 
 
@@ -483,32 +585,31 @@ until the walk is done. The selftests that use the file skip without it.
 """
 
 
-def vm_util_note(tree: Tree) -> str:
-	"""Why the selftests read pagemap with their own pagemap.c, not the
-	tree's vm_util.c (selftests/mm, selftests/vm before 6.3), which reads
-	it too."""
-	d = 'mm' if os.path.exists(os.path.join(tree.selftests, 'mm', 'vm_util.c')) else 'vm'
+def vm_util_note(home: SelftestsHome) -> str:
+	"""Why the selftests read pagemap with their own pagemap.c, not with
+	the readers of @home's vm_util.c, which read it too."""
+	d = home.dir[len('tools/testing/'):]
 	return (f'The selftests read pagemap through their own pagemap.c rather than\n'
-		f'selftests/{d}\'s vm_util.c: vm_util.c is built only into the\n'
-		f'programs of selftests/{d}, by its Makefile, and its readers return one\n'
-		'entry per call and end the test on a failed read, where these read\n'
-		'ranges, decode every bit, and assert on the errors themselves (the\n'
-		'error contract of reads at bad offsets is one of the tests).\n')
+		f'the readers of {d}/vm_util.c: those return one entry per\n'
+		'call and end the program on a failed read, where these read ranges,\n'
+		'decode every bit, and assert on the errors themselves (the error\n'
+		'contract of reads at bad offsets is one of the tests).\n')
 
 
-def cover_letter(tree: Tree, matrix_lines: Sequence[str]) -> str:
+def cover_letter(tree: Tree, matrix_lines: Sequence[str], home: SelftestsHome) -> str:
 	return (f'ptwalk: prove how virtual memory maps to physical memory\n\n'
 		'ptwalk checks the kernel\'s page tables from both sides of the kernel\n'
 		'boundary. Inside, an mm walker that reports every level it reads, and\n'
 		'KUnit suites that hold kmalloc(), vmalloc(), the direct map and the\n'
 		'walker\'s answers for bad addresses against the kernel\'s own helpers.\n'
-		'Outside, kselftests of /proc/self/pagemap: its low bits, demand paging,\n'
-		'the zero page, copy-on-write and its error contract, and (with\n'
-		'CONFIG_PTWALK_DEBUGFS) the kernel\'s walk of the same pages.\n\n'
-		f'{DEBUGFS_NOTE}\n{vm_util_note(tree)}\n'
+		'Outside, selftests of /proc/self/pagemap in ' + home.dir[len('tools/testing/'):] +
+		':\nits low bits, demand paging, the zero page, copy-on-write and its\n'
+		'error contract, and (with CONFIG_PTWALK_DEBUGFS) the kernel\'s walk of\n'
+		'the same pages, run by run_vmtests.sh with the other mm selftests.\n\n'
+		f'{DEBUGFS_NOTE}\n{vm_util_note(home)}\n'
 		'Run them with:\n\n'
 		f'  ./tools/testing/kunit/kunit.py run --kunitconfig={KERNEL_DIR}\n'
-		'  make -C tools/testing/selftests TARGETS=ptwalk run_tests\n\n'
+		'  ' + home.run.replace('\n', '\n  ') + '\n\n'
 		f'This series is for Linux {tree.kver}.'
 		+ ('\nIts sources, before the version shims were resolved, passed on the\n'
 		   'kernel configurations and boots of ptwalk\'s matrix:\n\n' + '\n'.join(matrix_lines)
@@ -543,6 +644,7 @@ def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = (),
 	date = source_date()
 	env = _git_env(who, date)
 	reset(repo, 'ptwalk-series')
+	home = selftests_home(repo)
 	done: List[Unit] = []
 	maintainers: List[str] = []
 	for unit in SERIES:
@@ -551,7 +653,10 @@ def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = (),
 			_write(os.path.join(repo, KERNEL_DIR, name), text)
 		if unit.selftests:
 			for name, text in selftests_files().items():
-				_write(os.path.join(repo, SELFTESTS_DIR, name), text)
+				_write(os.path.join(repo, home.dir, name), text)
+			for edit in selftests_edits(repo, home):
+				apply_edit(repo, edit)
+			maintainers += selftests_maintainers(home)
 		if unit.docs:
 			for name, text in docs_files().items():
 				_write(os.path.join(repo, DOCS_DIR, name), text)
@@ -563,9 +668,10 @@ def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = (),
 		put_maintainers(repo, maintainers, who)
 		# -f: Debian's .gitignore ignores everything at the top level.
 		_git(repo, 'add', '-u')
-		_git(repo, 'add', '-f', '--', *(d for d in (KERNEL_DIR, SELFTESTS_DIR, DOCS_DIR)
+		_git(repo, 'add', '-f', '--', *(d for d in (KERNEL_DIR, home.dir, DOCS_DIR)
 						 if os.path.isdir(os.path.join(repo, d))))
-		msg = f'{unit.subject}\n\n{unit.body}\n\nSigned-off-by: {who}\n'
+		body = unit.body.replace(SELFTESTS_RUN, '  ' + home.run.replace('\n', '\n  '))
+		msg = f'{unit.subject}\n\n{body}\n\nSigned-off-by: {who}\n'
 		subprocess.run(['git', '-C', repo, 'commit', '-q', '-F', '-'], input=msg,
 			       text=True, env=env, check=True)
 	_git(repo, 'format-patch', '-q', '--cover-letter', '--no-signature', '-o', out,
@@ -573,7 +679,7 @@ def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = (),
 	patches = sorted(glob.glob(os.path.join(out, '*.patch')))
 	cover = patches[0]
 	text = _read(cover)
-	body = cover_letter(tree, matrix_lines)
+	body = cover_letter(tree, matrix_lines, home)
 	subject, _, blurb = body.partition('\n\n')
 	text = text.replace('*** SUBJECT HERE ***', subject).replace('*** BLURB HERE ***', blurb.rstrip('\n'))
 	_write(cover, text)
@@ -766,15 +872,90 @@ def check_all_tests_config(c: Checker, run: bool = False) -> None:
 				filter_glob='ptwalk_*'))
 
 
+def category_programs(script: str, category: str) -> List[str]:
+	"""The programs run_vmtests.sh (@script, its text) runs in @category."""
+	return re.findall(rf'^CATEGORY="{category}" run_test \./(\S+)', script, re.M)
+
+
+@dataclass
+class ProgramResult:
+	"""A program's line in run_vmtests.sh's TAP (@line: 'ok', 'skip', or
+	the failure line) and its harness's totals of tests passed, failed and
+	skipped, where it printed them."""
+	line: str
+	passed: int = 0
+	failed: int = 0
+	skipped: int = 0
+
+
+def vmtests_results(said: str) -> Dict[str, ProgramResult]:
+	"""Each program's result in run_vmtests.sh's TAP (its own lines; the
+	programs' are prefixed '# '), with the totals the program printed."""
+	out: Dict[str, ProgramResult] = {}
+	totals = (0, 0, 0)
+	for line in said.splitlines():
+		t = re.match(r'^(?:# )+Totals: pass:(\d+) fail:(\d+) .*skip:(\d+)', line)
+		if t:
+			totals = (int(t.group(1)), int(t.group(2)), int(t.group(3)))
+		m = re.match(r'^(not )?ok \d+ (\S+)(.*)$', line)
+		if m:
+			what = line if m.group(1) else ('skip' if '# SKIP' in m.group(3) else 'ok')
+			out[m.group(2)] = ProgramResult(what, *totals)
+			totals = (0, 0, 0)
+	return out
+
+
 def check_selftests(c: Checker) -> None:
-	status, said = c.run('selftests', ['make', '-C', 'tools/testing/selftests',
-					   'TARGETS=ptwalk', 'run_tests'], timeout=1800)
-	failed = [l for l in said.splitlines() if re.match(r'^(# )*not ok ', l) and '# SKIP' not in l]
-	ran = [l for l in said.splitlines() if re.match(r'^(# )*(not )?ok ', l)]
-	problem = f'{len(failed)} failed: {failed[0]}' if failed else \
-		_problem(status, said, 'make run_tests') or ('' if ran else 'no TAP result')
-	c.case('selftests', 'TARGETS=ptwalk run_tests (host)', problem)
+	"""The selftests as mm's CI runs them: built by their directory's
+	Makefile against the tree's UAPI headers, then run_vmtests.sh -t
+	pagemap as root. Before categories (6.1) the script runs every mm
+	test, so each of ours runs as its run_test line would run it. Only
+	ptwalk's programs decide the case; the category's others (pagemap_ioctl)
+	are logged."""
+	home = selftests_home(c.repo)
+	ours = selftests_build(_read(os.path.join(TOP, 'selftests', 'Makefile'))).programs
+	script = _read(os.path.join(c.repo, home.dir, 'run_vmtests.sh'))
+	progs = category_programs(script, home.category) if home.category else list(ours)
+	name = f'{home.dir} ' + (f'run_vmtests.sh -t {home.category}' if home.category else
+				 'programs of run_vmtests.sh') + ' (host)'
+	if os.geteuid() != 0:
+		c.out.cases.append(Case('selftests', name, SKIP, 'run_vmtests.sh runs as root'))
+		return
+	hdr = c.build_dir('headers')
+	status, said = c.run('selftests', ['make', '-s', f'O={hdr}', 'headers'])
+	problem = _problem(status, said, 'make headers')
+	if not problem:
+		status, said = c.run('selftests', ['make', '-C', home.dir,
+						   f'KHDR_INCLUDES=-isystem {hdr}/usr/include'] +
+				     [os.path.join(c.repo, home.dir, p) for p in progs], timeout=900)
+		problem = _problem(status, said, f'make -C {home.dir}')
+	if not problem:
+		results = vmtests_results(run_vmtests(c, home, ours))
+		failed = [results[p].line if p in results else f'{p}: no result' for p in ours
+			  if p not in results or results[p].line not in ('ok', 'skip')]
+		problem = f'{len(failed)} of {len(ours)} failed: {failed[0]}' if failed else ''
+		info(f'[series {c.s.tree.name}] selftests: {len(ours)} programs, tests '
+		     + ', '.join(f'{sum(getattr(r, k) for p, r in results.items() if p in ours)} {k}'
+				 for k in ('passed', 'failed', 'skipped'))
+		     + ''.join(f'; {p}: {r.line}' for p, r in results.items() if p not in ours))
+	c.case('selftests', name, problem)
 	_git(c.repo, 'clean', '-q', '-f', '-d', '-x', 'tools/testing/selftests')
+
+
+def run_vmtests(c: Checker, home: SelftestsHome, ours: Sequence[str]) -> str:
+	"""run_vmtests.sh -t <category>'s output; before categories, each of
+	@ours run as run_test runs it, in the TAP the script prints."""
+	cwd = os.path.join(c.repo, home.dir)
+	if home.category:
+		return c.run('selftests', ['bash', '-c', f'cd {cwd} && ./run_vmtests.sh '
+					   f'-t {home.category}'], timeout=1800)[1]
+	tap = []
+	for n, p in enumerate(ours, 1):
+		status, said = c.run('selftests', ['bash', '-c', f'cd {cwd} && ./{p}'], timeout=600)
+		tap += ['# ' + l for l in said.splitlines()]
+		tap.append({0: f'ok {n} {p}', 4: f'ok {n} {p} # SKIP'}.get(
+			status, f'not ok {n} {p} # exit={status}'))
+	return '\n'.join(tap) + '\n'
 
 
 # The kernel's own page-table walker, run through sparse beside ptwalk: a

@@ -43,6 +43,10 @@ import ptwalk_tree as pt
 TESTDATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test_data')
 
 
+MM_HOME = series.SelftestsHome('tools/testing/selftests/mm', 'pagemap')
+VM_HOME = series.SelftestsHome('tools/testing/selftests/vm', None)
+
+
 def data(name: str) -> str:
 	with open(os.path.join(TESTDATA, name), errors='replace') as f:
 		return f.read()
@@ -1069,6 +1073,88 @@ class SeriesTest(unittest.TestCase):
 		self.assertIn('\t\tptwalk_debugfs.o', second['Makefile'])
 		self.assertIn('ptwalk_debugfs.c', second)
 
+	def _selftests_tree(self, root: str, d: str, script: str) -> str:
+		"""A tree with only what selftests_edits() edits in selftests/@d."""
+		home = os.path.join(root, 'tools/testing/selftests', d)
+		os.makedirs(home)
+		files = {'Makefile': 'TEST_GEN_FILES += cow\n\ninclude ../lib.mk\n\n$(TEST_GEN_FILES): vm_util.c\n',
+			 'run_vmtests.sh': script, 'config': 'CONFIG_TRANSPARENT_HUGEPAGE=y\n',
+			 '.gitignore': 'cow\n'}
+		for name, text in files.items():
+			with open(os.path.join(home, name), 'w') as f:
+				f.write(text)
+		return home
+
+	def test_selftests_join_run_vmtests_pagemap_category(self) -> None:
+		mm_script = ('- pagemap\n\ttest pagemap_scan IOCTL\n- cow\n'
+			     'CATEGORY="pagemap" run_test ./pagemap_ioctl\n\nCATEGORY="cow" run_test ./cow\n')
+		with open(os.path.join(pm.TOP, 'selftests', 'Makefile')) as f:
+			build = series.selftests_build(f.read())
+		self.assertIn('pagemap_low_bits', build.programs)
+		self.assertIn('pagemap.c', build.helpers)
+		self.assertIn('-D_FILE_OFFSET_BITS=64', build.defines)
+		with tempfile.TemporaryDirectory() as root:
+			home_dir = self._selftests_tree(root, 'mm', mm_script)
+			home = series.selftests_home(root)
+			self.assertEqual(home, MM_HOME)
+			for e in series.selftests_edits(root, home):
+				series.apply_edit(root, e)
+			with open(os.path.join(home_dir, 'Makefile')) as f:
+				mk = f.read()
+			with open(os.path.join(home_dir, 'run_vmtests.sh')) as f:
+				script = f.read()
+			with open(os.path.join(home_dir, 'config')) as f:
+				config = f.read().splitlines()
+			with open(os.path.join(home_dir, '.gitignore')) as f:
+				ignored = f.read().split()
+		# The programs are TEST_GEN_FILES before lib.mk reads them; their
+		# helpers and flags after it, where $(OUTPUT) is set.
+		before, _, after = mk.partition('include ../lib.mk')
+		self.assertIn('TEST_GEN_FILES += $(PTWALK_PROGS)', before)
+		self.assertEqual([l.split()[-1] for l in before.splitlines() if l.startswith('PTWALK_PROGS')],
+				 list(build.programs))
+		self.assertIn('$(PTWALK_PROGS:%=$(OUTPUT)/%): ' + ' '.join(build.helpers), after)
+		self.assertEqual(series.category_programs(script, 'pagemap'),
+				 ['pagemap_ioctl'] + list(build.programs))
+		self.assertIn("\ttest pagemap_scan IOCTL\n\tand pagemap", script)
+		self.assertEqual(config.count('CONFIG_TRANSPARENT_HUGEPAGE=y'), 1)
+		self.assertIn('CONFIG_PTWALK_DEBUGFS=y', config)
+		self.assertEqual(ignored, ['cow'] + list(build.programs))
+		self.assertIn('-t pagemap', home.run)
+
+	def test_selftests_before_categories_run_after_the_last_test(self) -> None:
+		with tempfile.TemporaryDirectory() as root:
+			home_dir = self._selftests_tree(root, 'vm', 'run_test ./soft-dirty\n\nexit $exitcode\n')
+			home = series.selftests_home(root)
+			self.assertEqual(home, VM_HOME)
+			for e in series.selftests_edits(root, home):
+				series.apply_edit(root, e)
+			with open(os.path.join(home_dir, 'run_vmtests.sh')) as f:
+				script = f.read()
+		runs = re.findall(r'^run_test \./(\S+)$', script, re.M)
+		self.assertEqual(runs[0], 'soft-dirty')
+		self.assertIn('pagemap_low_bits', runs)
+		self.assertTrue(script.rstrip().endswith('exit $exitcode'))
+		self.assertNotIn(' -t ', home.run)
+
+	def test_selftests_gitignore_names_every_program(self) -> None:
+		with open(os.path.join(pm.TOP, 'selftests', 'Makefile')) as f:
+			programs = series.selftests_build(f.read()).programs
+		with open(os.path.join(pm.TOP, 'selftests', '.gitignore')) as f:
+			self.assertEqual(sorted(f.read().split()), sorted(programs))
+
+	def test_run_vmtests_results_and_totals(self) -> None:
+		said = data('run_vmtests-6.12-pagemap.tap')
+		results = series.vmtests_results(said)
+		self.assertEqual(len(results), 11)
+		self.assertEqual(results['pagemap_low_bits'], series.ProgramResult('ok', 8, 0, 4))
+		self.assertEqual(results['pagemap_ioctl'].line, 'ok')
+		# A program's own TAP ('# '-prefixed) is not a program's result.
+		self.assertNotIn('hugetlb.smallest.low_bits', results)
+		broken = said.replace('ok 4 pagemap_cow', 'not ok 4 pagemap_cow # exit=1')
+		self.assertEqual(series.vmtests_results(broken)['pagemap_cow'].line,
+				 'not ok 4 pagemap_cow # exit=1')
+
 	def test_pages_point_kernel_doc_at_the_tree_and_drop_figures(self) -> None:
 		rst = 'A\n\n.. kernel-doc:: kunit/ptwalk.h\n\n.. figure:: images/x.svg\n\n   caption\n   more\n\nB\n'
 		self.assertEqual(series.tree_page(rst), 'A\n\n.. kernel-doc:: mm/ptwalk/ptwalk.h\n\nB\n')
@@ -1137,17 +1223,17 @@ class SeriesTest(unittest.TestCase):
 		host = pr.Outcome('selftests-host', 'selftests', '', cases=[pr.Case('p', 'x', pr.FAIL)])
 		lines = report.cover_lines([other, um, host], '6.12')
 		self.assertEqual(lines, ['  6.12:um                  kunit     1 passed, 0 failed, 1 skipped'])
-		letter = series.cover_letter(pt.Tree('/t', '6.12', '6.12'), lines)
+		letter = series.cover_letter(pt.Tree('/t', '6.12', '6.12'), lines, MM_HOME)
 		self.assertIn(lines[0], letter)
 		red = pr.Outcome('kunit-6.12-x86_64', 'kunit', '6.12:x86_64', problems=['build failed'])
 		self.assertEqual(report.cover_lines([um, red], '6.12'), [])
-		unrun = series.cover_letter(pt.Tree('/t', '6.12', '6.12'), [])
+		unrun = series.cover_letter(pt.Tree('/t', '6.12', '6.12'), [], MM_HOME)
 		self.assertIn('It has not been run yet', unrun)
 		# checkpatch: at most 75 characters a line, the longest cell and kind too.
 		longest = pr.Outcome('selftests-6.12-arm64-16k-va52-nolva', 'selftests',
 				     '6.12:arm64-16k-va52-nolva', cases=[pr.Case('s', 'a', pr.PASS)] * 999)
 		for text in (letter, unrun, series.cover_letter(pt.Tree('/t', '6.12', '6.12'),
-								report.cover_lines([longest], '6.12'))):
+								report.cover_lines([longest], '6.12'), VM_HOME)):
 			self.assertEqual([l for l in text.splitlines() if len(l) > 75], [])
 
 	def test_the_units_carry_exactly_what_kunit_builds(self) -> None:
