@@ -16,7 +16,8 @@ PTWALK := $(CURDIR)/tools/ptwalk/ptwalk.py
 
 .PHONY: help run check matrix matrix-full matrix-gate kunit guest selftests \
 	pagemap-walk pagemap-walk-test runner-test host-state bench docs docs-check checkpatch summary kcidb cells \
-	tree install-kunit uninstall-kunit mutants patch series-check series-mutants ci-containers \
+	tree install-kunit uninstall-kunit mutants patch series-check series-mutants fixes fixes-check \
+	ci-containers \
 	clean distclean
 
 help:
@@ -49,6 +50,9 @@ help:
 	@echo '  patch            the series for a tree in $(RESULTS)/patches/<kver>/ (default: every kernel)'
 	@echo '  series-check     make patch, then git am, bisect builds, kunit.py, checkpatch, sparse, coccicheck'
 	@echo '                   (ALL_TESTS=1: and kunit.py run of KUNIT_ALL_TESTS=y, KernelCI'"'"'s kunit job)'
+	@echo '  fixes            the kernel bugs ptwalk found, a fix patch each, in $(RESULTS)/fixes/<kver>/'
+	@echo '  fixes-check      each fix proven on its cell: red without it, green with it, red reverted'
+	@echo '                   (FIXES="pagemap-offset kunit-vm-mmap-error" for some); long'
 	@echo '  series-mutants   one broken kernel rule at a time (long line, SPDX, __user cast): each must fail its check'
 	@echo '  mutants          build with one planted bug at a time (walker, debugfs file); every one must fail'
 	@echo '  install-kunit    link kunit/ and selftests/ into the tree (uninstall-kunit undoes it)'
@@ -103,6 +107,13 @@ patch:
 
 series-check:
 	@$(PTWALK) patch --check $(if $(ALL_TESTS),--all-tests)
+
+fixes:
+	@$(PTWALK) fixes $(if $(FIXES),--only $(FIXES))
+
+# Long (a kernel build per cell the proofs run on): not in check.
+fixes-check:
+	@$(PTWALK) fixes --check $(if $(FIXES),--only $(FIXES))
 
 series-mutants:
 	@$(PTWALK) series-mutants

@@ -21,16 +21,19 @@ import argparse
 import glob
 import json
 import os
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import traceback
 import unittest
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import ptwalk_containers as containers
+import ptwalk_fixes as fixes
 import ptwalk_hoststate as hoststate
 import ptwalk_kcidb as kcidb
 import ptwalk_report as report
@@ -325,6 +328,68 @@ def cmd_patch(args: argparse.Namespace) -> int:
 	s = Session()
 	check_series(s, series_kvers(s), args.check, all_tests=args.all_tests)
 	return s.finish() if args.check else 0
+
+
+def fixes_checkpatch(made: fixes.Made) -> Outcome:
+	"""checkpatch --strict on each fix patch, in its tree; a fix that does
+	not apply to the tree is a skip that says why."""
+	out = Outcome(f'fixes-{made.tree.name}', 'fixes')
+	env = dict(os.environ, PATH='/usr/bin:' + os.environ.get('PATH', ''))
+	for name, patch in made.patches.items():
+		# The tree is a source package without git history: checkpatch
+		# cannot look the Fixes: commits up (how each was found: FIXES).
+		r = subprocess.run(['perl', 'scripts/checkpatch.pl', '--strict', '--quiet', '--no-summary',
+				    '--ignore', 'UNKNOWN_COMMIT_ID', patch], cwd=made.repo, env=env, capture_output=True, text=True)
+		found = [l for l in (r.stdout + r.stderr).splitlines()
+			 if re.match(r'^(ERROR|WARNING|CHECK):', l)]
+		out.cases.append(Case('fixes', f'{name} checkpatch', FAIL if found or r.returncode else PASS,
+				      found[0] if found else (r.stdout + r.stderr).strip()[-200:]
+				      if r.returncode else ''))
+	for name, why in made.skipped.items():
+		out.cases.append(Case('fixes', f'{name} applies', SKIP, f'not in this tree: {why}'))
+	return out
+
+
+def cell_proof(s: Session, tree: Tree, p: fixes.CellProof) -> fixes.ProofRun:
+	"""The selftests guest of @p's geometry, built from the tree at hand
+	(ptwalk installed in it as in a cell); the status of @p's test."""
+	g = s.matrix.geometry(p.geometry)
+	suite, name = p.test.split(':', 1)
+
+	def run_guest(root: str, results: str) -> Tuple[str, str]:
+		t = Tree(root, tree.kver, f'fixes-{tree.name}')
+		ctx = run.Context(results, s.ctx.packages, s.ctx.kunit_src)
+		with TreeLock(root):
+			install(t, ctx.kunit_src)
+			outs = run.guest(ctx, t, g)
+		for o in outs:
+			for c in o.cases:
+				if (c.suite, c.name) == (suite, name):
+					return c.status, c.reason
+		return '', '; '.join(x for o in outs for x in o.problems) or f'{p.test} did not run'
+	return run_guest
+
+
+def cmd_fixes(args: argparse.Namespace) -> int:
+	s = Session()
+	series_tools(s)
+	chosen = [f for f in fixes.FIXES if not args.only or f.name in args.only]
+	for kver in series_kvers(s):
+		tree = s.tree(kver)
+		made = fixes.make_fixes(tree, s.ctx.results, chosen)
+		info(f'{len(made.patches)} fix patches in {made.out}' +
+		     ''.join(f'; {n}: not in {tree.name} ({w})' for n, w in made.skipped.items()))
+		out = fixes_checkpatch(made)
+		if args.check:
+			for f in chosen:
+				if f.name not in made.patches or f.proof is None:
+					continue
+				proof = fixes.kunit_proof(tree, f.proof) if isinstance(f.proof, fixes.KunitProof) \
+					else cell_proof(s, tree, f.proof)
+				out.cases += fixes.check_fix(made.repo, f, proof,
+							     os.path.join(s.ctx.results, 'fixes-check', tree.name))
+		s.record([out])
+	return s.finish()
 
 
 def cmd_checkpatch(args: argparse.Namespace) -> int:
@@ -650,6 +715,13 @@ def parser() -> argparse.ArgumentParser:
 		 'one broken kernel rule at a time: each must fail its check of the series')
 	sp.add_argument('--only', metavar='TEXT', default='',
 			help='only the rule breaks whose name contains TEXT')
+	sp = add('fixes', cmd_fixes, 'the kernel bugs ptwalk found, one fix patch each, '
+		 'in $RESULTS/fixes/<kver>/ (checkpatch --strict)')
+	sp.add_argument('--check', action='store_true',
+			help='and prove each on its cell: red without the fix, green with it, '
+			'red with the fix reverted')
+	sp.add_argument('--only', nargs='*', default=[], metavar='FIX',
+			help=f'only these fixes ({" ".join(f.name for f in fixes.FIXES)})')
 	add('checkpatch', cmd_checkpatch, 'checkpatch --strict and kernel-doc -Wall on kunit/')
 	add('docs', cmd_docs, 'Documentation/ as HTML, warnings are errors')
 	add('doccheck', cmd_doccheck, 'Documentation/tests.rst names exactly the tests that ran')

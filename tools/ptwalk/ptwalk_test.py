@@ -29,6 +29,7 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import ptwalk_containers as containers
+import ptwalk_fixes as fixes
 import ptwalk_hoststate as hoststate
 import ptwalk_kcidb as kcidb
 import ptwalk_matrix as pm
@@ -1187,6 +1188,14 @@ class SeriesTest(unittest.TestCase):
 			for target in re.findall(r':doc:`([\w-]+)`', text):
 				self.assertIn(f'{target}.rst', series.TREE_DOCS, f'{name}: :doc:`{target}`')
 
+	def test_carried_pages_speak_of_the_tree_only(self) -> None:
+		"""A tree has no ptwalk runner, matrix, cache or results pages."""
+		ours = re.compile(r'config/|tools/ptwalk|make (check|run|patch|kunit|guest)\b|'
+				  r'results\.rst|running\.rst|PTWALK_CACHE|\.cache/')
+		for name, text in series.docs_files().items():
+			for line in text.splitlines():
+				self.assertIsNone(ours.search(line), f'{name}: {line}')
+
 	def test_maintainers_entry_order(self) -> None:
 		self.assertEqual(series.maintainers_entry(['F:\tmm/b', 'S:\tMaintained', 'F:\tDoc/', 'L:\tl'], 'N <e>'),
 				 [series.MAINTAINERS_TITLE, 'M:\tN <e>', 'L:\tl', 'S:\tMaintained', 'F:\tDoc/', 'F:\tmm/b'])
@@ -1565,6 +1574,89 @@ def kernel(kver: str, build: str, arch: str) -> dict:
 	return {'source': f'linux-source-{kver}', 'source_version': f'{kver}.118-1',
 		'release': f'{kver}.118', 'build': f'{kver}-{build}', 'arch': arch,
 		'config': 'config/x86_64.config', 'compiler': 'gcc (Debian 12.2.0-14) 12.2.0'}
+
+
+class FixesTest(unittest.TestCase):
+	"""The fix patches as data, and the red, green, reverted proof
+	(ptwalk_fixes.py)."""
+
+	FIX = fixes.Fix('f', 'sub: fix it', 'Evidence.', '0123456789ab ("sub: add it")', 'how',
+			fix=(fixes.Change('a.c', 'return 1;\n', 'return 0;\n'),),
+			test=(fixes.Change('a_test.c', '/* tests */\n', '/* tests */\nexpect(0);\n'),))
+
+	def _repo(self, root: str) -> None:
+		with open(os.path.join(root, 'a.c'), 'w') as f:
+			f.write('int a(void)\n{\n\treturn 1;\n}\n')
+		with open(os.path.join(root, 'a_test.c'), 'w') as f:
+			f.write('/* tests */\n')
+		env = dict(os.environ, GIT_AUTHOR_NAME='t', GIT_AUTHOR_EMAIL='t@t',
+			   GIT_COMMITTER_NAME='t', GIT_COMMITTER_EMAIL='t@t')
+		for cmd in (['init', '-q'], ['add', '-A'], ['commit', '-q', '-m', 'base'],
+			    ['tag', 'ptwalk-base']):
+			subprocess.run(['git', '-C', root] + cmd, check=True, env=env)
+
+	def test_every_fix_says_what_it_fixes_and_how_that_was_found(self) -> None:
+		for f in fixes.FIXES:
+			self.assertTrue(f.fix, f.name)
+			if f.fixes:
+				self.assertRegex(f.fixes, r'^[0-9a-f]{12} \("[^"]+"\)$', f.name)
+				self.assertTrue(f.how_found, f.name)
+			else:
+				self.assertTrue(f.fixes_note, f'{f.name}: no Fixes: and no word why')
+			for line in fixes.message(f, 'N <e>').splitlines():
+				self.assertLessEqual(len(line), 75 if not line.startswith('Fixes:') else 100,
+						     f'{f.name}: {line}')
+
+	def test_a_change_applies_once_or_says_why_not(self) -> None:
+		with tempfile.TemporaryDirectory() as root:
+			self._repo(root)
+			self.assertEqual(fixes.missing(root, self.FIX.fix + self.FIX.test), '')
+			gone = fixes.Change('b.c', 'x', 'y')
+			self.assertEqual(fixes.missing(root, (gone,)), 'b.c does not exist')
+			self.assertEqual(fixes.missing(root, (fixes.Change('a.c', 'return 2;', ''),)),
+					 'a.c: no "return 2;"')
+			fixes.apply(root, self.FIX.fix)
+			with open(os.path.join(root, 'a.c')) as f:
+				self.assertIn('return 0;', f.read())
+			fixes.apply(root, self.FIX.fix, reverse=True)
+			with open(os.path.join(root, 'a.c')) as f:
+				self.assertIn('return 1;', f.read())
+			with self.assertRaises(pt.PtwalkError):
+				fixes.apply(root, self.FIX.fix, reverse=True)
+
+	def test_the_message_carries_the_tags(self) -> None:
+		msg = fixes.message(self.FIX, 'N <e>')
+		self.assertTrue(msg.startswith('sub: fix it\n\nEvidence.\n\n'))
+		self.assertIn('Fixes: 0123456789ab ("sub: add it")\nSigned-off-by: N <e>\n', msg)
+		unknown = dataclasses.replace(self.FIX, fixes='', fixes_note='why')
+		self.assertNotIn('Fixes:', fixes.message(unknown, 'N <e>'))
+
+	def _proof(self, root: str, results: str) -> Tuple[str, str]:
+		"""The test of FIX: it fails while a() returns 1."""
+		with open(os.path.join(root, 'a.c')) as f:
+			return (pr.PASS, '') if 'return 0;' in f.read() else (pr.FAIL, 'a() is 1')
+
+	def test_a_proof_is_red_green_red(self) -> None:
+		with tempfile.TemporaryDirectory() as root:
+			self._repo(root)
+			cases = fixes.check_fix(root, self.FIX, self._proof, os.path.join(root, 'r'))
+		self.assertEqual([c.status for c in cases], [pr.PASS] * 3, [c.reason for c in cases])
+		self.assertEqual([c.name for c in cases], ['f without the fix', 'f with the fix',
+							   'f with the fix reverted'])
+
+	def test_a_fix_that_fixes_nothing_is_red(self) -> None:
+		useless = dataclasses.replace(self.FIX, fix=(fixes.Change('a.c', '{\n', '{ \n'),))
+		with tempfile.TemporaryDirectory() as root:
+			self._repo(root)
+			cases = fixes.check_fix(root, useless, self._proof, os.path.join(root, 'r'))
+		self.assertEqual([c.status for c in cases], [pr.PASS, pr.FAIL, pr.PASS])
+		self.assertIn('FAIL where PASS was expected: a() is 1', cases[1].reason)
+
+	def test_kunit_case_status_from_kunit_py(self) -> None:
+		said = data('kunit-fixes-vm-mmap-red.log')
+		self.assertEqual(fixes.kunit_case_status(said, 'kunit_vm_mmap_test_error'), pr.FAIL)
+		self.assertEqual(fixes.kunit_case_status(said, 'kunit_vm_mmap_test_maps'), pr.PASS)
+		self.assertEqual(fixes.kunit_case_status(said, 'no_such_case'), '')
 
 
 class KcidbTest(unittest.TestCase):
