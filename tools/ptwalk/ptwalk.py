@@ -300,10 +300,18 @@ def series_kvers(s: Session) -> List[str]:
 	return list(s.matrix.kernels)
 
 
-def series_tools(s: Session) -> None:
-	"""Install what the checks of a series run, and stop the run, naming
-	the packages, if something is still missing."""
-	s.ctx.packages.ensure(PACKAGE_GROUPS['series'])
+def arch_packages(m: Matrix, arches: Sequence[str]) -> List[str]:
+	"""What the matrix says a build and a boot of each of @arches need
+	(x86_64: QEMU, and the firmware kunit.py boots it with)."""
+	return sorted({p for g in m.geometries.values() if g.build.arch.name in arches
+		       for p in g.build.arch.packages})
+
+
+def series_tools(s: Session, arches: Sequence[str] = series.SERIES_ARCHES) -> None:
+	"""Install what the checks of a series run (kunit.py on @arches among
+	them), and stop the run, naming the packages, if something is still
+	missing."""
+	s.ctx.packages.ensure(PACKAGE_GROUPS['series'] + tuple(arch_packages(s.matrix, arches)))
 	missing = series.missing_checkers()
 	if missing:
 		raise PtwalkError(f'the series checks need {", ".join(missing)}')
@@ -314,7 +322,7 @@ def check_series(s: Session, kvers: Sequence[str], check: bool = True,
 	"""Make the series for each of @kvers and, if @check, run the
 	kernel's checkers on it, kunit.py on @arches (and, if @all_tests, on
 	the KUNIT_ALL_TESTS configuration)."""
-	series_tools(s)
+	series_tools(s, arches)
 	ran = s.outcomes or report.load_all(s.ctx.results)
 	for kver in kvers:
 		tree = s.tree(kver)

@@ -1220,6 +1220,17 @@ class SeriesTest(unittest.TestCase):
 				 'python3-git')
 		self.assertIsNone(pt.named_package(said.replace('No OCaml compiler found', 'x')))
 
+	def test_the_series_installs_what_spatch_and_kunit_py_load(self) -> None:
+		"""A Debian 12 container (the workflow's series job) lacked
+		libpython3.11.so, which spatch loads, and qemu-system-x86_64,
+		which kunit.py --arch=x86_64 starts."""
+		said = data('coccicheck-no-libpython.log')
+		self.assertEqual(pt.named_package(said), 'libpython3-dev')
+		self.assertIn('libpython3-dev', pt.PACKAGE_GROUPS['series'])
+		packages = ptwalk_script().arch_packages(pm.load_matrix(), series.SERIES_ARCHES)
+		self.assertIn('qemu-system-x86', packages)
+		self.assertIn('qemu-system-data', packages)	# kunit.py boots it with qboot.rom
+
 	def test_missing_checkers_name_their_packages(self) -> None:
 		with mock.patch('shutil.which', side_effect=lambda p: None if p == 'ocamlopt' else '/bin/' + p):
 			missing = pt.missing_tools(series.SERIES_PROGRAMS)

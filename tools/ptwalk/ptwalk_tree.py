@@ -115,8 +115,11 @@ PACKAGE_GROUPS: Dict[str, tuple] = {
 	# helpers import (spdxcheck.py: ply, git). Debian's coccinelle depends
 	# on the OCaml runtime only; spatch compiles the OCaml scripts of
 	# coccicheck's rules with the compiler, in the package ocaml.
+	# spatch runs the rules' Python scripts through pyml, which loads
+	# libpython3.X.so: the link only the -dev package has.
 	'series': BUILD_PACKAGES + ('git', 'rsync', 'sparse', 'coccinelle', 'ocaml',
-				    'ocaml-findlib', 'python3-sphinx', 'python3-ply', 'python3-git'),
+				    'ocaml-findlib', 'libpython3-dev', 'python3-sphinx',
+				    'python3-ply', 'python3-git'),
 }
 
 # The programs the steps run that a minimal Debian 12 lacks, and the package
@@ -131,6 +134,10 @@ PROGRAMS: Dict[str, str] = {
 }
 PYTHON_MODULES: Dict[str, str] = {
 	'ply': 'python3-ply', 'git': 'python3-git', 'sphinx': 'python3-sphinx',
+}
+# What a failed command says when a library is missing, and its package.
+LIBRARY_MESSAGES: Dict[str, str] = {
+	'unable to find the Python library': 'libpython3-dev',	# spatch (pyml)
 }
 
 
@@ -152,6 +159,9 @@ def named_package(log: str) -> Optional[str]:
 	either ocamlopt or ...', 'sparse: not found', 'No module named 'ply''),
 	else None."""
 	for line in log.splitlines():
+		for said, package in LIBRARY_MESSAGES.items():
+			if said in line:
+				return package
 		table = PYTHON_MODULES if 'No module named' in line else \
 			PROGRAMS if re.search(r'not found|No .* found', line) else {}
 		for word in re.findall(r'[\w.-]+', line):
