@@ -365,7 +365,7 @@ def cell_proof(s: Session, tree: Tree, p: fixes.CellProof) -> fixes.ProofRun:
 	suite, name = p.test.split(':', 1)
 
 	def run_guest(root: str, results: str) -> Tuple[str, str]:
-		t = Tree(root, tree.kver, f'fixes-{tree.name}')
+		t = Tree(root, tree.kver, f'{tree.name}-fixes')
 		ctx = run.Context(results, s.ctx.packages, s.ctx.kunit_src)
 		with TreeLock(root):
 			install(t, ctx.kunit_src)
