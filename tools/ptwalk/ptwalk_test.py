@@ -1655,6 +1655,23 @@ class FixesTest(unittest.TestCase):
 		self.assertEqual([c.name for c in cases], ['f without the fix', 'f with the fix',
 							   'f with the fix reverted'])
 
+	def test_a_proof_may_end_in_a_skip_with_the_fix(self) -> None:
+		"""powerpc-soft-dirty: without CONFIG_MEM_SOFT_DIRTY the fixed
+		kernel's test checks bit 55 clear, then skips."""
+		skips = dataclasses.replace(self.FIX, proof=fixes.CellProof('g', 'p:t', fixed=pr.SKIP))
+
+		def proof(root: str, results: str) -> Tuple[str, str]:
+			status, why = self._proof(root, results)
+			return (pr.SKIP, 'not built in') if status == pr.PASS else (status, why)
+		with tempfile.TemporaryDirectory() as root:
+			self._repo(root)
+			cases = fixes.check_fix(root, skips, proof, os.path.join(root, 'r'))
+		self.assertEqual([c.status for c in cases], [pr.PASS] * 3, [c.reason for c in cases])
+		with tempfile.TemporaryDirectory() as root:
+			self._repo(root)
+			cases = fixes.check_fix(root, skips, self._proof, os.path.join(root, 'r'))
+		self.assertIn('PASS where SKIP was expected', cases[1].reason)
+
 	def test_a_fix_that_fixes_nothing_is_red(self) -> None:
 		useless = dataclasses.replace(self.FIX, fix=(fixes.Change('a.c', '{\n', '{ \n'),))
 		with tempfile.TemporaryDirectory() as root:
