@@ -925,9 +925,12 @@ def check_selftests(c: Checker) -> None:
 	status, said = c.run('selftests', ['make', '-s', f'O={hdr}', 'headers'])
 	problem = _problem(status, said, 'make headers')
 	if not problem:
-		status, said = c.run('selftests', ['make', '-C', home.dir,
+		# OUTPUT=: lib.mk sets it only where make is not a sub-make, and
+		# make check runs this under make.
+		out = os.path.join(c.repo, home.dir)
+		status, said = c.run('selftests', ['make', '-C', home.dir, f'OUTPUT={out}',
 						   f'KHDR_INCLUDES=-isystem {hdr}/usr/include'] +
-				     [os.path.join(c.repo, home.dir, p) for p in progs], timeout=900)
+				     [os.path.join(out, p) for p in progs], timeout=900)
 		problem = _problem(status, said, f'make -C {home.dir}')
 	if not problem:
 		results = vmtests_results(run_vmtests(c, home, ours))
