@@ -598,11 +598,13 @@ def actionlint(ctx: Context) -> Outcome:
 
 
 def docs(ctx: Context, tree: Tree) -> Outcome:
-	"""Documentation/ as HTML with the tree's kernel-doc; warnings are errors."""
+	"""Documentation/ as HTML with the tree's kernel-doc; warnings are errors.
+	-E: every page read again, or a page that failed the run before passes
+	the next one unread."""
 	ctx.packages.ensure(PACKAGE_GROUPS['docs'])
 	doc = os.path.join(TOP, 'Documentation')
 	out = Outcome('docs', 'static')
-	cmd = ['env', f'PTWALK_KTREE={tree.path}', 'sphinx-build', '-q', '-W', '--keep-going',
+	cmd = ['env', f'PTWALK_KTREE={tree.path}', 'sphinx-build', '-E', '-q', '-W', '--keep-going',
 	       '-b', 'html', doc, os.path.join(doc, 'output')]
 	out.cases.append(static_case('sphinx-build', 'Documentation', cmd))
 	info(f'[host] docs: {out.counts} (Documentation/output/index.html)')
