@@ -42,7 +42,7 @@ import ptwalk_series as series
 from ptwalk_matrix import TOP, Cell, Matrix, MatrixError, builds_json, load_matrix
 from ptwalk_results import FAIL, PASS, SKIP, Case, Outcome
 from ptwalk_tree import (PACKAGE_GROUPS, Packages, PtwalkError, Tree, TreeLock,
-			 debian_tree, info, install, kdir_tree, uninstall)
+			 debian_tree, info, kdir_tree)
 
 # This program and its modules, as make runner-test names them.
 MYPY_FILES = sorted(os.path.basename(f) for f in glob.glob(
@@ -91,15 +91,15 @@ class Session:
 		self.outcomes += outcomes
 
 	def run_cells(self, cells: Sequence[Cell], half: Optional[str] = None) -> None:
-		"""Each tree in turn: locked, ptwalk installed once, its cells run
-		(only their 'kunit' or 'guest' @half, if given)."""
+		"""Each tree in turn: locked, the series installed once, its cells
+		run (only their 'kunit' or 'guest' @half, if given)."""
 		by_tree: Dict[str, List[Cell]] = {}
 		for c in cells:
 			by_tree.setdefault(c.kver, []).append(c)
 		for kver, tree_cells in by_tree.items():
 			tree = self.tree(kver)
 			with TreeLock(tree.path):
-				install(tree, self.ctx.kunit_src)
+				series.install(tree, self.ctx.results, self.ctx.kunit_src)
 				for c in tree_cells:
 					if half == 'kunit':
 						self.record([run.kunit_exec(self.ctx, tree, c.geometry)])
@@ -169,7 +169,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 	s.record(run.tool_tests(s.ctx, host_tree))
 	if args.check:
 		s.record([doccheck(s.outcomes)])
-		check_series(s, s.matrix.series_gate, arches=s.matrix.series_gate_arches)
+		check_series(s, s.matrix.series_gate)
 	return s.finish()
 
 
@@ -283,12 +283,13 @@ def cmd_tree(args: argparse.Namespace) -> int:
 
 
 def cmd_install(args: argparse.Namespace) -> int:
-	tree = Session().tree()
+	s = Session()
+	tree = s.tree()
 	with TreeLock(tree.path):
 		if args.cmd == 'install':
-			install(tree)
+			series.install(tree, s.ctx.results)
 		else:
-			uninstall(tree)
+			series.uninstall(tree)
 	info(f'{args.cmd}ed in {tree.path}')
 	return 0
 
@@ -358,9 +359,10 @@ def fixes_checkpatch(made: fixes.Made) -> Outcome:
 	return out
 
 
-def cell_proof(s: Session, tree: Tree, p: fixes.CellProof) -> fixes.ProofRun:
+def cell_proof(s: Session, tree: Tree, p: fixes.CellProof, patches: Sequence[str]) -> fixes.ProofRun:
 	"""The selftests guest of @p's geometry, built from the tree at hand
-	(ptwalk installed in it as in a cell); the status of @p's test."""
+	with ptwalk's series (@patches) applied over it; the status of @p's
+	test."""
 	g = s.matrix.geometry(p.geometry)
 	suite, name = p.test.split(':', 1)
 
@@ -368,8 +370,12 @@ def cell_proof(s: Session, tree: Tree, p: fixes.CellProof) -> fixes.ProofRun:
 		t = Tree(root, tree.kver, f'{tree.name}-fixes')
 		ctx = run.Context(results, s.ctx.packages, s.ctx.kunit_src)
 		with TreeLock(root):
-			install(t, ctx.kunit_src)
-			outs = run.guest(ctx, t, g)
+			subprocess.run(['git', '-C', root, 'apply', *patches], check=True)
+			try:
+				outs = run.guest(ctx, t, g)
+			finally:
+				subprocess.run(['git', '-C', root, 'apply', '-R', *reversed(patches)],
+					       check=True)
 		for o in outs:
 			for c in o.cases:
 				if (c.suite, c.name) == (suite, name):
@@ -384,6 +390,8 @@ def cmd_fixes(args: argparse.Namespace) -> int:
 	chosen = [f for f in fixes.FIXES if not args.only or f.name in args.only]
 	for kver in series_kvers(s):
 		tree = s.tree(kver)
+		# Made first: the fixes are made on the same worktree, from its base.
+		ptwalk = series.make_series(tree, s.ctx.results).patches[1:] if args.check else []
 		made = fixes.make_fixes(tree, s.ctx.results, chosen)
 		info(f'{len(made.patches)} fix patches in {made.out}' +
 		     ''.join(f'; {n}: not in {tree.name} ({w})' for n, w in made.skipped.items()))
@@ -393,7 +401,7 @@ def cmd_fixes(args: argparse.Namespace) -> int:
 				if f.name not in made.patches or f.proof is None:
 					continue
 				proof = fixes.kunit_proof(tree, f.proof) if isinstance(f.proof, fixes.KunitProof) \
-					else cell_proof(s, tree, f.proof)
+					else cell_proof(s, tree, f.proof, ptwalk)
 				out.cases += fixes.check_fix(made.repo, f, proof,
 							     os.path.join(s.ctx.results, 'fixes-check', tree.name))
 		s.record([out])
@@ -621,10 +629,10 @@ def cmd_mutants(args: argparse.Namespace) -> int:
 				failed = sorted({c.name for c in o.cases if c.status == FAIL})
 				print(f'    {o.cell}: {", ".join(failed) or "; ".join(o.problems) or "none"}')
 			rc |= not killed
-	# Leave the tree pointing at this checkout again.
+	# Leave the tree at this checkout's series again.
 	tree = s.tree()
 	with TreeLock(tree.path):
-		install(tree)
+		series.install(tree, s.ctx.results)
 	return rc
 
 

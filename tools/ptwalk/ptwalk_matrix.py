@@ -113,7 +113,6 @@ class Matrix:
 	geometries: Dict[str, Geometry]
 	cells: Tuple[Cell, ...]
 	series_gate: Tuple[str, ...] = ()	# kernels whose patch series make check checks
-	series_gate_arches: Tuple[str, ...] = ()	# its kunit.py runs
 
 	@property
 	def default_kernel(self) -> str:
@@ -342,7 +341,7 @@ def _parse_geometry(name: str, t: Dict[str, Any], builds: Dict[str, Build],
 
 def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 	"""Check a parsed matrix.toml and turn it into records, table by table."""
-	_check_keys(doc, ('kernels', 'series_gate', 'series_gate_arches', 'guest_must_pass',
+	_check_keys(doc, ('kernels', 'series_gate', 'guest_must_pass',
 			  'arch', 'build', 'geometry'), 'matrix')
 	kernels = _strs(doc, 'kernels', 'matrix')
 	guest_must_pass = _strs(doc, 'guest_must_pass', 'matrix')
@@ -351,9 +350,6 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 	series_gate = _strs(doc, 'series_gate', 'matrix')
 	if not set(series_gate) <= set(kernels):
 		raise MatrixError('matrix: series_gate names a kernel not in kernels')
-	series_gate_arches = _strs(doc, 'series_gate_arches', 'matrix')
-	if series_gate and not series_gate_arches:
-		raise MatrixError('matrix: series_gate_arches must name a kunit.py --arch')
 
 	builds = _parse_builds(doc, _parse_arches(doc), top)
 	geometries = {name: _parse_geometry(name, t, builds, kernels, guest_must_pass, top)
@@ -369,7 +365,7 @@ def parse_matrix(doc: Dict[str, Any], top: str = TOP) -> Matrix:
 
 	cells = tuple(Cell(k, g, k in g.gate) for k in kernels
 		      for g in geometries.values() if k in g.kernels)
-	return Matrix(kernels, geometries, cells, series_gate, series_gate_arches)
+	return Matrix(kernels, geometries, cells, series_gate)
 
 
 NUMBERS = ('no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine',

@@ -84,7 +84,9 @@ def tree_facts(tree_path: str, makefile: str) -> TreeFacts:
 	if not (major.isdigit() and minor.isdigit()):
 		raise ResolveError(f'{tree_path}/Makefile names no VERSION.PATCHLEVEL')
 	facts = TreeFacts(tree_path, (int(major), int(minor)))
-	for symbol, header, macro in makefile_probes(open(makefile).read()):
+	with open(makefile) as f:
+		probes = makefile_probes(f.read())
+	for symbol, header, macro in probes:
 		with open(os.path.join(tree_path, header), errors='replace') as f:
 			facts.probes[macro] = symbol in f.read()
 	return facts

@@ -29,7 +29,7 @@ from ptwalk_results import (ALLOC_SKIP, BUILD_FAILED, FAIL, allocated_by, KMEMLE
 			    injected_failures, kmemleak_reports, kunit_outcome, selftests_outcome,
 			    tap_of_console)
 from ptwalk_tree import (KUNIT_SRC, PACKAGE_GROUPS, Packages, PtwalkError, Tree, build_env, cache_dir,
-			 debian_source, forget_stale_objects, info, uml_env, UML_MEM_BYTES)
+			 debian_source, info, uml_env, UML_MEM_BYTES)
 
 # kunit.py's own QEMU command line (kunit_kernel.py): the guest boots with
 # the same one, then the geometry's --qemu_config parameters, which win.
@@ -129,7 +129,6 @@ def build_kernel(ctx: Context, tree: Tree, g: Geometry) -> Optional[str]:
 		return ctx.builds[bdir]
 	ctx.packages.ensure(PACKAGE_GROUPS['build'] + b.arch.packages)
 	os.makedirs(bdir, exist_ok=True)
-	forget_stale_objects(bdir, ctx.kunit_src)
 	log = ctx.path(f'build-{tree.kver}-{b.name}.log')
 	info(f'[{tree.kver} {b.name}] building in {bdir}')
 	env = build_env()
@@ -186,8 +185,10 @@ def kunit_exec(ctx: Context, tree: Tree, g: Geometry) -> Outcome:
 
 def stage_selftests(ctx: Context, tree: Tree, arch: Arch) -> str:
 	"""The selftests built statically for @arch's user space and installed
-	with the tree's runner, once per tree, architecture and run: they depend
-	on the tree, not on the kernel."""
+	as the tree's kselftest Makefile installs a target (its runner, the
+	target's programs by lib.mk's install, kselftest-list.txt by its
+	emit_tests), once per tree, architecture and run: they depend on the
+	tree, not on the kernel."""
 	name = f'{tree.name}-{arch.user_space}'
 	if name in ctx.stages:
 		return ctx.stages[name]
@@ -196,12 +197,27 @@ def stage_selftests(ctx: Context, tree: Tree, arch: Arch) -> str:
 	shutil.rmtree(stage, ignore_errors=True)
 	os.makedirs(stage)
 	root = os.path.join(stage, 'root')
+	kselftest = os.path.join(root, 'kselftest')
+	build = os.path.join(stage, 'build')
+	os.makedirs(build)
 	log = ctx.path(f'guest-build-{name}.log')
-	rc = _run_logged(['make', '-C', tree.selftests, 'TARGETS=ptwalk',
-			  f'O={os.path.join(stage, "build")}', f'KSFT={tree.selftests}',
-			  f'KSFT_INSTALL_PATH={os.path.join(root, "kselftest")}',
-			  f'CROSS_COMPILE={arch.user_prefix}', 'LDFLAGS=-static', 'install'], log)
-	if rc != 0 or not os.path.exists(os.path.join(root, 'kselftest', 'run_kselftest.sh')):
+	make = ['make', '-C', os.path.join(TOP, 'selftests'), f'KSFT={tree.selftests}',
+		f'OUTPUT={build}', f'CROSS_COMPILE={arch.user_prefix}', 'LDFLAGS=-static',
+		'COLLECTION=ptwalk']
+	rc = _run_logged(make + [f'INSTALL_PATH={os.path.join(kselftest, "ptwalk")}', 'install'], log)
+	if rc == 0:
+		shutil.copytree(os.path.join(tree.selftests, 'kselftest'),
+				os.path.join(kselftest, 'kselftest'))
+		shutil.copy(os.path.join(tree.selftests, 'run_kselftest.sh'), kselftest)
+		for runner in glob.glob(os.path.join(kselftest, 'kselftest', '*')) + \
+			      [os.path.join(kselftest, 'run_kselftest.sh')]:
+			os.chmod(runner, 0o744)	# as the kselftest Makefile installs them
+		tests = subprocess.run(make + ['-s', '--no-print-directory', 'emit_tests'],
+				       capture_output=True, text=True)
+		rc = tests.returncode
+		with open(os.path.join(kselftest, 'kselftest-list.txt'), 'w') as listed:
+			listed.write(tests.stdout)
+	if rc != 0 or not guest_programs(root):
 		raise PtwalkError(f'[{name}] could not build the selftests statically: {log}')
 	ctx.stages[name] = root
 	return root

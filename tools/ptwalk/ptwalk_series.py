@@ -17,11 +17,14 @@
 import datetime
 import fnmatch
 import glob
+import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
@@ -29,7 +32,7 @@ from ptwalk_matrix import TOP
 from ptwalk_resolve import ResolveError, resolve_sources, tree_facts
 from ptwalk_results import FAIL, PASS, SKIP, Case, Outcome
 from ptwalk_tree import (KUNIT_SRC, PtwalkError, Tree, build_env, cache_dir, config_value, info,
-			 missing_tools, named_package, uml_env)
+			 missing_tools, named_package, remove_old_install, uml_env)
 
 KERNEL_DIR = 'mm/ptwalk'
 DOCS_DIR = 'Documentation/dev-tools/ptwalk'
@@ -454,10 +457,9 @@ def put_maintainers(root: str, lines: Sequence[str], who: str) -> None:
 		i = text.index(MAINTAINERS_TITLE)
 		end = text.index('', i)
 		del text[i:end + 1]
-	titles = [i for i, l in enumerate(text)
-		  if re.match(r'^[A-Z0-9][^a-z]*$', l) and i + 1 < len(text) and
-		  re.match(r'^[A-Z]:\t', text[i + 1])]
-	at = next(i for i in titles if text[i] > MAINTAINERS_TITLE)
+	title, field = re.compile(r'[A-Z0-9][^a-z]*$'), re.compile(r'[A-Z]:\t')
+	at = next(i for i, l in enumerate(text[:-1]) if l > MAINTAINERS_TITLE and
+		  title.match(l) and field.match(text[i + 1]))
 	text[at:at] = maintainers_entry(lines, who) + ['']
 	_write(path, '\n'.join(text))
 
@@ -520,45 +522,90 @@ def _git_env(who: str, date: str) -> Dict[str, str]:
 		    GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
 
 
-def pristine_repo(tree: Tree) -> str:
-	"""A git repository of @tree as its source package has it (without
-	ptwalk's links and marked lines), made once: tag 'ptwalk-base'."""
-	repo = os.path.join(cache_dir(), 'series', tree.name)
-	stamp = os.path.join(repo, '.git', 'ptwalk-base')
+BASE = 'ptwalk-base'		# the tree as its source package (or KDIR=) has it
+SERIES_BRANCH = 'ptwalk-series'	# the series, one commit per patch
+
+
+def tree_repo(tree: Tree) -> None:
+	"""Make @tree, a Debian tree ptwalk unpacked into its cache, a git
+	repository whose tag 'ptwalk-base' is the tree as its source package has
+	it; once. Its builds stay where they are: kbuild builds out of the tree,
+	and neither git init nor the commit changes a file."""
+	stamp = os.path.join(tree.path, '.git', BASE)
 	if os.path.exists(stamp):
+		return
+	remove_old_install(tree)
+	shutil.rmtree(os.path.join(tree.path, '.git'), ignore_errors=True)
+	info(f'making {tree.path} a git repository (tag {BASE})')
+	_commit_base(tree.path, f'Linux {tree.kver} as linux-source-{tree.name} has it')
+	_write(stamp, tree.path + '\n')
+
+
+def _commit_base(repo: str, subject: str) -> None:
+	"""Commit the files of @repo as they are, tagged 'ptwalk-base', if they
+	differ from the last base (or there is none yet)."""
+	env = _git_env('ptwalk <ptwalk@localhost>', '2026-01-01T00:00:00Z')
+	fresh = not os.path.isdir(os.path.join(repo, '.git'))
+	if fresh:
+		_git(repo, 'init', '-q')
+		# No automatic repack of the tree's 80,000 loose objects: minutes
+		# of CPU behind the builds, for a repository that only takes a
+		# few commits at a time.
+		_git(repo, 'config', 'gc.auto', '0')
+	else:	# the working files stay: the tree as it is now
+		_git(repo, 'checkout', '-q', '--detach')
+		_git(repo, 'reset', '-q', '--soft', BASE)
+	# -f: Debian's .gitignore ignores everything at the top level.
+	_git(repo, 'add', '-A', '-f', '.')
+	if fresh or _git(repo, 'status', '--porcelain'):
+		_git(repo, 'commit', '-q', '-m', subject, env=env)
+		_git(repo, 'tag', '-f', BASE)
+
+
+def pristine_repo(tree: Tree) -> str:
+	"""Where the series is made and checked: series/<name> in the cache, at
+	'ptwalk-base'. For a Debian tree, a git worktree of the tree itself
+	(tree_repo()), so that the branch the series is committed on is one
+	the tree can check out; for KDIR=, a git copy of the tree as it is
+	(its working files, without what install() wrote), made again each
+	time."""
+	repo = os.path.join(cache_dir(), 'series', tree.name)
+	if tree.owned:
+		tree_repo(tree)
+		if not os.path.isfile(os.path.join(repo, '.git')):
+			# absent, or the copy of an earlier ptwalk
+			shutil.rmtree(repo, ignore_errors=True)
+			_git(tree.path, 'worktree', 'prune')
+			info(f'a worktree of {tree.path} in {repo}')
+			_git(tree.path, 'worktree', 'add', '-q', '--detach', repo, BASE)
 		return repo
-	shutil.rmtree(repo, ignore_errors=True)
-	tmp = f'{repo}.partial.{os.getpid()}'
-	shutil.rmtree(tmp, ignore_errors=True)
-	info(f'making a git copy of {tree.path} in {repo}')
-	tarball = f'/usr/src/linux-source-{tree.name}.tar.xz'
-	os.makedirs(tmp)
-	if os.path.exists(tarball):
-		cmd = ['tar', '-xJf', tarball, '-C', tmp, '--strip-components=1']
-	else:	# KDIR=: a copy without what 'make install-kunit' added
-		cmd = ['rsync', '-a', '--exclude=.git', '--exclude=mm/ptwalk',
-		       '--exclude=tools/testing/selftests/ptwalk', tree.path + '/', tmp + '/']
+	os.makedirs(repo, exist_ok=True)
+	cmd = ['rsync', '-a', '--delete', '--exclude=/.git', tree.path + '/', repo + '/']
 	if subprocess.run(cmd).returncode:
 		raise PtwalkError(f'could not copy {tree.path} for the series')
-	for f in ('mm/Kconfig', 'mm/Makefile'):	# KDIR=: drop the marked lines
-		p = os.path.join(tmp, f)
-		_write(p, ''.join(l for l in open(p).readlines() if "added by 'make install-kunit'" not in l))
-	env = _git_env('ptwalk <ptwalk@localhost>', '2026-01-01T00:00:00Z')
-	_git(tmp, 'init', '-q')
-	# No automatic repack of the tree's 80,000 loose objects: minutes of
-	# CPU behind the builds, for a repository that only takes a few commits.
-	_git(tmp, 'config', 'gc.auto', '0')
-	_git(tmp, 'add', '-A', '-f', '.')
-	_git(tmp, 'commit', '-q', '-m', f'Linux {tree.kver} as {tree.path} has it', env=env)
-	_git(tmp, 'tag', 'ptwalk-base')
-	os.rename(tmp, repo)
-	_write(stamp, tree.path + '\n')
+	_unwritten(repo, _written(tree))	# the tree without what install() wrote
+	_commit_base(repo, f'Linux {tree.kver} as {tree.path} has it')
 	return repo
 
 
 def reset(repo: str, branch: str) -> None:
-	_git(repo, 'checkout', '-q', '-f', '-B', branch, 'ptwalk-base')
+	_git(repo, 'checkout', '-q', '-f', '-B', branch, BASE)
 	_git(repo, 'clean', '-q', '-f', '-d', '-x')
+
+
+def reset_series_files(repo: str, branch: str, home: SelftestsHome) -> None:
+	"""@branch at the base and checked out, where only what the series
+	writes is put back as the base has it: a whole reset() reads the
+	tree's 80,000 files twice. Every other step that changes the tree
+	(git am, the bisect builds' checkouts, the fixes) reset()s it first,
+	and changes nothing else."""
+	_git(repo, 'update-ref', f'refs/heads/{branch}', BASE)
+	_git(repo, 'symbolic-ref', 'HEAD', f'refs/heads/{branch}')
+	for d in (KERNEL_DIR, DOCS_DIR):
+		shutil.rmtree(os.path.join(repo, d), ignore_errors=True)
+	edited = {e.path for u in SERIES for e in u.edits}
+	_git(repo, 'checkout', '-q', '-f', BASE, '--', 'MAINTAINERS', home.dir, *sorted(edited))
+	_git(repo, 'clean', '-q', '-f', '-d', '-x', '--', home.dir)
 
 
 # ---- make patch ------------------------------------------------------------
@@ -611,8 +658,8 @@ def cover_letter(tree: Tree, matrix_lines: Sequence[str], home: SelftestsHome) -
 		f'  ./tools/testing/kunit/kunit.py run --kunitconfig={KERNEL_DIR}\n'
 		'  ' + home.run.replace('\n', '\n  ') + '\n\n'
 		f'This series is for Linux {tree.kver}.'
-		+ ('\nIts sources, before the version shims were resolved, passed on the\n'
-		   'kernel configurations and boots of ptwalk\'s matrix:\n\n' + '\n'.join(matrix_lines)
+		+ ('\nApplied to that tree, it passed on the kernel configurations and\n'
+		   'boots of ptwalk\'s matrix:\n\n' + '\n'.join(matrix_lines)
 		   if matrix_lines else ' It has not been run yet (make run).') + '\n')
 
 
@@ -625,14 +672,94 @@ class Series:
 	signed: bool = True
 
 
+class Objects:
+	"""Blobs and trees written into a repository's object store as git
+	hash-object -w writes them (loose, zlib-compressed, named by their
+	SHA-1), and the entries of the trees read or made: the commits of a
+	series change a handful of files of a tree of 80,000, which is a few
+	trees' worth of work, not a git process for each."""
+
+	def __init__(self, repo: str) -> None:
+		self.repo = repo
+		common = _git(repo, 'rev-parse', '--git-common-dir').strip()
+		self.store = os.path.join(repo, common, 'objects')
+		self.trees: Dict[str, Dict[str, Tuple[str, str]]] = {}	# id -> name -> (mode, id)
+
+	def write(self, kind: str, data: bytes) -> str:
+		raw = f'{kind} {len(data)}\0'.encode() + data
+		oid = hashlib.sha1(raw).hexdigest()
+		path = os.path.join(self.store, oid[:2], oid[2:])
+		if not os.path.exists(path):
+			os.makedirs(os.path.dirname(path), exist_ok=True)
+			tmp = f'{path}.{os.getpid()}.tmp'
+			with open(tmp, 'wb') as f:
+				f.write(zlib.compress(raw))
+			os.chmod(tmp, 0o444)
+			os.replace(tmp, path)
+		return oid
+
+	def entries(self, tree: str) -> Dict[str, Tuple[str, str]]:
+		if tree not in self.trees:
+			listing = _git(self.repo, 'ls-tree', '-z', tree).split('\0')
+			self.trees[tree] = {name: (meta.split()[0].lstrip('0'), meta.split()[2])
+					    for meta, _, name in (l.partition('\t') for l in listing if l)}
+		return self.trees[tree]
+
+	def tree(self, entries: Dict[str, Tuple[str, str]]) -> str:
+		# git's order: a directory sorts as its name with a '/' after it
+		order = sorted(entries, key=lambda n: n + '/' if entries[n][0] == '40000' else n)
+		oid = self.write('tree', b''.join(f'{entries[n][0]} {n}\0'.encode() + bytes.fromhex(entries[n][1])
+						  for n in order))
+		self.trees[oid] = dict(entries)
+		return oid
+
+	def tree_with(self, tree: str, files: Dict[str, str]) -> str:
+		"""The id of tree @tree ('' for none) with @files in it (path in the
+		tree -> the file of the working tree it gets)."""
+		entries = dict(self.entries(tree)) if tree else {}
+		subdirs: Dict[str, Dict[str, str]] = {}
+		for path, src in files.items():
+			first, sep, rest = path.partition('/')
+			if sep:
+				subdirs.setdefault(first, {})[rest] = src
+				continue
+			full = os.path.join(self.repo, src)
+			with open(full, 'rb') as f:
+				oid = self.write('blob', f.read())
+			entries[first] = ('100755' if os.stat(full).st_mode & 0o100 else '100644', oid)
+		for name, sub in subdirs.items():
+			old = entries[name][1] if name in entries else ''
+			entries[name] = ('40000', self.tree_with(old, sub))
+		return self.tree(entries)
+
+
+def _commit(objects: Objects, paths: Sequence[str], msg: str, env: Dict[str, str]) -> None:
+	"""Commit @paths (files, and directories with every file in them) as the
+	working tree has them on HEAD. Not git commit: it reads and writes the
+	index of the tree's 80,000 files, a quarter of a second each time. The
+	index is left at what reset() checked out."""
+	repo = objects.repo
+	files: Dict[str, str] = {}
+	for p in paths:
+		full = os.path.join(repo, p)
+		if os.path.isfile(full):
+			files[p] = p
+		for d, _, names in os.walk(full):
+			files.update((rel, rel) for rel in
+				     (os.path.relpath(os.path.join(d, n), repo) for n in names))
+	tree = objects.tree_with(_git(repo, 'rev-parse', 'HEAD^{tree}').strip(), files)
+	commit = subprocess.run(['git', '-C', repo, 'commit-tree', tree, '-p', 'HEAD', '-F', '-'],
+				input=msg, text=True, env=env, capture_output=True, check=True).stdout.strip()
+	_git(repo, 'update-ref', 'HEAD', commit)
+
+
 def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = (),
-		kunit_src: str = KUNIT_SRC) -> Series:
-	"""Write results/patches/<kver>/: a cover letter and one patch per unit
-	(the kernel's from @kunit_src), committed on branch 'ptwalk-series' of
-	the pristine copy."""
+		kunit_src: str = KUNIT_SRC, write_patches: bool = True) -> Series:
+	"""One commit per unit (the kernel's from @kunit_src) on branch
+	'ptwalk-series' of the pristine copy, and, if @write_patches, the series as
+	results/patches/<kver>/: a cover letter and a patch per commit."""
 	repo = pristine_repo(tree)
 	out = os.path.join(results, 'patches', tree.name)
-	shutil.rmtree(out, ignore_errors=True)
 	facts = tree_facts(repo, os.path.join(kunit_src, 'Makefile'))
 	kunit = {os.path.basename(p): _read(p) for p in
 		 glob.glob(os.path.join(kunit_src, '*')) + [os.path.join(kunit_src, '.kunitconfig')]}
@@ -643,8 +770,9 @@ def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = (),
 	who, signed = identity()
 	date = source_date()
 	env = _git_env(who, date)
-	reset(repo, 'ptwalk-series')
 	home = selftests_home(repo)
+	reset_series_files(repo, SERIES_BRANCH, home)
+	objects = Objects(repo)
 	done: List[Unit] = []
 	maintainers: List[str] = []
 	for unit in SERIES:
@@ -666,14 +794,12 @@ def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = (),
 		maintainers += unit.maintainers
 		maintainers += [f'F:\t{KERNEL_DIR}/{f}' for f in unit.kernel_files]
 		put_maintainers(repo, maintainers, who)
-		# -f: Debian's .gitignore ignores everything at the top level.
-		_git(repo, 'add', '-u')
-		_git(repo, 'add', '-f', '--', *(d for d in (KERNEL_DIR, home.dir, DOCS_DIR)
-						 if os.path.isdir(os.path.join(repo, d))))
 		body = unit.body.replace(SELFTESTS_RUN, '  ' + home.run.replace('\n', '\n  '))
-		msg = f'{unit.subject}\n\n{body}\n\nSigned-off-by: {who}\n'
-		subprocess.run(['git', '-C', repo, 'commit', '-q', '-F', '-'], input=msg,
-			       text=True, env=env, check=True)
+		_commit(objects, (KERNEL_DIR, home.dir, DOCS_DIR, 'MAINTAINERS', *(e.path for e in unit.edits)),
+			f'{unit.subject}\n\n{body}\n\nSigned-off-by: {who}\n', env)
+	if not write_patches:
+		return Series(tree, repo, out, [], signed)
+	shutil.rmtree(out, ignore_errors=True)
 	_git(repo, 'format-patch', '-q', '--cover-letter', '--no-signature', '-o', out,
 	     'ptwalk-base..ptwalk-series', env=env)
 	patches = sorted(glob.glob(os.path.join(out, '*.patch')))
@@ -686,9 +812,123 @@ def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = (),
 	return Series(tree, repo, out, patches, signed)
 
 
+# ---- the series in a tree --------------------------------------------------
+
+def _series_dirs(repo: str) -> List[str]:
+	"""The directories the series adds files to."""
+	return [KERNEL_DIR, DOCS_DIR, selftests_home(repo).dir]
+
+
+def install(tree: Tree, results: str, kunit_src: str = KUNIT_SRC) -> Series:
+	"""Make the series (of @kunit_src) and put it in @tree: the one way
+	ptwalk's kernel side enters a tree. A Debian tree in the cache checks
+	the series' last commit out; a KDIR= tree, the user's, gets the same
+	files written into it, its branch never committed to (uninstall() puts
+	back what was there). Either way only the files whose content changed
+	are written, so make rebuilds only what they touch."""
+	if not tree.owned:
+		remove_old_install(tree)
+	made = make_series(tree, results, kunit_src=kunit_src, write_patches=False)
+	if tree.owned:
+		_git(tree.path, 'checkout', '-q', '-f', '--detach', SERIES_BRANCH)
+		# What git does not track there: a file an earlier series added.
+		_git(tree.path, 'clean', '-q', '-f', '-d', '-x', '--',
+		     *_series_dirs(made.repo))
+	else:
+		_write_series_files(tree, made.repo)
+	return made
+
+
+# What install() wrote into a KDIR= tree: path -> (what was there, or None
+# for a new file; what install() wrote).
+Written = Dict[str, Tuple[Optional[str], str]]
+
+
+def _record(tree: Tree) -> str:
+	return os.path.join(cache_dir(), 'series', f'{tree.name}.installed.json')
+
+
+def _written(tree: Tree) -> Written:
+	try:
+		return {rel: (old, new) for rel, (old, new) in json.loads(_read(_record(tree))).items()}
+	except FileNotFoundError:
+		return {}
+
+
+def _content(path: str) -> Optional[str]:
+	return _read(path) if os.path.exists(path) else None
+
+
+def _unwritten(top: str, written: Written) -> None:
+	"""Put back at @top what was there before install() wrote @written."""
+	for rel, (old, new) in written.items():
+		dest = os.path.join(top, rel)
+		if old is None:
+			if os.path.exists(dest):
+				os.unlink(dest)
+				_remove_empty_dirs(top, os.path.dirname(dest))
+		elif old != _content(dest):
+			_write(dest, old)
+
+
+def _changed_since(tree: Tree, written: Written) -> List[str]:
+	return [rel for rel, (_, new) in written.items()
+		if _content(os.path.join(tree.path, rel)) != new]
+
+
+def _write_series_files(tree: Tree, repo: str) -> None:
+	before = _written(tree)
+	changed = _changed_since(tree, before)
+	if changed:
+		raise PtwalkError(f'{tree.path}: changed since make install-kunit, not touching them: '
+				  + ' '.join(changed))
+	files = _git(repo, 'diff', '--name-only', '--no-renames', '-z', f'{BASE}..{SERIES_BRANCH}')
+	written: Written = {}
+	for rel in filter(None, files.split('\0')):
+		now = _content(os.path.join(tree.path, rel))
+		old = before[rel][0] if rel in before else now
+		written[rel] = (old, _git(repo, 'show', f'{SERIES_BRANCH}:{rel}'))
+	# What an earlier series wrote and this one does not: back as it was.
+	_unwritten(tree.path, {rel: v for rel, v in before.items() if rel not in written})
+	_write(_record(tree), json.dumps({**before, **written}))
+	for rel, (_, new) in written.items():
+		dest = os.path.join(tree.path, rel)
+		if _content(dest) != new:
+			os.makedirs(os.path.dirname(dest), exist_ok=True)
+			_write(dest, new)
+	_write(_record(tree), json.dumps(written))
+	info(f'{tree.path}: the series\' {len(written)} files written into the tree '
+	     '(make uninstall-kunit puts back what was there)')
+
+
+def uninstall(tree: Tree) -> None:
+	"""@tree as it was before install(): a Debian tree at 'ptwalk-base'; a
+	KDIR= tree with the files install() wrote put back as they were, the
+	new ones removed, unless one changed since (then nothing is touched)."""
+	if tree.owned:
+		if os.path.isdir(os.path.join(tree.path, '.git')):
+			_git(tree.path, 'checkout', '-q', '-f', '--detach', BASE)
+			_git(tree.path, 'clean', '-q', '-f', '-d', '-x')
+		return
+	written = _written(tree)
+	changed = _changed_since(tree, written)
+	if changed:
+		raise PtwalkError(f'{tree.path}: changed since make install-kunit, not touching them: '
+				  + ' '.join(changed))
+	_unwritten(tree.path, written)
+	if written:
+		os.unlink(_record(tree))
+
+
+def _remove_empty_dirs(top: str, d: str) -> None:
+	while os.path.realpath(d) != os.path.realpath(top) and not os.listdir(d):
+		os.rmdir(d)
+		d = os.path.dirname(d)
+
+
 # ---- the kernel's own checks -----------------------------------------------
 
-SERIES_ARCHES = ('um', 'x86_64')	# kunit.py run --arch=, as a maintainer would
+SERIES_ARCHES = ('um',)	# kunit.py run, as a maintainer types it (the cells run the rest)
 CHECKERS_ARCH = 'x86_64'		# the build sparse and coccicheck run in
 
 # What the checks run (ptwalk_tree.PROGRAMS and PYTHON_MODULES name their
@@ -809,17 +1049,25 @@ def kunitconfig_at(c: Checker, commit: str) -> str:
 
 
 def check_bisect(c: Checker, commits: Sequence[str]) -> None:
-	"""After each patch the UML kernel builds, and every C file of
-	mm/ptwalk/ compiles (also those no option selects yet)."""
+	"""After each patch, on the UML build the kunit.py run keeps (built
+	once; after the first run only what a patch changes is compiled): its
+	configuration is valid (kunit.py config), mm/ builds with the patch's
+	Kconfig and Makefile lines, and every C file of mm/ptwalk/ compiles
+	with W=1, also those no option selects yet. Not a kernel per patch:
+	what only linking or booting finds (a symbol a later patch defines)
+	is found at the last patch, which kunit.py run links and boots."""
+	make = ['make', 'ARCH=um', f'O={c.build_dir("um")}', 'CC=ccache gcc', f'-j{os.cpu_count()}']
 	for i, commit in enumerate(commits, 1):
 		_git(c.repo, 'checkout', '-q', '-f', commit)
-		status, said = c.kunit('build', 'um', kunitconfig_at(c, commit))
-		problem = _problem(status, said, 'kunit.py build')
+		status, said = c.kunit('config', 'um', kunitconfig_at(c, commit))
+		problem = _problem(status, said, 'kunit.py config')
+		if not problem:
+			status, said = c.run('kunit-um', make + ['mm/'])
+			problem = _problem(status, said, 'make mm/')
 		objs = [f'{KERNEL_DIR}/{f[:-2]}.o' for f in sorted(os.listdir(os.path.join(c.repo, KERNEL_DIR)))
 			if f.endswith('.c')] if os.path.isdir(os.path.join(c.repo, KERNEL_DIR)) else []
 		if not problem and objs:
-			status, said = c.run('kunit-um', ['make', 'ARCH=um', f'O={c.build_dir("um")}',
-							  'CC=ccache gcc', 'W=1'] + objs)
+			status, said = c.run('kunit-um', make + ['W=1'] + objs)
 			problem = _problem(status, said, 'make ' + ' '.join(objs))
 			# Only ptwalk's: W=1 also warns in what the targets' prepare
 			# step builds (6.1 UML: arch/x86/um/user-offsets.c).

@@ -101,14 +101,6 @@ class MatrixTest(unittest.TestCase):
 		with self.assertRaisesRegex(pm.MatrixError, 'levels must be 2 to 5'):
 			self.parse(doc)
 
-	def test_a_gating_series_names_its_kunit_arches(self) -> None:
-		m = self.parse(self.doc)
-		self.assertTrue(set(m.series_gate_arches) <= set(series.SERIES_ARCHES))
-		doc = copy.deepcopy(self.doc)
-		doc['series_gate_arches'] = []
-		with self.assertRaisesRegex(pm.MatrixError, 'series_gate_arches'):
-			self.parse(doc)
-
 	def test_every_qemu_config_is_read_like_kunit_py(self) -> None:
 		for g in pm.load_matrix().geometries.values():
 			if g.qemu:
@@ -1245,7 +1237,7 @@ class SeriesTest(unittest.TestCase):
 		said = data('coccicheck-no-libpython.log')
 		self.assertEqual(pt.named_package(said), 'libpython3-dev')
 		self.assertIn('libpython3-dev', pt.PACKAGE_GROUPS['series'])
-		packages = ptwalk_script().arch_packages(pm.load_matrix(), series.SERIES_ARCHES)
+		packages = ptwalk_script().arch_packages(pm.load_matrix(), ('um', 'x86_64'))
 		self.assertIn('qemu-system-x86', packages)
 		self.assertIn('qemu-system-data', packages)	# kunit.py boots it with qboot.rom
 
@@ -1972,6 +1964,126 @@ class DebianSourceTest(unittest.TestCase):
 		self.assertIn('dpkg-dev', pt.PACKAGE_GROUPS['guest-source'])
 
 
+# A kernel tree with only what the series edits and reads.
+FAKE_TREE = {
+	'Makefile': 'VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\n',
+	'Kconfig': 'source "mm/Kconfig"\n',
+	'Kconfig': 'source "mm/Kconfig"\n',
+	'MAINTAINERS': 'List\n\nMEMORY MANAGEMENT\nM:\tA <a@e>\nF:\tmm/\n\nZSWAP\nF:\tmm/zswap.c\n',
+	'mm/Kconfig': 'menu "mm"\nsource "mm/damon/Kconfig"\nendmenu\n',
+	'mm/Makefile': 'obj-y += mmap.o\n',
+	'include/linux/pagewalk.h': '',
+	'tools/testing/kunit/kunit.py': '',
+	'Documentation/dev-tools/index.rst': '.. toctree::\n\n   kunit/index\n',
+	'tools/testing/selftests/lib.mk': '',
+	'tools/testing/selftests/mm/Makefile': 'TEST_GEN_FILES += cow\n\ninclude ../lib.mk\n',
+	'tools/testing/selftests/mm/run_vmtests.sh':
+		'- pagemap\n\ttest pagemap_scan IOCTL\nCATEGORY="pagemap" run_test ./pagemap_ioctl\n',
+	'tools/testing/selftests/mm/config': 'CONFIG_TRANSPARENT_HUGEPAGE=y\n',
+	'tools/testing/selftests/mm/.gitignore': 'cow\n',
+}
+
+
+@unittest.skipIf(shutil.which('git') is None, 'no git')
+class OneWayInTest(unittest.TestCase):
+	"""The series is the one way into a tree (ptwalk_series.install())."""
+
+	def setUp(self) -> None:
+		tmp = tempfile.TemporaryDirectory()
+		self.addCleanup(tmp.cleanup)
+		self.root = tmp.name
+		cache = mock.patch.dict(os.environ, PTWALK_CACHE=os.path.join(self.root, 'cache'))
+		cache.start()
+		self.addCleanup(cache.stop)
+		self.results = os.path.join(self.root, 'results')
+
+	def tree_at(self, name: str) -> str:
+		path = os.path.join(self.root, name)
+		for rel, text in FAKE_TREE.items():
+			os.makedirs(os.path.dirname(os.path.join(path, rel)), exist_ok=True)
+			with open(os.path.join(path, rel), 'w') as f:
+				f.write(text)
+		return path
+
+	def git(self, path: str, *args: str) -> str:
+		return subprocess.run(['git', '-C', path, '-c', 'user.name=U', '-c', 'user.email=u@e']
+				      + list(args), capture_output=True, text=True, check=True).stdout
+
+	@staticmethod
+	def mtimes(path: str) -> dict:
+		return {os.path.join(d, f): os.stat(os.path.join(d, f)).st_mtime_ns
+			for d, dirs, files in os.walk(path) if '.git' not in d for f in files}
+
+	def test_a_cells_sources_are_the_last_patchs_files(self) -> None:
+		tree = pt.Tree(self.tree_at('linux'), '6.12', '6.12', owned=True)
+		series.install(tree, self.results)
+		# What a maintainer gets: make patch's files, applied with git am.
+		made = series.make_series(tree, self.results)
+		applied = self.tree_at('applied')
+		self.git(applied, 'init', '-q')
+		self.git(applied, 'add', '-A')
+		self.git(applied, 'commit', '-q', '-m', 'base')
+		self.git(applied, 'am', '-q', *made.patches[1:])
+		kernel = os.path.join(tree.path, series.KERNEL_DIR)
+		self.assertTrue(os.path.isfile(os.path.join(kernel, 'ptwalk.c')))
+		self.assertFalse(os.path.islink(kernel))
+		for name in os.listdir(os.path.join(applied, series.KERNEL_DIR)):
+			with open(os.path.join(kernel, name)) as a, \
+			     open(os.path.join(applied, series.KERNEL_DIR, name)) as b:
+				self.assertEqual(a.read(), b.read(), name)
+		with open(os.path.join(kernel, 'ptwalk_arch.h')) as f:
+			self.assertNotIn('compat.h', f.read())
+		self.assertEqual(self.git(tree.path, 'status', '--porcelain'), '')
+
+	def test_an_edit_rewrites_only_its_file_and_uninstall_leaves_the_base(self) -> None:
+		tree = pt.Tree(self.tree_at('linux'), '6.12', '6.12', owned=True)
+		series.install(tree, self.results)
+		first = self.mtimes(tree.path)
+		series.install(tree, self.results)
+		self.assertEqual(self.mtimes(tree.path), first, 'nothing changed, nothing written')
+		src = os.path.join(self.root, 'kunit')
+		shutil.copytree(pt.KUNIT_SRC, src)
+		with open(os.path.join(src, 'leaf_kunit.c'), 'a') as f:
+			f.write('/* an edit */\n')
+		series.install(tree, self.results, src)
+		now = self.mtimes(tree.path)
+		self.assertEqual([f for f in first if first[f] != now[f]],
+				 [os.path.join(tree.path, series.KERNEL_DIR, 'leaf_kunit.c')])
+		series.uninstall(tree)
+		self.assertFalse(os.path.exists(os.path.join(tree.path, series.KERNEL_DIR)))
+		self.assertEqual(self.git(tree.path, 'describe', '--tags', '--exact-match'),
+				 series.BASE + '\n')
+
+	def test_kdir_keeps_its_branch_and_work_in_progress(self) -> None:
+		path = self.tree_at('user')
+		self.git(path, 'init', '-q')
+		self.git(path, 'add', '-A')
+		self.git(path, 'commit', '-q', '-m', 'mine')
+		with open(os.path.join(path, 'mm/Makefile'), 'a') as f:
+			f.write('obj-y += wip.o\n')
+		def state() -> Tuple[str, str, str]:
+			return (self.git(path, 'status', '--porcelain'), self.git(path, 'rev-parse', 'HEAD'),
+				self.git(path, 'branch', '--show-current'))
+		before = state()
+		tree = pt.kdir_tree(path)
+		series.install(tree, self.results)
+		with open(os.path.join(path, 'mm/Makefile')) as f:
+			self.assertEqual(f.read(), 'obj-y += mmap.o\nobj-y += wip.o\nobj-$(CONFIG_PTWALK) += ptwalk/\n')
+		self.assertEqual(state()[1:], before[1:], 'no commit to the branch')
+		kept = self.mtimes(path)
+		series.install(tree, self.results)
+		self.assertEqual(self.mtimes(path), kept)
+		with open(os.path.join(path, series.KERNEL_DIR, 'ptwalk.c'), 'a') as f:
+			f.write('/* the user\'s */\n')
+		with self.assertRaisesRegex(pt.PtwalkError, 'changed since make install-kunit.*ptwalk.c'):
+			series.uninstall(tree)
+		self.git(path, 'clean', '-q', '-f', '--', series.KERNEL_DIR + '/ptwalk.c')
+		with open(os.path.join(path, series.KERNEL_DIR, 'ptwalk.c'), 'w') as f:
+			f.write(series._written(tree)[series.KERNEL_DIR + '/ptwalk.c'][1])
+		series.uninstall(tree)
+		self.assertEqual(state(), before)
+
+
 class TreeTest(unittest.TestCase):
 	def setUp(self) -> None:
 		self.tmp = tempfile.TemporaryDirectory()
@@ -1994,48 +2106,16 @@ class TreeTest(unittest.TestCase):
 		with open(os.path.join(self.path, rel)) as f:
 			return f.read()
 
-	def test_install_twice_uninstall_leaves_the_tree_as_it_was(self) -> None:
-		pt.install(self.tree)
-		pt.install(self.tree)
-		self.assertEqual(self.read('mm/Kconfig').count(pt.MARK), 1)
-		self.assertEqual(os.readlink(os.path.join(self.path, 'mm/ptwalk')),
-				 pt.KUNIT_SRC)
-		pt.uninstall(self.tree)
+	def test_an_old_install_is_taken_out(self) -> None:
+		os.symlink(pt.KUNIT_SRC, os.path.join(self.path, 'mm/ptwalk'))
+		os.symlink('/a/checkout/gone', os.path.join(self.path, 'tools/testing/selftests/ptwalk'))
+		self.write('mm/Kconfig', self.kconfig + f'source "mm/ptwalk/Kconfig" {pt.OLD_MARK}\n')
+		self.write('mm/Makefile', self.makefile + f'obj-y += ptwalk/ {pt.OLD_MARK}\n')
+		pt.remove_old_install(self.tree)
 		self.assertEqual((self.read('mm/Kconfig'), self.read('mm/Makefile')),
 				 (self.kconfig, self.makefile))
 		self.assertFalse(os.path.lexists(os.path.join(self.path, 'mm/ptwalk')))
-
-	def test_another_checkouts_link_is_repointed(self) -> None:
-		other = os.path.join(self.tmp.name, 'other-kunit')
-		os.makedirs(other)
-		with open(os.path.join(other, 'Kconfig'), 'w') as f:
-			f.write('config PTWALK_KUNIT_TEST\n')
-		pt.install(self.tree, other)
-		pt.install(self.tree)
-		self.assertEqual(os.readlink(os.path.join(self.path, 'mm/ptwalk')),
-				 pt.KUNIT_SRC)
-
-	def test_a_foreign_directory_is_never_touched(self) -> None:
-		os.makedirs(os.path.join(self.path, 'mm/ptwalk'))
-		with self.assertRaisesRegex(pt.PtwalkError, 'not touching it'):
-			pt.install(self.tree)
-
-	def test_stale_objects_go_when_the_sources_differ(self) -> None:
-		build = os.path.join(self.tmp.name, 'build')
-		objs = os.path.join(build, 'mm', 'ptwalk')
-		os.makedirs(objs)
-		src = pt.KUNIT_SRC
-		pt.forget_stale_objects(build, src)
-		self.assertFalse(os.path.exists(objs), 'no stamp: objects of unknown sources removed')
-		os.makedirs(objs)
-		pt.forget_stale_objects(build, src)
-		self.assertTrue(os.path.isdir(objs), 'same sources: objects kept')
-		other = os.path.join(self.tmp.name, 'kunit-copy')
-		subprocess.run(['cp', '-r', src, other], check=True)
-		with open(os.path.join(other, 'ptwalk.c'), 'a') as f:
-			f.write('/* another checkout */\n')
-		pt.forget_stale_objects(build, other)
-		self.assertFalse(os.path.exists(objs), 'other sources: objects removed')
+		self.assertEqual(os.listdir(os.path.join(self.path, 'tools/testing/selftests')), [])
 
 	def test_builds_use_ccache_in_the_cache_in_depend_mode_unless_told(self) -> None:
 		env = {k: v for k, v in os.environ.items() if not k.startswith('CCACHE_')}

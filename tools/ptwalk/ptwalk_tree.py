@@ -2,10 +2,9 @@
 #
 # The kernel trees ptwalk builds in, and what it needs on the host: Debian
 # packages (checked once per run), Debian's linux-source trees (unpacked
-# once into the cache), ptwalk's place in a tree (mm/ptwalk and
-# tools/testing/selftests/ptwalk linked to one checkout, one marked line in
-# mm/Kconfig and mm/Makefile), and the lock that keeps two checkouts from
-# building each other's code in one shared tree.
+# once into the cache), and the lock that keeps two checkouts from building
+# each other's code in one shared tree. ptwalk goes into a tree as its
+# patch series (ptwalk_series.install()).
 #
 # Copyright (C) 2026 The ptwalk authors
 
@@ -310,6 +309,7 @@ class Tree:
 	path: str
 	kver: str		# "6.12": VERSION.PATCHLEVEL of its Makefile
 	name: str		# "6.12" for Debian's trees, "kdir-<hash>" for KDIR=
+	owned: bool = False	# unpacked by ptwalk into its cache: made a git repository
 
 	def build_dir(self, build: str) -> str:
 		"""kunit.py's --build_dir for one build of this tree."""
@@ -398,7 +398,7 @@ def debian_tree(kver: str, packages: Packages) -> Tree:
 		with TreeLock(dest):	# two first runs must not unpack at once
 			if not _stamped(stamp, ident):
 				_unpack(tarball, dest, stamp, ident)
-	return Tree(dest, tree_version(dest), kver)
+	return Tree(dest, tree_version(dest), kver, owned=True)
 
 
 def _stamped(stamp: str, ident: str) -> bool:
@@ -432,9 +432,9 @@ def _unpack(tarball: str, dest: str, stamp: str, ident: str) -> None:
 class TreeLock:
 	"""Exclusive use of one kernel tree (and its build directories).
 
-	Every checkout links its own kunit/ and selftests/ into the one cached
-	tree, so from install to the last boot of its kernels a run must be the
-	only one using the tree. A second run waits, and says for whom.
+	Every checkout applies its own series to the one cached tree, so from
+	install to the last boot of its kernels a run must be the only one
+	using the tree. A second run waits, and says for whom.
 	"""
 	def __init__(self, tree_path: str) -> None:
 		locks = os.path.join(cache_dir(), 'locks')
@@ -465,16 +465,12 @@ class TreeLock:
 		self._f.close()		# closing releases the lock
 
 
-# ---- ptwalk's place in a tree ----------------------------------------------
+# ---- an earlier ptwalk's place in a tree ----------------------------------
 
-MARK = "# ptwalk: added by 'make install-kunit'"
-KCONFIG_LINE = f'source "mm/ptwalk/Kconfig" {MARK}'
-MAKEFILE_LINE = f'obj-$(CONFIG_PTWALK_KUNIT_TEST) += ptwalk/ {MARK}'
-
-
-def _links(tree: Tree, kunit_src: str) -> Dict[str, str]:
-	return {os.path.join(tree.path, 'mm', 'ptwalk'): kunit_src,
-		os.path.join(tree.selftests, 'ptwalk'): os.path.join(TOP, 'selftests')}
+# What 'make install-kunit' added to a tree before the series was the one
+# way in: links mm/ptwalk and tools/testing/selftests/ptwalk to a
+# checkout's kunit/ and selftests/, and these marked lines.
+OLD_MARK = "# ptwalk: added by 'make install-kunit'"
 
 
 def _is_ptwalk_dir(path: str) -> bool:
@@ -489,87 +485,18 @@ def _is_ptwalk_dir(path: str) -> bool:
 	return False
 
 
-def _link(link: str, target: str) -> None:
-	"""Point symlink @link at @target. A link another checkout of ptwalk
-	left (or one that dangles: that checkout is gone) is re-pointed;
-	anything else is never touched."""
-	if os.path.islink(link):
-		old = os.readlink(link)
-		if old == target:
-			return
-		if os.path.exists(old) and not _is_ptwalk_dir(old):
-			raise PtwalkError(f'{link} points to {old}, which is not ptwalk; not touching it')
-		os.unlink(link)
-	elif os.path.exists(link):
-		raise PtwalkError(f"{link} exists and is not ptwalk's symlink; not touching it")
-	os.symlink(target, link)
-
-
-def _marked_lines(path: str, line: Optional[str]) -> None:
-	"""Make @line the one marked line of @path (None: no marked line),
-	keeping everything else byte for byte, and the file's inode."""
-	with open(path) as f:
-		lines = f.read().splitlines(keepends=True)
-	kept = [l for l in lines if MARK not in l]
-	new = kept + ([line + '\n'] if line else [])
-	if new != lines:
-		with open(path, 'w') as f:
-			f.writelines(new)
-
-
-def install(tree: Tree, kunit_src: str = KUNIT_SRC) -> None:
-	"""Link @kunit_src and selftests/ into @tree; idempotent."""
-	for link, target in _links(tree, kunit_src).items():
-		_link(link, target)
-	_marked_lines(os.path.join(tree.path, 'mm', 'Kconfig'), KCONFIG_LINE)
-	_marked_lines(os.path.join(tree.path, 'mm', 'Makefile'), MAKEFILE_LINE)
-
-
-def uninstall(tree: Tree) -> None:
-	"""Remove exactly what install() added."""
-	for link in _links(tree, '').keys():
-		if os.path.islink(link):
+def remove_old_install(tree: Tree) -> None:
+	"""Take out what 'make install-kunit' of an earlier ptwalk added to
+	@tree (its links, the marked lines); the rest byte for byte. A link
+	whose checkout is gone is ptwalk's too."""
+	for link in (os.path.join(tree.path, 'mm', 'ptwalk'), os.path.join(tree.selftests, 'ptwalk')):
+		if os.path.islink(link) and (_is_ptwalk_dir(link) or not os.path.exists(link)):
 			os.unlink(link)
-		elif os.path.exists(link):
-			raise PtwalkError(f'{link} is not a symlink made by ptwalk; not touching it')
-	_marked_lines(os.path.join(tree.path, 'mm', 'Kconfig'), None)
-	_marked_lines(os.path.join(tree.path, 'mm', 'Makefile'), None)
-
-
-def source_digest(directory: str) -> str:
-	"""A digest of the files of @directory (names and contents)."""
-	h = hashlib.sha256()
-	for name in sorted(os.listdir(directory)):
-		path = os.path.join(directory, name)
-		if os.path.isfile(path) and not name.endswith(('.o', '.cmd', '.a')):
-			h.update(name.encode() + b'\0')
-			with open(path, 'rb') as f:
-				h.update(f.read())
-	return h.hexdigest()
-
-
-def forget_stale_objects(build_dir: str, kunit_src: str) -> None:
-	"""Make the next build compile @kunit_src, whatever built last.
-
-	make compares times, not contents: after another checkout's build, the
-	objects in mm/ptwalk/ can be newer than this checkout's (older) files
-	and would be linked as they are. When the sources differ from those of
-	the last build, their objects go.
-
-	The stamp names the sources whose objects may be in the build
-	directory: it is written once the others' objects are gone, before the
-	build, so it never vouches for objects a build did not make.
-	"""
-	stamp = os.path.join(build_dir, '.ptwalk-source')
-	digest = source_digest(kunit_src)
-	try:
-		with open(stamp) as f:
-			if f.read().strip() == digest:
-				return
-	except OSError:
-		pass
-	shutil.rmtree(os.path.join(build_dir, 'mm', 'ptwalk'), ignore_errors=True)
-	os.makedirs(build_dir, exist_ok=True)
-	with open(stamp, 'w') as f:
-		f.write(digest + '\n')
-
+	for name in ('Kconfig', 'Makefile'):
+		path = os.path.join(tree.path, 'mm', name)
+		with open(path) as f:
+			lines = f.read().splitlines(keepends=True)
+		kept = [l for l in lines if OLD_MARK not in l]
+		if kept != lines:
+			with open(path, 'w') as f:
+				f.writelines(kept)
