@@ -55,7 +55,7 @@ help:
 	@echo '                   (FIXES="pagemap-offset kunit-vm-mmap-error" for some); long'
 	@echo '  series-mutants   one broken kernel rule at a time (long line, SPDX, __user cast): each must fail its check'
 	@echo '  mutants          build with one planted bug at a time (walker, debugfs file); every one must fail'
-	@echo '  install-kunit    link kunit/ and selftests/ into the tree (uninstall-kunit undoes it)'
+	@echo '  install-kunit    apply the patch series to the tree (uninstall-kunit takes it out)'
 	@echo '  tree             fetch and unpack the kernel tree; print its path'
 	@echo '  clean            remove what the build and runs made here (distclean: the cache'"'"'s builds too)'
 	@echo 'variables: KVER=6.12|6.1  KDIR=/path/to/linux  PTWALK_CACHE=$(PTWALK_CACHE)'

@@ -555,8 +555,9 @@ def _commit_base(repo: str, subject: str) -> None:
 	else:	# the working files stay: the tree as it is now
 		_git(repo, 'checkout', '-q', '--detach')
 		_git(repo, 'reset', '-q', '--soft', BASE)
-	# -f: Debian's .gitignore ignores everything at the top level.
-	_git(repo, 'add', '-A', '-f', '.')
+	# -f: Debian's .gitignore ignores everything at the top level; what
+	# Python left when the tree's scripts ran is not the tree's.
+	_git(repo, 'add', '-A', '-f', '--', '.', ':(exclude,glob)**/__pycache__/**')
 	if fresh or _git(repo, 'status', '--porcelain'):
 		_git(repo, 'commit', '-q', '-m', subject, env=env)
 		_git(repo, 'tag', '-f', BASE)
@@ -580,7 +581,10 @@ def pristine_repo(tree: Tree) -> str:
 			_git(tree.path, 'worktree', 'add', '-q', '--detach', repo, BASE)
 		return repo
 	os.makedirs(repo, exist_ok=True)
-	cmd = ['rsync', '-a', '--delete', '--exclude=/.git', tree.path + '/', repo + '/']
+	# A git checkout's build output, which its .gitignore files name, is not
+	# the tree's.
+	ignored = ['--filter=:- .gitignore'] if os.path.isdir(os.path.join(tree.path, '.git')) else []
+	cmd = ['rsync', '-a', '--delete', '--exclude=/.git', *ignored, tree.path + '/', repo + '/']
 	if subprocess.run(cmd).returncode:
 		raise PtwalkError(f'could not copy {tree.path} for the series')
 	_unwritten(repo, _written(tree))	# the tree without what install() wrote

@@ -2061,6 +2061,9 @@ class OneWayInTest(unittest.TestCase):
 		self.git(path, 'commit', '-q', '-m', 'mine')
 		with open(os.path.join(path, 'mm/Makefile'), 'a') as f:
 			f.write('obj-y += wip.o\n')
+		for rel, text in (('.gitignore', '*.o\n'), ('mm/mmap.o', 'built\n')):
+			with open(os.path.join(path, rel), 'w') as f:
+				f.write(text)
 		def state() -> Tuple[str, str, str]:
 			return (self.git(path, 'status', '--porcelain'), self.git(path, 'rev-parse', 'HEAD'),
 				self.git(path, 'branch', '--show-current'))
@@ -2070,6 +2073,9 @@ class OneWayInTest(unittest.TestCase):
 		with open(os.path.join(path, 'mm/Makefile')) as f:
 			self.assertEqual(f.read(), 'obj-y += mmap.o\nobj-y += wip.o\nobj-$(CONFIG_PTWALK) += ptwalk/\n')
 		self.assertEqual(state()[1:], before[1:], 'no commit to the branch')
+		copy = os.path.join(self.root, 'cache', 'series', tree.name)
+		self.assertTrue(os.path.exists(os.path.join(copy, 'mm/Makefile')))
+		self.assertFalse(os.path.exists(os.path.join(copy, 'mm/mmap.o')), 'build output')
 		kept = self.mtimes(path)
 		series.install(tree, self.results)
 		self.assertEqual(self.mtimes(path), kept)
