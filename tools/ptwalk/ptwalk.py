@@ -90,6 +90,11 @@ class Session:
 			report.save(o, self.ctx.results)
 		self.outcomes += outcomes
 
+	def install(self, tree: Tree) -> None:
+		"""The series of this run's kunit/ applied to @tree."""
+		self.ctx.packages.ensure(PACKAGE_GROUPS['tree'])
+		series.install(tree, self.ctx.results, self.ctx.kunit_src)
+
 	def run_cells(self, cells: Sequence[Cell], half: Optional[str] = None) -> None:
 		"""Each tree in turn: locked, the series installed once, its cells
 		run (only their 'kunit' or 'guest' @half, if given)."""
@@ -99,7 +104,7 @@ class Session:
 		for kver, tree_cells in by_tree.items():
 			tree = self.tree(kver)
 			with TreeLock(tree.path):
-				series.install(tree, self.ctx.results, self.ctx.kunit_src)
+				self.install(tree)
 				for c in tree_cells:
 					if half == 'kunit':
 						self.record([run.kunit_exec(self.ctx, tree, c.geometry)])
@@ -287,7 +292,7 @@ def cmd_install(args: argparse.Namespace) -> int:
 	tree = s.tree()
 	with TreeLock(tree.path):
 		if args.cmd == 'install':
-			series.install(tree, s.ctx.results)
+			s.install(tree)
 		else:
 			series.uninstall(tree)
 	info(f'{args.cmd}ed in {tree.path}')
@@ -632,7 +637,7 @@ def cmd_mutants(args: argparse.Namespace) -> int:
 	# Leave the tree at this checkout's series again.
 	tree = s.tree()
 	with TreeLock(tree.path):
-		series.install(tree, s.ctx.results)
+		s.install(tree)
 	return rc
 
 

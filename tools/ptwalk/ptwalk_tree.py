@@ -98,7 +98,9 @@ def build_env() -> Dict[str, str]:
 BUILD_PACKAGES = ('build-essential', 'flex', 'bison', 'bc', 'libelf-dev', 'libssl-dev',
 		  'ccache', 'python3')
 PACKAGE_GROUPS: Dict[str, tuple] = {
-	'tree': ('xz-utils',),
+	# unpacked, made a git repository the series is applied to; rsync
+	# copies a KDIR= tree for the series
+	'tree': ('xz-utils', 'git', 'rsync'),
 	'build': BUILD_PACKAGES,
 	'selftests': ('build-essential', 'rsync'),
 	'pagemap-walk-test': ('build-essential', 'libxml2-utils'),	# xmllint reads --plot's SVG
