@@ -875,17 +875,18 @@ def _unwritten(top: str, written: Written) -> None:
 			_write(dest, old)
 
 
-def _changed_since(tree: Tree, written: Written) -> List[str]:
-	return [rel for rel, (_, new) in written.items()
-		if _content(os.path.join(tree.path, rel)) != new]
+def _refuse_changed(tree: Tree, written: Written) -> None:
+	"""Stop if a file install() wrote into @tree changed since."""
+	changed = [rel for rel, (_, new) in written.items()
+		   if _content(os.path.join(tree.path, rel)) != new]
+	if changed:
+		raise PtwalkError(f'{tree.path}: changed since make install-kunit, not touching them: '
+				  + ' '.join(changed))
 
 
 def _write_series_files(tree: Tree, repo: str) -> None:
 	before = _written(tree)
-	changed = _changed_since(tree, before)
-	if changed:
-		raise PtwalkError(f'{tree.path}: changed since make install-kunit, not touching them: '
-				  + ' '.join(changed))
+	_refuse_changed(tree, before)
 	files = _git(repo, 'diff', '--name-only', '--no-renames', '-z', f'{BASE}..{SERIES_BRANCH}')
 	written: Written = {}
 	for rel in filter(None, files.split('\0')):
@@ -894,6 +895,8 @@ def _write_series_files(tree: Tree, repo: str) -> None:
 		written[rel] = (old, _git(repo, 'show', f'{SERIES_BRANCH}:{rel}'))
 	# What an earlier series wrote and this one does not: back as it was.
 	_unwritten(tree.path, {rel: v for rel, v in before.items() if rel not in written})
+	# Recorded before anything is written: a run killed meanwhile leaves
+	# a record that covers every file it may have written.
 	_write(_record(tree), json.dumps({**before, **written}))
 	for rel, (_, new) in written.items():
 		dest = os.path.join(tree.path, rel)
@@ -915,10 +918,7 @@ def uninstall(tree: Tree) -> None:
 			_git(tree.path, 'clean', '-q', '-f', '-d', '-x')
 		return
 	written = _written(tree)
-	changed = _changed_since(tree, written)
-	if changed:
-		raise PtwalkError(f'{tree.path}: changed since make install-kunit, not touching them: '
-				  + ' '.join(changed))
+	_refuse_changed(tree, written)
 	_unwritten(tree.path, written)
 	if written:
 		os.unlink(_record(tree))
