@@ -131,7 +131,7 @@ class Session:
 			raise PtwalkError(f'KVER={kver} is not in config/matrix.toml '
 					  f'({" ".join(self.matrix.kernels)}); KDIR= takes any tree', 2)
 		return [c for c in self.matrix.cells
-			if (everything or c.gate) and kver in (None, '', c.kver)]
+			if (everything or c.checked) and kver in (None, '', c.kver)]
 
 	def finish(self) -> int:
 		print()

@@ -93,6 +93,7 @@ class Geometry:
 	kunit_must_pass: Tuple[str, ...] = ()
 	kernels: Tuple[str, ...] = ()
 	gate: Tuple[str, ...] = ()
+	workflow_only: str = ''		# why make check leaves its gating cells to the workflow
 	absent: Dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -105,6 +106,12 @@ class Cell:
 	@property
 	def name(self) -> str:
 		return f'{self.kver}:{self.geometry.name}'
+
+	@property
+	def checked(self) -> bool:
+		"""Does make check run it? Every gating cell but those that gate
+		the workflow only."""
+		return self.gate and not self.geometry.workflow_only
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,8 @@ class Matrix:
 					  f"{' '.join(self.geometries)})") from None
 
 	def gating(self, kver: Optional[str] = None) -> List[Cell]:
-		return [c for c in self.cells if c.gate and kver in (None, c.kver)]
+		"""The cells make check runs (of @kver)."""
+		return [c for c in self.cells if c.checked and kver in (None, c.kver)]
 
 
 _QEMU_FIELDS = ('linux_arch', 'kconfig', 'qemu_arch', 'kernel_path',
@@ -302,7 +310,7 @@ def _parse_geometry(name: str, t: Dict[str, Any], builds: Dict[str, Build],
 		raise MatrixError(f'{where}: not a name for files and cells')
 	_check_keys(t, ('description', 'levels', 'page', 'build', 'qemu_config', 'kernel_args',
 			'guest', 'guest_kernel_args', 'must_pass', 'kunit_must_pass', 'gate',
-			'absent'), where)
+			'workflow_only', 'absent'), where)
 	build = builds.get(t.get('build', ''))
 	if build is None:
 		raise MatrixError(f"{where}: build '{t.get('build')}' has no [build.*] entry")
@@ -327,7 +335,8 @@ def _parse_geometry(name: str, t: Dict[str, Any], builds: Dict[str, Build],
 		     must_pass=_strs(t, 'must_pass', where),
 		     kunit_must_pass=_strs(t, 'kunit_must_pass', where),
 		     kernels=tuple(k for k in kernels if k not in absent),
-		     gate=_strs(t, 'gate', where), absent=absent)
+		     gate=_strs(t, 'gate', where), workflow_only=str(t.get('workflow_only', '')),
+		     absent=absent)
 	_check_guest(g, where)
 	if g.guest:
 		g = dataclasses.replace(g, must_pass=guest_must_pass + build.must_pass +
@@ -336,6 +345,8 @@ def _parse_geometry(name: str, t: Dict[str, Any], builds: Dict[str, Build],
 		raise MatrixError(f'{where}: absent from every kernel')
 	if not set(g.gate) <= set(g.kernels):
 		raise MatrixError(f'{where}: gate names a kernel the geometry is not on')
+	if g.workflow_only and not g.gate:
+		raise MatrixError(f'{where}: workflow_only, but no cell of it gates')
 	return g
 
 
@@ -382,7 +393,8 @@ def summary_line(m: Matrix) -> str:
 		f'{len(m.cells)} cells on {NUMBERS[len(arches)]} architectures (UML included), '
 		f'{levels[0]}–{levels[-1]} page-table levels, '
 		f'{"/".join(p[:-1] for p in pages)} KiB pages; '
-		f'`make check` gates on {sum(c.gate for c in m.cells)} of the cells')
+		f'`make check` gates on {sum(c.checked for c in m.cells)} of the cells, '
+		f'the workflow on {sum(c.gate for c in m.cells)}')
 
 
 def load_matrix(path: str = MATRIX_PATH) -> Matrix:

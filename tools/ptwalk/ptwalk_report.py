@@ -134,7 +134,7 @@ def text_table(head: List[str], rows: List[List[str]], left: int = 2) -> str:
 
 def cells_table(matrix: Matrix) -> str:
 	"""'make cells': every cell, whether it gates, whether it boots the guest."""
-	rows = [[c.name, 'gate' if c.gate else '-', 'yes' if c.geometry.guest else '-',
+	rows = [[c.name, ('gate' if c.checked else 'workflow') if c.gate else '-', 'yes' if c.geometry.guest else '-',
 		 c.geometry.build.name, c.geometry.description] for c in matrix.cells]
 	lines = [text_table(['cell', 'gates', 'guest', 'build', 'geometry'], rows, left=5)]
 	for g in matrix.geometries.values():

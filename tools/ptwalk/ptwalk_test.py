@@ -80,6 +80,20 @@ class MatrixTest(unittest.TestCase):
 			self.assertIn(c.kver, c.geometry.kernels)
 		self.assertTrue(m.gating(), 'make check must gate on some cell')
 
+	def test_a_workflow_only_cell_gates_the_workflow_not_make_check(self) -> None:
+		doc = copy.deepcopy(self.doc)
+		doc['geometry']['x86_64']['workflow_only'] = 'too slow'
+		m = self.parse(doc)
+		cell = m.cell('6.12:x86_64')
+		self.assertTrue(cell.gate)
+		self.assertNotIn(cell, m.gating())
+		job = next(e for e in pm.builds_json(m) if e['build'] == '6.12-x86_64')
+		self.assertIn('6.12:x86_64', job['gating'].split())
+		self.assertIn('6.12:x86_64-la57', [c.name for c in m.gating()])
+		doc['geometry']['x86_64']['gate'] = []
+		with self.assertRaisesRegex(pm.MatrixError, 'workflow_only, but no cell'):
+			self.parse(doc)
+
 	def test_series_gate_names_kernels_of_the_matrix(self) -> None:
 		self.assertEqual(self.parse(self.doc).series_gate, tuple(self.doc['series_gate']))
 		doc = copy.deepcopy(self.doc)
