@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The one place in ptwalk that knows which kernel version it is built in,
- * for the walker (the KUnit suites' shims are in compat_kunit.h, on top of
- * this). Everything else uses the names below, which map to the newest API
- * and fall back to what older kernels (6.1) have.
+ * for the walker (the KUnit suites' shims are in tests/compat_kunit.h, on
+ * top of this). Everything else uses the names below, which map to the
+ * newest API and fall back to what older kernels (6.1) have.
  *
  * Copyright (C) 2026 The ptwalk authors
  */

@@ -544,10 +544,10 @@ MUTANTS = (
 	# kmemleak's scan, and the suites again with allocations failing. The
 	# second is caught where one of the ~40 kmalloc() cases draws a
 	# failure: at 10% a failure, in all but about one run in 70.
-	Mutant('a case leaks its kmalloc() object', 'walker_kunit.c',
+	Mutant('a case leaks its kmalloc() object', 'tests/walker_kunit.c',
 	       'void *p = kunit_kmalloc(test, 100, GFP_KERNEL);',
 	       'void *p = kmalloc(100, GFP_KERNEL);', 'guest'),
-	Mutant('a failed kmalloc() asserted, not skipped', 'kmalloc_kunit.c',
+	Mutant('a failed kmalloc() asserted, not skipped', 'tests/kmalloc_kunit.c',
 	       'ptwalk_test_need(test, p, "the object");',
 	       'KUNIT_ASSERT_NOT_NULL(test, p);', 'guest'),
 	# The user-space interface, caught by the selftests in the guest.

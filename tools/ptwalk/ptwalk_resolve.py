@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Resolve ptwalk's version shims (kunit/compat.h, kunit/compat_kunit.h) for
+# Resolve ptwalk's version shims (kunit/compat.h, kunit/tests/compat_kunit.h) for
 # one kernel tree, the way unifdef resolves #ifdefs: every condition whose
 # answer the tree decides (PTWALK_KERNEL_AT_LEAST(), a macro the tree's
 # generic headers define or nowhere define, a probe of kunit/Makefile) is
@@ -28,7 +28,7 @@ from ptwalk_tree import tree_version
 Value = Union[bool, str]
 
 # The shims and the header their leftovers move into.
-SHIM_HOSTS = {'compat.h': 'ptwalk_arch.h', 'compat_kunit.h': 'test_util.h'}
+SHIM_HOSTS = {'compat.h': 'ptwalk_arch.h', 'tests/compat_kunit.h': 'tests/test_util.h'}
 VERSION_MACRO = 'PTWALK_KERNEL_AT_LEAST'
 
 
@@ -572,7 +572,8 @@ def resolve_sources(files: Dict[str, str], facts: TreeFacts) -> Dict[str, str]:
 		if name == 'Makefile':
 			out[name] = drop_probes(text)
 			continue
-		text = re.sub(r'^#include "(' + '|'.join(map(re.escape, SHIM_HOSTS)) + ')"\n',
+		text = re.sub(r'^#include "(\.\./)?(' +
+			      '|'.join(re.escape(os.path.basename(h)) for h in SHIM_HOSTS) + ')"\n',
 			      '', text, flags=re.M)
 		text = resolve_conditionals(text, facts) if VERSION_MACRO in text else text
 		out[name] = write_out(text, aliases, constants)

@@ -109,7 +109,7 @@ _SUBTEST_RE = re.compile(r'^\s*# Subtest: (.+?)\s*$')
 _KTAP_RESULT_RE = re.compile(r'^\s*(?:not ok|ok) \d+ (?:- )?(.*?)(?: # SKIP(?: (.*?))?)?\s*$')
 # The kernel's own count for a parameterised case, on every version.
 _CASE_TOTALS_RE = re.compile(r'^\s*# (\S+): pass:(\d+) fail:(\d+) skip:(\d+) total:(\d+)\s*$')
-# What ptwalk_skip() (kunit/compat_kunit.h) logs before a skipped
+# What ptwalk_skip() (kunit/tests/compat_kunit.h) logs before a skipped
 # parameter on kernels whose parameter result lines lack "# SKIP" (6.1).
 _PARAM_SKIP_RE = re.compile(r'^\s*# (\S+): SKIP (.*?)\s*$')
 # A failed KUNIT_EXPECT/ASSERT/FAIL; its message follows on lines of its own.
@@ -571,7 +571,7 @@ FAULTS_BEGIN = 'ptwalk-guest: fault injection results begin'
 FAULTS_END = 'ptwalk-guest: fault injection results end'
 _FAULTS_SKIPPED_RE = re.compile(r'^ptwalk-guest: fault injection skipped: (.*?)\s*$', re.M)
 _FAULTS_FAILED_RE = re.compile(r'^ptwalk-guest: fault injection: (\w+) failed (-?\d+) allocations', re.M)
-# The reason ptwalk_test_need() (kunit/test_util.c) skips with.
+# The reason ptwalk_test_need() (kunit/tests/test_util.c) skips with.
 ALLOC_SKIP = 'could not allocate '
 # A case that skipped at boot is not run again from debugfs: 6.7+'s
 # kunit_run_tests() keeps each case's status between runs and takes a

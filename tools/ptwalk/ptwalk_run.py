@@ -29,7 +29,7 @@ from ptwalk_results import (ALLOC_SKIP, BUILD_FAILED, FAIL, allocated_by, KMEMLE
 			    injected_failures, kmemleak_reports, kunit_outcome, selftests_outcome,
 			    tap_of_console)
 from ptwalk_tree import (KUNIT_SRC, PACKAGE_GROUPS, Packages, PtwalkError, Tree, build_env, cache_dir,
-			 debian_source, info, uml_env, UML_MEM_BYTES)
+			 debian_source, info, kunit_files, uml_env, UML_MEM_BYTES)
 
 # kunit.py's own QEMU command line (kunit_kernel.py): the guest boots with
 # the same one, then the geometry's --qemu_config parameters, which win.
@@ -416,12 +416,12 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> List[Outcome]:
 def own_symbols(bdir: str) -> Set[str]:
 	"""The functions of ptwalk's objects in the build in @bdir: what a
 	kmemleak backtrace names when ptwalk allocated."""
-	objs = sorted(glob.glob(os.path.join(bdir, 'mm', 'ptwalk', '*.o')))
+	objs = sorted(glob.glob(os.path.join(bdir, 'mm', 'ptwalk', '**', '*.o'), recursive=True))
 	if not objs:
 		raise PtwalkError(f'no ptwalk objects in {bdir}/mm/ptwalk')
 	p = subprocess.run(['nm', '--defined-only'] + objs, capture_output=True, text=True)
 	if p.returncode:
-		raise PtwalkError(f'nm {bdir}/mm/ptwalk/*.o: {p.stderr.strip()}')
+		raise PtwalkError(f'nm {bdir}/mm/ptwalk/**/*.o: {p.stderr.strip()}')
 	return {f[2] for f in (l.split() for l in p.stdout.splitlines())
 		if len(f) == 3 and f[1] in 'tT'}
 
@@ -575,10 +575,9 @@ def checkpatch(tree: Tree) -> Outcome:
 	out = Outcome('checkpatch', 'static')
 	cp = ['perl', os.path.join(tree.path, 'scripts', 'checkpatch.pl'), '--no-tree',
 	      '--strict', '--quiet']
-	for f in sorted(os.listdir(kunit)):
-		if f.endswith(('.c', '.h')):
-			out.cases.append(static_case('checkpatch', f, cp + CHECKPATCH_IGNORE.get(f, []) +
-						      ['-f', os.path.join(kunit, f)]))
+	for f in kunit_files(kunit, ('.c', '.h')):
+		out.cases.append(static_case('checkpatch', f, cp + CHECKPATCH_IGNORE.get(f, []) +
+					      ['-f', os.path.join(kunit, f)]))
 	kd = ['perl', os.path.join(tree.path, 'scripts', 'kernel-doc'), '-Wall', '-none']
 	for f in KERNEL_DOC_FILES:
 		out.cases.append(static_case('kernel-doc', f, kd + [os.path.join(kunit, f)]))

@@ -32,7 +32,7 @@ from ptwalk_matrix import TOP
 from ptwalk_resolve import ResolveError, resolve_sources, tree_facts
 from ptwalk_results import FAIL, PASS, SKIP, Case, Outcome
 from ptwalk_tree import (KUNIT_SRC, PtwalkError, Tree, build_env, cache_dir, config_value, info,
-			 missing_tools, named_package, remove_old_install, uml_env)
+			 kunit_files, missing_tools, named_package, remove_old_install, uml_env)
 
 KERNEL_DIR = 'mm/ptwalk'
 DOCS_DIR = 'Documentation/dev-tools/ptwalk'
@@ -58,7 +58,7 @@ class Unit:
 	subject: str
 	body: str
 	symbols: Tuple[str, ...] = ()		# Kconfig symbols (and their Makefile lines)
-	kernel_files: Tuple[str, ...] = ()	# of kunit/, into mm/ptwalk/
+	kernel_files: Tuple[str, ...] = ()	# paths in kunit/, the same in mm/ptwalk/
 	selftests: bool = False
 	docs: bool = False
 	edits: Tuple[TreeEdit, ...] = ()
@@ -108,7 +108,8 @@ SERIES: Tuple[Unit, ...] = (
 	     'Run with:\n\n'
 	     f'  ./tools/testing/kunit/kunit.py run --kunitconfig={KERNEL_DIR}',
 	     symbols=('PTWALK_KUNIT_TEST',),
-	     kernel_files=('.kunitconfig', 'test_util.c', 'test_util.h', 'walker_kunit.c')),
+	     kernel_files=('.kunitconfig', 'tests/test_util.c', 'tests/test_util.h',
+			   'tests/walker_kunit.c')),
 	Unit('mm/ptwalk: add KUnit tests of the direct map\'s leaves',
 	     'Walk every leaf size that maps the direct map on this boot on\n'
 	     'purpose: the kernel\'s own page-table walker (mm/pagewalk.c, as\n'
@@ -117,13 +118,13 @@ SERIES: Tuple[Unit, ...] = (
 	     'the physical address, at the leaf\'s first byte, its middle and its\n'
 	     'last byte. Which sizes exist depends on the architecture, the memory\n'
 	     'size and the boot: a level without a leaf is a skip that says so.',
-	     kernel_files=('leaf_kunit.c',)),
+	     kernel_files=('tests/leaf_kunit.c',)),
 	Unit('mm/ptwalk: add KUnit tests of kmalloc() memory',
 	     'Every page of a kmalloc() object is mapped in the direct map, at\n'
 	     'virt_to_phys(), and the pages are physically consecutive, whatever\n'
 	     'the size and wherever in a page the object starts; a size kmalloc()\n'
 	     'refuses gives no memory to walk.',
-	     kernel_files=('kmalloc_kunit.c',)),
+	     kernel_files=('tests/kmalloc_kunit.c',)),
 	Unit('mm/ptwalk: add KUnit tests of vmalloc() memory',
 	     'A vmalloc() area is one virtually contiguous range, every page\n'
 	     'mapped at vmalloc_to_pfn(), with an unmapped guard page after it;\n'
@@ -131,7 +132,7 @@ SERIES: Tuple[Unit, ...] = (
 	     'architecture has them. How the pages lie physically is reported,\n'
 	     'never asserted: the kernel promises nothing about it. Two slow cases\n'
 	     'walk a 1 GiB area and time the walk against vmalloc_to_pfn().',
-	     kernel_files=('vmalloc_kunit.c',)),
+	     kernel_files=('tests/vmalloc_kunit.c',)),
 	Unit('mm/ptwalk: add KUnit tests of walks racing with changes',
 	     'A kthread changes the page tables (a direct-map leaf split by\n'
 	     'set_memory_ro(), vmalloc areas coming and going, a user range\n'
@@ -140,7 +141,7 @@ SERIES: Tuple[Unit, ...] = (
 	     'of the states the change can leave, never PTWALK_BAD and never a\n'
 	     'wrong physical address. How often the walks overlapped the changes\n'
 	     'is reported; the cases are slow.',
-	     kernel_files=('race_kunit.c',)),
+	     kernel_files=('tests/race_kunit.c',)),
 	Unit('mm/ptwalk: add KUnit tests against the MMU\'s own translation',
 	     'The walker and the kernel\'s helpers are both the kernel\'s word\n'
 	     'about its page tables. Hand what they say of kernel addresses\n'
@@ -152,7 +153,7 @@ SERIES: Tuple[Unit, ...] = (
 	     'gva2gpa. Each case also checks the walk against the helper; without\n'
 	     'a publisher attached (ptwalk.mmu_publisher) that is all it checks,\n'
 	     'and its log says so.',
-	     kernel_files=('mmu_kunit.c',)),
+	     kernel_files=('tests/mmu_kunit.c',)),
 	Unit('selftests/mm: add pagemap tests against the kernel\'s page-table walk',
 	     'Assert the pagemap ABI from user space: the low bits of each entry,\n'
 	     'demand paging, the zero page, copy-on-write, contiguity, the\n'
@@ -193,7 +194,7 @@ class ObjLine:
 
 	@property
 	def objects(self) -> List[str]:
-		return re.findall(r'([\w-]+)\.o\b', ' '.join(self.lines))
+		return re.findall(r'([\w/-]+)\.o\b', ' '.join(self.lines))
 
 
 def makefile_lines(text: str) -> Tuple[List[str], List[ObjLine]]:
@@ -608,7 +609,11 @@ def reset_series_files(repo: str, branch: str, home: SelftestsHome) -> None:
 	for d in (KERNEL_DIR, DOCS_DIR):
 		shutil.rmtree(os.path.join(repo, d), ignore_errors=True)
 	edited = {e.path for u in SERIES for e in u.edits}
-	_git(repo, 'checkout', '-q', '-f', BASE, '--', 'MAINTAINERS', home.dir, *sorted(edited))
+	paths = ('MAINTAINERS', home.dir, *sorted(edited))
+	# The index too: git am and the bisect checkouts leave the series'
+	# files in it, and git clean keeps what the index tracks.
+	_git(repo, 'reset', '-q', BASE, '--', KERNEL_DIR, DOCS_DIR, *paths)
+	_git(repo, 'checkout', '-q', '-f', BASE, '--', *paths)
 	_git(repo, 'clean', '-q', '-f', '-d', '-x', '--', home.dir)
 
 
@@ -765,8 +770,7 @@ def make_series(tree: Tree, results: str, matrix_lines: Sequence[str] = (),
 	repo = pristine_repo(tree)
 	out = os.path.join(results, 'patches', tree.name)
 	facts = tree_facts(repo, os.path.join(kunit_src, 'Makefile'))
-	kunit = {os.path.basename(p): _read(p) for p in
-		 glob.glob(os.path.join(kunit_src, '*')) + [os.path.join(kunit_src, '.kunitconfig')]}
+	kunit = {f: _read(os.path.join(kunit_src, f)) for f in kunit_files(kunit_src)}
 	try:
 		resolved = resolve_sources(kunit, facts)
 	except ResolveError as e:
@@ -1068,8 +1072,8 @@ def check_bisect(c: Checker, commits: Sequence[str]) -> None:
 		if not problem:
 			status, said = c.run('kunit-um', make + ['mm/'])
 			problem = _problem(status, said, 'make mm/')
-		objs = [f'{KERNEL_DIR}/{f[:-2]}.o' for f in sorted(os.listdir(os.path.join(c.repo, KERNEL_DIR)))
-			if f.endswith('.c')] if os.path.isdir(os.path.join(c.repo, KERNEL_DIR)) else []
+		objs = [f'{KERNEL_DIR}/{f[:-2]}.o'
+			for f in kunit_files(os.path.join(c.repo, KERNEL_DIR), ('.c',))]
 		if not problem and objs:
 			status, said = c.run('kunit-um', make + ['W=1'] + objs)
 			problem = _problem(status, said, 'make ' + ' '.join(objs))
@@ -1291,8 +1295,7 @@ def check_coccinelle(c: Checker) -> None:
 def check_kernel_doc(c: Checker) -> None:
 	"""kernel-doc on every source and header: -Wall where the tree's
 	kernel-doc has it (6.2+), its default warnings before."""
-	files = sorted(f'{KERNEL_DIR}/{f}' for f in os.listdir(os.path.join(c.repo, KERNEL_DIR))
-		       if f.endswith(('.c', '.h')))
+	files = [f'{KERNEL_DIR}/{f}' for f in kunit_files(os.path.join(c.repo, KERNEL_DIR), ('.c', '.h'))]
 	wall = ['-Wall'] if '-Wall' in _read(os.path.join(c.repo, 'scripts', 'kernel-doc')) else []
 	status, said = c.run('kernel-doc', ['perl', 'scripts/kernel-doc'] + wall + ['-none'] + files)
 	lines = [l for l in said.splitlines() if l.strip()]

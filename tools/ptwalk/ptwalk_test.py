@@ -1307,9 +1307,10 @@ class SeriesTest(unittest.TestCase):
 		with open(os.path.join(pt.KUNIT_SRC, 'Kconfig')) as f:
 			resolved['Kconfig'] = f.read()
 		last = series.kernel_step_files(resolved, series.SERIES)['Makefile']
-		self.assertEqual(sorted(re.findall(r'(\w+)\.o\b', last)),
+		self.assertEqual(sorted(re.findall(r'([\w/]+)\.o\b', last)),
 				 sorted(o for ol in objlines for o in ol.objects))
-		files = set(os.listdir(pt.KUNIT_SRC)) - {'Kconfig', 'Makefile', 'compat.h', 'compat_kunit.h'}
+		files = set(pt.kunit_files(pt.KUNIT_SRC)) - {'Kconfig', 'Makefile', 'compat.h',
+							      'tests/compat_kunit.h'}
 		self.assertEqual(files, set(carried), 'kunit/ files and the units\' files')
 
 	def test_sparse_reports_the_kernel_walker_shares_are_the_apis(self) -> None:
@@ -1335,7 +1336,7 @@ class TestsRstTest(unittest.TestCase):
 
 	def source_names(self, plant: str = '') -> set:
 		names = set()
-		for path in glob.glob(os.path.join(self.TOP, 'kunit', '*_kunit.c')):
+		for path in glob.glob(os.path.join(self.TOP, 'kunit', 'tests', '*_kunit.c')):
 			with open(path) as f:
 				names |= report.kunit_source_names(f.read())
 		for pattern in self.PROGRAMS:
@@ -1426,8 +1427,8 @@ class ProducersTest(unittest.TestCase):
 	"""Every pattern ptwalk_results.py reads out of ptwalk's own output
 	matches the string in kunit/ or config/guest/init that prints it."""
 	TOP = pm.TOP
-	KUNIT = ((pr._GEOMETRY_RE, 'walker_kunit.c', 'ptwalk_test_geometry', 'levels in use='),
-		 (pr._LEAF_RE, 'leaf_kunit.c', 'ptwalk_test_direct_map_leaf', ' leaf of %lu KiB at'))
+	KUNIT = ((pr._GEOMETRY_RE, 'tests/walker_kunit.c', 'ptwalk_test_geometry', 'levels in use='),
+		 (pr._LEAF_RE, 'tests/leaf_kunit.c', 'ptwalk_test_direct_map_leaf', ' leaf of %lu KiB at'))
 
 	def read(self, *path: str) -> str:
 		with open(os.path.join(self.TOP, *path)) as f:
@@ -1440,10 +1441,10 @@ class ProducersTest(unittest.TestCase):
 				self.assertRegex(line, regex)
 
 	def test_the_allocation_skip_is_test_utils(self) -> None:
-		self.assertIn(f'ptwalk_skip(test, "{pr.ALLOC_SKIP}%s"', self.read('kunit', 'test_util.c'))
+		self.assertIn(f'ptwalk_skip(test, "{pr.ALLOC_SKIP}%s"', self.read('kunit', 'tests', 'test_util.c'))
 
 	def test_a_changed_kunit_info_is_caught(self) -> None:
-		source = self.read('kunit', 'walker_kunit.c').replace('levels in use=', 'levels used=')
+		source = self.read('kunit', 'tests', 'walker_kunit.c').replace('levels in use=', 'levels used=')
 		line = kunit_info_line(source, 'ptwalk_test_geometry', 'levels used=')
 		self.assertNotRegex(line, pr._GEOMETRY_RE)
 
@@ -2041,13 +2042,33 @@ class OneWayInTest(unittest.TestCase):
 		kernel = os.path.join(tree.path, series.KERNEL_DIR)
 		self.assertTrue(os.path.isfile(os.path.join(kernel, 'ptwalk.c')))
 		self.assertFalse(os.path.islink(kernel))
-		for name in os.listdir(os.path.join(applied, series.KERNEL_DIR)):
+		names = pt.kunit_files(os.path.join(applied, series.KERNEL_DIR))
+		self.assertIn('tests/walker_kunit.c', names)
+		for name in names:
 			with open(os.path.join(kernel, name)) as a, \
 			     open(os.path.join(applied, series.KERNEL_DIR, name)) as b:
 				self.assertEqual(a.read(), b.read(), name)
 		with open(os.path.join(kernel, 'ptwalk_arch.h')) as f:
 			self.assertNotIn('compat.h', f.read())
 		self.assertEqual(self.git(tree.path, 'status', '--porcelain'), '')
+
+	def test_each_patch_carries_only_its_units_files_after_a_series_check(self) -> None:
+		tree = pt.Tree(self.tree_at('linux'), '6.12', '6.12', owned=True)
+		made = series.make_series(tree, self.results)
+		# A series check leaves its worktree's index at the applied series.
+		self.git(made.repo, 'checkout', '-q', '-f', series.SERIES_BRANCH)
+		made = series.make_series(tree, self.results)
+		commits = self.git(made.repo, 'rev-list', '--reverse',
+				   f'{series.BASE}..{series.SERIES_BRANCH}').split()
+		self.assertEqual(len(commits), len(series.SERIES))
+		for unit, commit in zip(series.SERIES, commits):
+			changed = self.git(made.repo, 'diff-tree', '--no-commit-id', '--name-only',
+					   '-r', commit).split()
+			carried = {f'{series.KERNEL_DIR}/{f}' for f in unit.kernel_files}
+			with self.subTest(unit=unit.subject):
+				self.assertTrue(carried <= set(changed))
+				self.assertEqual([f for f in changed if 'selftests' in f and not unit.selftests],
+						 [])
 
 	def test_an_edit_rewrites_only_its_file_and_uninstall_leaves_the_base(self) -> None:
 		tree = pt.Tree(self.tree_at('linux'), '6.12', '6.12', owned=True)
@@ -2057,12 +2078,12 @@ class OneWayInTest(unittest.TestCase):
 		self.assertEqual(self.mtimes(tree.path), first, 'nothing changed, nothing written')
 		src = os.path.join(self.root, 'kunit')
 		shutil.copytree(pt.KUNIT_SRC, src)
-		with open(os.path.join(src, 'leaf_kunit.c'), 'a') as f:
+		with open(os.path.join(src, 'tests', 'leaf_kunit.c'), 'a') as f:
 			f.write('/* an edit */\n')
 		series.install(tree, self.results, src)
 		now = self.mtimes(tree.path)
 		self.assertEqual([f for f in first if first[f] != now[f]],
-				 [os.path.join(tree.path, series.KERNEL_DIR, 'leaf_kunit.c')])
+				 [os.path.join(tree.path, series.KERNEL_DIR, 'tests', 'leaf_kunit.c')])
 		series.uninstall(tree)
 		self.assertFalse(os.path.exists(os.path.join(tree.path, series.KERNEL_DIR)))
 		self.assertEqual(self.git(tree.path, 'describe', '--tags', '--exact-match'),

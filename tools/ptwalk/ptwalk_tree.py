@@ -17,11 +17,23 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Set, TextIO
+from typing import Any, Dict, Iterable, List, Optional, Set, TextIO, Tuple
 
 from ptwalk_matrix import TOP
 
 KUNIT_SRC = os.path.join(TOP, 'kunit')	# the kernel side: mm/ptwalk/ in a tree
+
+
+def kunit_files(src: str, ends: Tuple[str, ...] = ()) -> List[str]:
+	"""The files of the kernel side at @src (kunit/, or mm/ptwalk/ in a
+	tree) as paths relative to it, tests/ included, sorted: those not
+	hidden, and .kunitconfig; only those ending in one of @ends if given."""
+	found = []
+	for d, dirs, files in os.walk(src):
+		dirs[:] = sorted(n for n in dirs if not n.startswith('.'))
+		found += [os.path.relpath(os.path.join(d, f), src) for f in files
+			  if not f.startswith('.') or (f == '.kunitconfig' and d == src)]
+	return sorted(f for f in found if not ends or f.endswith(ends))
 
 
 class PtwalkError(Exception):

@@ -17,7 +17,7 @@
 #include <kunit/resource.h>
 #include <kunit/test.h>
 
-#include "compat.h"
+#include "../compat.h"
 
 /*
  * Skipping a parameter of a parameterised case. 6.12 prints its result as

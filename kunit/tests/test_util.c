@@ -15,7 +15,7 @@
 #include <kunit/test.h>
 
 #include "compat_kunit.h"
-#include "ptwalk_arch.h"
+#include "../ptwalk_arch.h"
 #include "test_util.h"
 
 /**

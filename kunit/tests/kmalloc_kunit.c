@@ -16,7 +16,7 @@
 #include <kunit/test.h>
 
 #include "compat_kunit.h"
-#include "ptwalk.h"
+#include "../ptwalk.h"
 #include "test_util.h"
 
 struct kmalloc_case {

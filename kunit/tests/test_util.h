@@ -9,7 +9,7 @@
 
 #include <kunit/test.h>
 
-#include "ptwalk.h"
+#include "../ptwalk.h"
 
 /**
  * struct ptwalk_range_stats - what a walk of every page of a range found

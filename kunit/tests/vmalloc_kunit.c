@@ -18,8 +18,8 @@
 #include <kunit/test.h>
 
 #include "compat_kunit.h"
-#include "ptwalk.h"
-#include "ptwalk_arch.h"
+#include "../ptwalk.h"
+#include "../ptwalk_arch.h"
 #include "test_util.h"
 
 static const unsigned long vmalloc_sizes[] = {
