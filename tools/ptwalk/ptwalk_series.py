@@ -641,6 +641,25 @@ until the walk is done. The selftests that use the file skip without it.
 """
 
 
+# Where the suites keep something other than KUnit's style guide
+# (Documentation/dev-tools/kunit/style.rst) says, and why.
+KUNIT_STYLE_NOTE = """\
+The KUnit suites follow Documentation/dev-tools/kunit/style.rst: they
+are mm/ptwalk/tests/<suite>_kunit.c, next to the walker they test, with
+their shared helpers in tests/test_util.c; the slow cases are marked
+KUNIT_CASE_SLOW(); CONFIG_PTWALK_KUNIT_TEST depends on KUNIT, is
+visible only without KUNIT_ALL_TESTS and defaults to it, so that
+kunit.py's default configuration and the CI jobs that build it run the
+suites. Two things differ, on purpose: one option builds the six
+suites, which share the walker and their helpers; and it is bool, as
+CONFIG_DAMON_KUNIT_TEST is (and so depends on KUNIT=y), not tristate:
+the walker and the suites read init_mm's page tables and call the
+kernel's page-table walker (walk_page_range_novma(), or
+walk_kernel_page_table_range()), none of which is exported to modules,
+and exporting them for a test's sake is not this series' to propose.
+"""
+
+
 def vm_util_note(home: SelftestsHome) -> str:
 	"""Why the selftests read pagemap with their own pagemap.c, not with
 	the readers of @home's vm_util.c, which read it too."""
@@ -662,7 +681,7 @@ def cover_letter(tree: Tree, matrix_lines: Sequence[str], home: SelftestsHome) -
 		':\nits low bits, demand paging, the zero page, copy-on-write and its\n'
 		'error contract, and (with CONFIG_PTWALK_DEBUGFS) the kernel\'s walk of\n'
 		'the same pages, run by run_vmtests.sh with the other mm selftests.\n\n'
-		f'{DEBUGFS_NOTE}\n{vm_util_note(home)}\n'
+		f'{KUNIT_STYLE_NOTE}\n{DEBUGFS_NOTE}\n{vm_util_note(home)}\n'
 		'Run them with:\n\n'
 		f'  ./tools/testing/kunit/kunit.py run --kunitconfig={KERNEL_DIR}\n'
 		'  ' + home.run.replace('\n', '\n  ') + '\n\n'
