@@ -1080,11 +1080,22 @@ def check_bisect(c: Checker, commits: Sequence[str]) -> None:
 	once; after the first run only what a patch changes is compiled): its
 	configuration is valid (kunit.py config), mm/ builds with the patch's
 	Kconfig and Makefile lines, and every C file of mm/ptwalk/ compiles
-	with W=1, also those no option selects yet. Not a kernel per patch:
-	what only linking or booting finds (a symbol a later patch defines)
-	is found at the last patch, which kunit.py run links and boots."""
+	with W=1, also those no option selects yet; a patch that changes
+	nothing under mm/ is a skip that names what it changes. Not a kernel
+	per patch: what only linking or booting finds (a symbol a later patch
+	defines) is found at the last patch, which kunit.py run links and
+	boots."""
 	make = ['make', 'ARCH=um', f'O={c.build_dir("um")}', 'CC=ccache gcc', f'-j{os.cpu_count()}']
 	for i, commit in enumerate(commits, 1):
+		changed = _git(c.repo, 'diff-tree', '--root', '--no-commit-id', '--name-only', '-r',
+			       commit).split()
+		if not any(p.startswith('mm/') for p in changed):
+			# The selftests' and the documentation's patches: their
+			# own checks build them (check_selftests, check_htmldocs).
+			where = sorted({p if p == 'MAINTAINERS' else os.path.dirname(p) for p in changed})
+			c.out.cases.append(Case('bisect', f'patch {i}', SKIP,
+						'nothing under mm/ to build: ' + ', '.join(where)))
+			continue
 		_git(c.repo, 'checkout', '-q', '-f', commit)
 		status, said = c.kunit('config', 'um', kunitconfig_at(c, commit))
 		problem = _problem(status, said, 'kunit.py config')

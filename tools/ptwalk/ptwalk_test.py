@@ -1313,6 +1313,34 @@ class SeriesTest(unittest.TestCase):
 							      'tests/compat_kunit.h'}
 		self.assertEqual(files, set(carried), 'kunit/ files and the units\' files')
 
+	@unittest.skipIf(shutil.which('git') is None, 'no git')
+	def test_bisect_builds_the_patches_that_change_mm_and_names_the_others(self) -> None:
+		with tempfile.TemporaryDirectory() as repo:
+			git = ['git', '-C', repo, '-c', 'user.name=U', '-c', 'user.email=u@e']
+			subprocess.run(git + ['init', '-q'], check=True)
+			commits = []
+			for files in (('mm/ptwalk/a.c',), ('tools/testing/selftests/mm/b.c', 'MAINTAINERS')):
+				for f in files:
+					os.makedirs(os.path.join(repo, os.path.dirname(f)), exist_ok=True)
+					with open(os.path.join(repo, f), 'w') as out:
+						out.write('x\n')
+				subprocess.run(git + ['add', '-A'], check=True)
+				subprocess.run(git + ['commit', '-q', '-m', files[0]], check=True)
+				commits.append(subprocess.run(git + ['rev-parse', 'HEAD'], capture_output=True,
+							      text=True, check=True).stdout.strip())
+			subprocess.run(git + ['branch', 'ptwalk-am'], check=True)
+			c = mock.Mock(repo=repo, out=pr.Outcome('series-6.12', 'series'))
+			c.kunit.return_value = c.run.return_value = (0, '')
+			c.case.side_effect = lambda suite, name, problem: c.out.cases.append(
+				pr.Case(suite, name, pr.FAIL if problem else pr.PASS, problem))
+			with mock.patch.object(series, 'kunitconfig_at', return_value='k'):
+				series.check_bisect(c, commits)
+		self.assertEqual([(x.name, x.status, x.reason) for x in c.out.cases],
+				 [('patch 1', pr.PASS, ''),
+				  ('patch 2', pr.SKIP, 'nothing under mm/ to build: MAINTAINERS, '
+				   'tools/testing/selftests/mm')])
+		self.assertEqual(c.kunit.call_count, 1)
+
 	def test_sparse_reports_the_kernel_walker_shares_are_the_apis(self) -> None:
 		said, control = data('sparse-6.12-ptwalk.log'), data('sparse-6.12-pagewalk.log')
 		own, api = series.sparse_split(said, control)
