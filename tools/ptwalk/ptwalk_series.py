@@ -14,6 +14,7 @@
 #
 # Copyright (C) 2026 The ptwalk authors
 
+import concurrent.futures
 import datetime
 import fnmatch
 import glob
@@ -23,6 +24,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -987,6 +989,7 @@ class Checker:
 		# Debian's python3 (with python3-ply, python3-git) for checkpatch's
 		# helper scripts, whatever python3 comes first in PATH.
 		self.env['PATH'] = '/usr/bin:' + self.env.get('PATH', '')
+		self.log_lock = threading.Lock()
 
 	def log(self, check: str) -> str:
 		return os.path.join(self.results, f'series-{self.s.tree.name}-{check}.log')
@@ -994,17 +997,16 @@ class Checker:
 	def run(self, check: str, cmd: Sequence[str], timeout: Optional[float] = None,
 		env: Optional[Dict[str, str]] = None) -> Tuple[int, str]:
 		"""@cmd in the series repository (with the checks' environment, or
-		@env); its status (-1: timed out) and output."""
-		with open(self.log(check), 'a') as f:
-			f.write('$ ' + ' '.join(cmd) + '\n')
+		@env); its status (-1: timed out) and output. Commands may run in
+		threads side by side: each is logged whole when it ends."""
 		try:
 			r = subprocess.run(cmd, cwd=self.repo, env=env or self.env, capture_output=True,
 					   text=True, errors='replace', timeout=timeout)
 			status, said = r.returncode, r.stdout + r.stderr
 		except subprocess.TimeoutExpired:
 			status, said = -1, f'timed out after {timeout} s\n'
-		with open(self.log(check), 'a') as f:
-			f.write(said)
+		with self.log_lock, open(self.log(check), 'a') as f:
+			f.write('$ ' + ' '.join(cmd) + '\n' + said)
 		return status, said
 
 	def case(self, suite: str, name: str, problem: str) -> None:
@@ -1053,9 +1055,13 @@ def check_am(c: Checker) -> List[str]:
 
 
 def check_checkpatch(c: Checker) -> None:
-	for p in c.s.patches:
-		status, said = c.run('checkpatch', ['perl', 'scripts/checkpatch.pl', '--strict',
-						    '--quiet', '--no-summary', p])
+	"""checkpatch --strict on each patch file, one per CPU at a time."""
+	def one(p: str) -> Tuple[int, str]:
+		return c.run('checkpatch', ['perl', 'scripts/checkpatch.pl', '--strict',
+					    '--quiet', '--no-summary', p])
+	with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
+		said_of = list(pool.map(one, c.s.patches))
+	for p, (status, said) in zip(c.s.patches, said_of):
 		found = [l for l in said.splitlines() if re.match(r'^(ERROR|WARNING|CHECK):', l)]
 		problem = f'{len(found)} reports: {found[0]}' if found else \
 			_problem(status, said, 'checkpatch')
