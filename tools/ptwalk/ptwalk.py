@@ -185,10 +185,14 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 	return s.finish()
 
 
-def _one_tree_cells(s: Session, geometries: Sequence[str], want_guest: bool) -> List[Cell]:
+def _one_tree_cells(s: Session, geometries: Sequence[str], want_guest: bool,
+		    workflow: bool = False) -> List[Cell]:
+	"""@geometries on one tree; by default those make check gates on, or,
+	if @workflow, every one that gates (the debug kernel's too)."""
 	tree = s.tree()
-	names = geometries or [c.geometry.name for c in s.matrix.gating(
-		tree.kver if tree.kver in s.matrix.kernels else s.matrix.default_kernel)]
+	kver = tree.kver if tree.kver in s.matrix.kernels else s.matrix.default_kernel
+	names = geometries or [c.geometry.name for c in s.matrix.cells
+			       if c.kver == kver and (c.gate if workflow else c.checked)]
 	cells = [Cell(tree.kver, s.matrix.geometry(n), False) for n in names]
 	if want_guest:
 		cells = [c for c in cells if c.geometry.guest]
@@ -612,7 +616,8 @@ def cmd_mutants(args: argparse.Namespace) -> int:
 	"""Build with one bug at a time: each must turn a case red, KUnit for the
 	walker's, the guest's selftests for the user-space interface's."""
 	s = Session()
-	cells = _one_tree_cells(s, args.geometries, False)
+	# The debug guest's too: it catches the leak and the asserted allocation.
+	cells = _one_tree_cells(s, args.geometries, False, workflow=True)
 	rc = 0
 	with tempfile.TemporaryDirectory() as work:
 		for m in (m for m in MUTANTS if args.only in m.name):
