@@ -15,7 +15,7 @@ export PTWALK_CACHE RESULTS KDIR KVER
 PTWALK := $(CURDIR)/tools/ptwalk/ptwalk.py
 
 .PHONY: help run check matrix matrix-full matrix-gate kunit guest selftests \
-	pagemap-walk pagemap-walk-test runner-test host-state bench docs docs-check checkpatch summary kcidb cells \
+	pagemap-walk pagemap-walk-test runner-test host-state bench bench-mmu docs docs-check checkpatch summary kcidb cells \
 	tree install-kunit uninstall-kunit mutants patch series-check series-mutants fixes fixes-check \
 	ci-containers \
 	clean distclean
@@ -42,6 +42,7 @@ help:
 	@echo '                   as GitHub runs them (JOBS="cells static", BUILDS="6.12-um"); long;'
 	@echo '                   PLANTS="uml-tmpdir git-required": fixed defects put back, each must turn its job red'
 	@echo '  bench            pagemap-walk against the kernel page-types (ratios); --demo 4k, 1g'
+	@echo '  bench-mmu        a guest with the MMU check against it without (GEOMETRY=, default x86_64-la57)'
 	@echo '  docs             Documentation/ as HTML (Sphinx, warnings are errors)'
 	@echo '  docs-check       Documentation/tests.rst names exactly the tests of the last run'
 	@echo '  checkpatch       checkpatch.pl --strict and kernel-doc on the kernel C files'
@@ -153,6 +154,9 @@ pagemap-walk:
 
 bench:
 	@$(PTWALK) bench
+
+bench-mmu:
+	@$(PTWALK) bench-mmu $(GEOMETRY)
 
 # Nothing here needs a tree, the network or the cache.
 clean:

@@ -259,6 +259,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 	return run.bench(s.ctx, s.tree(), args.runs)
 
 
+def cmd_bench_mmu(args: argparse.Namespace) -> int:
+	s = Session()
+	return run.bench_mmu(s.ctx, s.tree(), s.matrix.geometry(args.geometry), args.runs)
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
 	outcomes = report.load_all(results_dir())
 	if not outcomes:
@@ -723,6 +728,9 @@ def parser() -> argparse.ArgumentParser:
 			f'({" ".join(p.name for p in containers.PLANTS)}; default: none)')
 	sp = add('bench', cmd_bench, 'pagemap-walk against page-types: ratios, and the demos')
 	sp.add_argument('--runs', type=int, default=11, help='timed runs of each tool (default 11)')
+	sp = add('bench-mmu', cmd_bench_mmu, 'a guest with the MMU check against it without: the ratio')
+	sp.add_argument('geometry', nargs='?', default='x86_64-la57', help='a QEMU geometry with a guest')
+	sp.add_argument('--runs', type=int, default=3, help='guest runs of each (default 3)')
 	add('summary', cmd_summary, 'the table of the results in $RESULTS')
 	add('kcidb', cmd_kcidb, 'results/kcidb.json (KernelCI\'s KCIDB format) from the results in $RESULTS')
 	sp = add('cells', cmd_cells, 'the cells of config/matrix.toml')

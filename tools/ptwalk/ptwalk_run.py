@@ -15,6 +15,7 @@ import os
 import selectors
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,6 +63,8 @@ class Context:
 	build_seconds: Dict[str, float] = field(default_factory=dict)
 	# tree and user-space arch -> staged selftests (initramfs root), this run
 	stages: Dict[str, str] = field(default_factory=dict)
+	# QEMU guests ask the MMU (False: make bench-mmu's peer runs only)
+	mmu: bool = True
 
 	def path(self, name: str) -> str:
 		os.makedirs(self.results, exist_ok=True)
@@ -381,7 +384,7 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> List[Outcome]:
 			raise PtwalkError(f'[{cell}] gen_init_cpio failed')
 	log = ctx.path(name + '.log')
 	mmu: Optional[Outcome] = None
-	if g.qemu is None:
+	if g.qemu is None or not ctx.mmu:
 		cmd = guest_command(g, bdir, cpio)
 		info(f'[{cell}] selftests in the guest: {os.path.basename(cmd[0])}')
 		rc = _run_logged(cmd, log, env=uml_env(), timeout=ctx.guest_timeout)
@@ -550,6 +553,38 @@ def bench(ctx: Context, tree: Tree, runs: int) -> int:
 			if r.returncode:
 				raise PtwalkError(f'{" ".join(cmd[-2:])} exited {r.returncode}')
 	info(f'[host] bench: figures in {ctx.path("bench.txt")}')
+	return 0
+
+
+def bench_mmu(ctx: Context, tree: Tree, g: Geometry, runs: int) -> int:
+	"""make bench-mmu: @g's guest with the MMU check and without it (its
+	peer: no QMP socket, pagemap_mmu skips), @runs times each in turn, on
+	one kernel built first. Prints and keeps the medians and their ratio
+	(bench-mmu.txt); judges nothing but that every guest was green."""
+	if g.qemu is None or not g.guest:
+		raise PtwalkError(f'{g.name}: no QEMU guest to ask the MMU in', 2)
+	if build_kernel(ctx, tree, g) is not None:
+		raise PtwalkError(f'{tree.kver}:{g.name}: {ctx.builds[tree.build_dir(g.build.name)]}')
+	seconds: Dict[bool, List[float]] = {True: [], False: []}
+	for _ in range(runs):
+		for mmu in (True, False):
+			ctx.mmu = mmu
+			start = time.monotonic()
+			red = [o.name for o in guest(ctx, tree, g) if not o.ok]
+			seconds[mmu].append(time.monotonic() - start)
+			if red:
+				raise PtwalkError(f'{tree.kver}:{g.name}: {", ".join(red)} red: no figure')
+	ctx.mmu = True
+	with_mmu, without = (statistics.median(seconds[m]) for m in (True, False))
+	text = (f'{tree.kver}:{g.name} guest, {runs} runs each in turn\n'
+		f'with the MMU check:    {" ".join(f"{x:.1f}" for x in seconds[True])} s, '
+		f'median {with_mmu:.1f} s\n'
+		f'without (no QMP):      {" ".join(f"{x:.1f}" for x in seconds[False])} s, '
+		f'median {without:.1f} s\n'
+		f'ratio of the medians:  {with_mmu / without:.3f}\n')
+	print(text, end='')
+	with open(ctx.path('bench-mmu.txt'), 'w') as f:
+		f.write(text)
 	return 0
 
 
