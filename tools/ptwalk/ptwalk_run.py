@@ -559,12 +559,14 @@ def bench(ctx: Context, tree: Tree, runs: int) -> int:
 def bench_mmu(ctx: Context, tree: Tree, g: Geometry, runs: int) -> int:
 	"""make bench-mmu: @g's guest with the MMU check and without it (its
 	peer: no QMP socket, pagemap_mmu skips), @runs times each in turn, on
-	one kernel built first. Prints and keeps the medians and their ratio
-	(bench-mmu.txt); judges nothing but that every guest was green."""
+	one kernel built and one guest run first. Prints and keeps the medians
+	and their ratio (bench-mmu.txt); judges nothing but that every guest
+	was green."""
 	if g.qemu is None or not g.guest:
 		raise PtwalkError(f'{g.name}: no QEMU guest to ask the MMU in', 2)
 	if build_kernel(ctx, tree, g) is not None:
 		raise PtwalkError(f'{tree.kver}:{g.name}: {ctx.builds[tree.build_dir(g.build.name)]}')
+	guest(ctx, tree, g)	# untimed: stages the selftests and the initramfs
 	seconds: Dict[bool, List[float]] = {True: [], False: []}
 	for _ in range(runs):
 		for mmu in (True, False):
