@@ -643,23 +643,26 @@ until the walk is done. The selftests that use the file skip without it.
 """
 
 
-# Where the suites keep something other than KUnit's style guide
-# (Documentation/dev-tools/kunit/style.rst) says, and why.
-KUNIT_STYLE_NOTE = """\
-The KUnit suites follow Documentation/dev-tools/kunit/style.rst: they
-are mm/ptwalk/tests/<suite>_kunit.c, next to the walker they test, with
-their shared helpers in tests/test_util.c; the slow cases are marked
-KUNIT_CASE_SLOW(); CONFIG_PTWALK_KUNIT_TEST depends on KUNIT, is
-visible only without KUNIT_ALL_TESTS and defaults to it, so that
-kunit.py's default configuration and the CI jobs that build it run the
-suites. Two things differ, on purpose: one option builds the six
-suites, which share the walker and their helpers; and it is bool, as
-CONFIG_DAMON_KUNIT_TEST is (and so depends on KUNIT=y), not tristate:
-the walker and the suites read init_mm's page tables and call the
-kernel's page-table walker (walk_page_range_novma(), or
-walk_kernel_page_table_range()), none of which is exported to modules,
-and exporting them for a test's sake is not this series' to propose.
-"""
+def kunit_style_note(tree: Tree) -> str:
+	"""Where the suites keep something other than KUnit's style guide
+	(Documentation/dev-tools/kunit/style.rst) says, and why; the slow
+	cases are marked where @tree's KUnit can mark them (6.6+)."""
+	slow = 'KUNIT_CASE_SLOW' in (_content(os.path.join(tree.path, 'include', 'kunit',
+							    'test.h')) or '')
+	return ('The KUnit suites follow Documentation/dev-tools/kunit/style.rst: they\n'
+		'are mm/ptwalk/tests/<suite>_kunit.c, next to the walker they test, with\n'
+		'their shared helpers in tests/test_util.c;'
+		+ (' the slow cases are marked\nKUNIT_CASE_SLOW(); ' if slow else '\n')
+		+ 'CONFIG_PTWALK_KUNIT_TEST is visible only without\n'
+		'KUNIT_ALL_TESTS and defaults to it, so that kunit.py\'s default\n'
+		'configuration and the CI jobs that build it run the suites. Two things\n'
+		'differ, on purpose: one option builds the six suites, which share the\n'
+		'walker and their helpers; and it is bool, as CONFIG_DAMON_KUNIT_TEST\n'
+		'is (and so depends on KUNIT=y), not tristate: the walker and the\n'
+		'suites read init_mm\'s page tables and call the kernel\'s page-table\n'
+		'walker (walk_page_range_novma(), or walk_kernel_page_table_range()),\n'
+		'none of which is exported to modules, and exporting them for a test\'s\n'
+		'sake is not this series\' to propose.\n')
 
 
 def vm_util_note(home: SelftestsHome) -> str:
@@ -683,7 +686,7 @@ def cover_letter(tree: Tree, matrix_lines: Sequence[str], home: SelftestsHome) -
 		':\nits low bits, demand paging, the zero page, copy-on-write and its\n'
 		'error contract, and (with CONFIG_PTWALK_DEBUGFS) the kernel\'s walk of\n'
 		'the same pages, run by run_vmtests.sh with the other mm selftests.\n\n'
-		f'{KUNIT_STYLE_NOTE}\n{DEBUGFS_NOTE}\n{vm_util_note(home)}\n'
+		f'{kunit_style_note(tree)}\n{DEBUGFS_NOTE}\n{vm_util_note(home)}\n'
 		'Run them with:\n\n'
 		f'  ./tools/testing/kunit/kunit.py run --kunitconfig={KERNEL_DIR}\n'
 		'  ' + home.run.replace('\n', '\n  ') + '\n\n'

@@ -2024,6 +2024,7 @@ FAKE_TREE = {
 		'- pagemap\n\ttest pagemap_scan IOCTL\nCATEGORY="pagemap" run_test ./pagemap_ioctl\n',
 	'tools/testing/selftests/mm/config': 'CONFIG_TRANSPARENT_HUGEPAGE=y\n',
 	'tools/testing/selftests/mm/.gitignore': 'cow\n',
+	'include/kunit/test.h': '#define KUNIT_CASE_SLOW(test_name) KUNIT_CASE(test_name)\n',
 }
 
 
@@ -2056,6 +2057,13 @@ class OneWayInTest(unittest.TestCase):
 	def mtimes(path: str) -> dict:
 		return {os.path.join(d, f): os.stat(os.path.join(d, f)).st_mtime_ns
 			for d, dirs, files in os.walk(path) if '.git' not in d for f in files}
+
+	def test_the_cover_letter_claims_slow_marks_where_kunit_has_them(self) -> None:
+		tree = pt.Tree(self.tree_at('linux'), '6.12', '6.12', owned=True)
+		self.assertIn('KUNIT_CASE_SLOW()', series.kunit_style_note(tree))
+		os.unlink(os.path.join(tree.path, 'include', 'kunit', 'test.h'))
+		self.assertNotIn('KUNIT_CASE_SLOW', series.kunit_style_note(tree))
+		self.assertIn('depends on KUNIT=y', series.kunit_style_note(tree))
 
 	def test_a_cells_sources_are_the_last_patchs_files(self) -> None:
 		tree = pt.Tree(self.tree_at('linux'), '6.12', '6.12', owned=True)
