@@ -256,10 +256,14 @@ static void ptwalk_test_race_direct_map_split(struct kunit *test)
 
 #define CHURN_AREAS	8
 
-/* The kthread's own vmalloc() areas, each freed CHURN_AREAS changes later. */
+/*
+ * The kthread's own vmalloc() areas, each freed CHURN_AREAS changes later,
+ * and whether every fourth is a PMD-sized huge one.
+ */
 struct churn {
 	void *area[CHURN_AREAS];
 	unsigned long n;
+	bool huge;
 };
 
 static int churn_vmalloc(struct race *race)
@@ -269,9 +273,9 @@ static int churn_vmalloc(struct race *race)
 	unsigned long pages = 1 + c->n % 31;
 
 	vfree(*slot);
-	/* Every fourth a PMD-sized huge area, where there is huge vmalloc. */
-	*slot = c->n % 4 ? vmalloc(pages * PAGE_SIZE) :
-			   vmalloc_huge(PMD_SIZE, GFP_KERNEL | __GFP_NOWARN);
+	*slot = c->huge && !(c->n % 4) ?
+		vmalloc_huge(PMD_SIZE, GFP_KERNEL | __GFP_NOWARN) :
+		vmalloc(pages * PAGE_SIZE);
 	c->n++;
 	return *slot ? 0 : -ENOMEM;
 }
@@ -308,6 +312,15 @@ static void ptwalk_test_race_vmalloc(struct kunit *test)
 		pfn[i] = vmalloc_to_pfn(p + i * PAGE_SIZE);
 	churn = kunit_kzalloc(test, sizeof(*churn), GFP_KERNEL);
 	ptwalk_test_need(test, churn, "the churn");
+	/*
+	 * Two huge areas live at a time: at most an eighth of the memory, or
+	 * none (a PMD maps 512 MiB with 64 KiB pages). vmalloc() takes no
+	 * __GFP_RETRY_MAYFAIL, so a failed one would call the OOM killer.
+	 */
+	churn->huge = PMD_SIZE <= (totalram_pages() << PAGE_SHIFT) / 16;
+	if (!churn->huge)
+		kunit_info(test, "no huge areas: a PMD maps %lu MiB of %lu MiB\n",
+			   PMD_SIZE >> 20, totalram_pages() >> (20 - PAGE_SHIFT));
 	/* Registered first, so run after the kthread has stopped. */
 	ptwalk_test_defer(test, churn_free, churn);
 
