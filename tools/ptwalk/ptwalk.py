@@ -18,6 +18,7 @@
 # Copyright (C) 2026 The ptwalk authors
 
 import argparse
+import dataclasses
 import glob
 import json
 import os
@@ -374,11 +375,13 @@ def fixes_checkpatch(made: fixes.Made) -> Outcome:
 
 
 def cell_proof(s: Session, tree: Tree, p: fixes.CellProof, patches: Sequence[str]) -> fixes.ProofRun:
-	"""The selftests guest of @p's geometry, built from the tree at hand
-	with ptwalk's series (@patches) applied over it; the status of @p's
-	test."""
-	g = s.matrix.geometry(p.geometry)
-	suite, name = p.test.split(':', 1)
+	"""The selftests guest of @p's geometry, with @p's additions, built
+	from the tree at hand with ptwalk's series (@patches) applied over it;
+	the status of @p's test."""
+	base = s.matrix.geometry(p.geometry)
+	g = dataclasses.replace(base, build=dataclasses.replace(base.build,
+								kconfig=base.build.kconfig + p.kconfig),
+				guest_kernel_args=base.guest_kernel_args + p.kernel_args)
 
 	def run_guest(root: str, results: str) -> Tuple[str, str]:
 		t = Tree(root, tree.kver, f'{tree.name}-fixes')
@@ -390,11 +393,12 @@ def cell_proof(s: Session, tree: Tree, p: fixes.CellProof, patches: Sequence[str
 			finally:
 				subprocess.run(['git', '-C', root, 'apply', '-R', *reversed(patches)],
 					       check=True)
-		for o in outs:
-			for c in o.cases:
-				if (c.suite, c.name) == (suite, name):
-					return c.status, c.reason
-		return '', '; '.join(x for o in outs for x in o.problems) or f'{p.test} did not run'
+		try:
+			with open(ctx.path(f'selftests-{t.kver}-{g.name}.log'), errors='replace') as f:
+				console = f.read()
+		except OSError:		# the kernel did not build
+			console = ''
+		return fixes.cell_proof_status(p, outs, console)
 	return run_guest
 
 

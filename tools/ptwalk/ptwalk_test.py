@@ -1733,6 +1733,41 @@ class FixesTest(unittest.TestCase):
 		self.assertEqual([c.status for c in cases], [pr.PASS, pr.FAIL, pr.PASS])
 		self.assertIn('FAIL where PASS was expected: a() is 1', cases[1].reason)
 
+	def test_a_guest_proof_reads_a_case_or_the_reason_it_reports_the_bug_with(self) -> None:
+		console = data('guest-6.12-x86_64-debug.log')
+		faults = pr.faults_outcome('f', console, data('faults-6.12-x86_64-debug.json'))
+		assert faults is not None
+		grows = fixes.CellProof('x86_64-debug', 'ptwalk_walker:ptwalk_test_user_mm_grows')
+		self.assertEqual(fixes.cell_proof_status(grows, [faults], console),
+				 (pr.SKIP, pr.NOT_RUN_AGAIN))
+		sticky = dataclasses.replace(grows, bug=pr.NOT_RUN_AGAIN)
+		self.assertEqual(fixes.cell_proof_status(sticky, [faults], console)[0], pr.FAIL)
+		absent = dataclasses.replace(grows, test='ptwalk_walker:no_such_case')
+		self.assertEqual(fixes.cell_proof_status(absent, [faults], console),
+				 ('', 'ptwalk_walker:no_such_case did not run'))
+
+	def test_a_kmemleak_proof_is_red_on_a_leak_of_its_function(self) -> None:
+		leaked = data('guest-6.12-x86_64-debug-kunit-leak.log')
+		# kunit_alloc_resource() is inline: the caller of kmalloc.
+		mmap = fixes.CellProof('x86_64-debug', 'kmemleak:kunit_vm_mmap')
+		status, said = fixes.cell_proof_status(mmap, [], leaked)
+		self.assertEqual(status, pr.FAIL)
+		self.assertIn('1 unreferenced objects allocated in kunit_vm_mmap() (', said)
+		other = dataclasses.replace(mmap, test='kmemleak:kunit_resource_test_alloc_init_fails')
+		self.assertEqual(fixes.cell_proof_status(other, [], leaked)[0], pr.PASS)
+		# No scan, no verdict: a guest without kmemleak proves nothing.
+		self.assertEqual(fixes.cell_proof_status(other, [], data('guest-6.12-x86_64.log'))[0], '')
+
+	def test_the_kunit_fixes_proofs_share_one_build(self) -> None:
+		"""One configuration for both debug-guest proofs: a second one
+		would rebuild most of a KASAN kernel between them."""
+		proofs = {f.proof.kconfig for f in fixes.FIXES
+			  if isinstance(f.proof, fixes.CellProof) and f.proof.geometry == 'x86_64-debug'}
+		self.assertEqual(len(proofs), 1, proofs)
+		for f in fixes.FIXES:
+			for path in f.proof.kconfig if isinstance(f.proof, fixes.CellProof) else ():
+				self.assertTrue(os.path.exists(os.path.join(pm.TOP, path)), path)
+
 	def test_kunit_case_status_from_kunit_py(self) -> None:
 		said = data('kunit-fixes-vm-mmap-red.log')
 		self.assertEqual(fixes.kunit_case_status(said, 'kunit_vm_mmap_test_error'), pr.FAIL)
