@@ -5,7 +5,8 @@
 # that the race cases' kthreads run beside the walks they race (QEMU runs
 # each vCPU in its own host thread), and 5 GiB: the guest runs the KUnit
 # suites at boot before the selftests, and contig.one_region needs twice
-# its 1 GiB available after them and the 1 GiB hugetlb page.
+# its 1 GiB available after them and the 1 GiB hugetlb page. erms=off: see
+# x86_64.py.
 
 from ..qemu_config import QemuArchParams
 
@@ -17,4 +18,4 @@ CONFIG_SERIAL_8250_CONSOLE=y''',
 			   kernel_path='arch/x86/boot/bzImage',
 			   kernel_command_line='console=ttyS0',
 			   extra_qemu_params=['-bios', 'qboot.rom',
-					      '-cpu', 'max', '-smp', '2', '-m', '5G'])
+					      '-cpu', 'max,erms=off', '-smp', '2', '-m', '5G'])

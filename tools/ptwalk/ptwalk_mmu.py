@@ -24,7 +24,7 @@ import re
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
+from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tuple
 
 from ptwalk_results import FAIL, PASS, Case, Outcome
 
@@ -132,7 +132,7 @@ class Mmu(Protocol):
 
 	def stop(self) -> None: ...
 	def cont(self) -> None: ...
-	def translate(self, va: int) -> Optional[int]: ...
+	def translate(self, vas: Sequence[int]) -> List[Optional[int]]: ...
 
 
 class Qmp:
@@ -194,9 +194,27 @@ class Qmp:
 	def cont(self) -> None:
 		self.execute('cont')
 
-	def translate(self, va: int) -> Optional[int]:
-		return parse_gva2gpa(self.execute('human-monitor-command',
-						  **{'command-line': f'gva2gpa {va:#x}'}))
+	def translate(self, vas: Sequence[int]) -> List[Optional[int]]:
+		"""The MMU's answer for each of @vas. The commands go out at once,
+		each with its index as id: a round trip per stop, not per address
+		(QEMU takes a monitor's commands in order and stops reading, not
+		dropping, while it has too many queued)."""
+		if self.sock is None:
+			self._connect()
+		assert self.sock
+		self.sock.sendall(b''.join(json.dumps({
+			'execute': 'human-monitor-command', 'id': i,
+			'arguments': {'command-line': f'gva2gpa {va:#x}'}}).encode() + b'\n'
+			for i, va in enumerate(vas)))
+		replies: Dict[int, str] = {}
+		while len(replies) < len(vas):
+			reply = self._read()
+			if 'event' in reply:
+				continue
+			if 'error' in reply:
+				raise OSError(f'QMP gva2gpa: {reply["error"].get("desc", reply["error"])}')
+			replies[reply['id']] = reply.get('return', '')
+		return [parse_gva2gpa(replies[i]) for i in range(len(vas))]
 
 	def close(self) -> None:
 		if self.sock:
@@ -234,33 +252,32 @@ class Witness:
 		except OSError as e:
 			self.problems.append(f'batch {batch.id}: the answer could not be typed: {e}')
 
-	def _stopped_in(self, canary: Tuple[int, int]) -> bool:
-		"""Stop the VM in the address space the canary belongs to."""
+	def _ask(self, canary: Tuple[int, int], vas: List[int]) -> Optional[Dict[int, Optional[int]]]:
+		"""Stop the VM and ask the MMU about the canary and @vas at once,
+		again until it stopped in the address space the canary belongs to:
+		the answers for @vas, or None."""
 		for tries in range(CANARY_TRIES):
 			self.mmu.stop()
 			self.stops += 1
-			if self.mmu.translate(canary[0]) == canary[1]:
-				return True
-			self.mmu.cont()
+			try:
+				got = self.mmu.translate([canary[0]] + vas)
+			finally:
+				self.mmu.cont()
+			if got[0] == canary[1]:
+				return dict(zip(vas, got[1:]))
 			time.sleep(0.005 * (tries + 1))
-		return False
+		return None
 
 	def check(self, batch: Batch) -> int:
 		"""Each claimed address against the MMU: the number of addresses
 		on which a claim and the MMU disagree."""
 		self.batches += 1
-		if not self._stopped_in(batch.canary):
+		vas = list(dict.fromkeys(va for c in batch.claims for va, _ in c.probes()))
+		answers = self._ask(batch.canary, vas)
+		if answers is None:
 			self.problems.append(f'batch {batch.id}: the VM never stopped in the publishing '
 					     f'process (canary {batch.canary[0]:#x} not at {batch.canary[1]:#x})')
 			return len(batch.claims)
-		try:
-			answers: Dict[int, Optional[int]] = {}
-			for c in batch.claims:
-				for va, _ in c.probes():
-					if va not in answers:
-						answers[va] = self.mmu.translate(va)
-		finally:
-			self.mmu.cont()
 		by_addr: Dict[Tuple[str, int], List[Claim]] = {}
 		for c in batch.claims:
 			by_addr.setdefault((c.what, c.addr), []).append(c)

@@ -17,9 +17,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import tomllib
 from typing import Any, Tuple
 import unittest
@@ -775,8 +777,12 @@ class FakeMmu:
 	def cont(self) -> None:
 		self.running = True
 
-	def translate(self, va: int) -> Any:
+	def translate(self, vas: Any) -> Any:
 		assert not self.running, 'asked the MMU of a running VM'
+		self.asked = getattr(self, 'asked', 0) + 1
+		return [self._translate(va) for va in vas]
+
+	def _translate(self, va: int) -> Any:
 		if self.stops <= self.misses:
 			return None
 		pa = self.pages.get(va & ~0xfff)
@@ -849,7 +855,46 @@ class MmuTest(unittest.TestCase):
 		machine = FakeMmu(fake_pages(), misses=3)
 		w, said = self.witness(machine)
 		self.assertEqual((machine.stops, w.stops), (4, 4))
+		self.assertEqual(machine.asked, 4)	# the canary and the probes together
 		self.assertTrue(w.outcome('m', 'c').ok)
+
+	def test_qmp_sends_a_stops_questions_at_once_and_reads_the_answers_by_id(self) -> None:
+		with tempfile.TemporaryDirectory() as d:
+			path = os.path.join(d, 'qmp')
+			server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+			server.bind(path)
+			server.listen(1)
+			got: list = []
+
+			def monitor() -> None:
+				conn, _ = server.accept()
+				f = conn.makefile('rwb')
+				f.write(b'{"QMP": {"version": {}, "capabilities": []}}\n')
+				f.flush()
+				for line in f:
+					cmd = json.loads(line)
+					got.append(cmd)
+					if cmd['execute'] == 'qmp_capabilities':
+						f.write(b'{"return": {}}\n')
+						f.flush()
+					elif len(got) == 4:	# all three gva2gpa read first
+						f.write(b'{"event": "STOP"}\n')
+						for c in got[1:]:
+							va = int(c['arguments']['command-line'].split()[1], 16)
+							ret = 'Unmapped\r\n' if va == 0x2000 else f'gpa: {va + 0x1000:#x}\r\n'
+							f.write(json.dumps({'return': ret, 'id': c['id']}).encode() + b'\n')
+						f.flush()
+				conn.close()
+			th = threading.Thread(target=monitor)
+			th.start()
+			q = mmu.Qmp(path)
+			try:
+				self.assertEqual(q.translate([0x1000, 0x2000, 0x3008]), [0x2000, None, 0x4008])
+			finally:
+				q.close()
+				th.join()
+				server.close()
+		self.assertEqual([c.get('id') for c in got], [None, 0, 1, 2])
 
 	def test_a_vm_never_caught_in_the_publisher_is_red(self) -> None:
 		with mock.patch('time.sleep'):
