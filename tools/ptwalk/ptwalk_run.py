@@ -397,7 +397,8 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> List[Outcome]:
 			rc, witness = _run_witnessed(cmd, log, qmp, ctx.guest_timeout)
 		mmu = witness.outcome(f'mmu-{tree.kver}-{g.name}', cell)
 		info(f'[{cell}] MMU: {witness.batches} batches, {witness.stops} stops, {mmu.counts}, '
-		     f'{witness.seconds:.1f} s stopped or asking')
+		     f'{witness.seconds:.1f} s stopped or asking, pagemap_mmu '
+		     f'{witness.program_seconds:.1f} s')
 	console = _read(log)
 	own = own_symbols(bdir) if KMEMLEAK_BEGIN in console else set()
 	out = guest_outcome(name, console, cell=cell, expect=guest_programs(root),

@@ -858,6 +858,14 @@ class MmuTest(unittest.TestCase):
 		self.assertEqual(machine.asked, 4)	# the canary and the probes together
 		self.assertTrue(w.outcome('m', 'c').ok)
 
+	def test_the_publishers_run_is_timed_from_the_runners_lines(self) -> None:
+		w = mmu.Witness(FakeMmu(fake_pages()), lambda text: None)
+		with mock.patch('time.monotonic', side_effect=[100.0, 102.5]):
+			w.line('# selftests: ptwalk: pagemap_mmu')
+			w.line('# ok 1 mmu.base_pages')
+			w.line('ok 10 selftests: ptwalk: pagemap_mmu')
+		self.assertEqual(w.program_seconds, 2.5)
+
 	def test_qmp_sends_a_stops_questions_at_once_and_reads_the_answers_by_id(self) -> None:
 		with tempfile.TemporaryDirectory() as d:
 			path = os.path.join(d, 'qmp')
