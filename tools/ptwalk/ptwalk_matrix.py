@@ -94,6 +94,9 @@ class Geometry:
 	kernels: Tuple[str, ...] = ()
 	gate: Tuple[str, ...] = ()
 	workflow_only: str = ''		# why make check leaves its gating cells to the workflow
+	# why the MMU may have no entry for a mapped address (hash: filled on
+	# demand): such an answer is a skip saying so, not a disagreement
+	mmu_misses: str = ''
 	absent: Dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -310,7 +313,7 @@ def _parse_geometry(name: str, t: Dict[str, Any], builds: Dict[str, Build],
 		raise MatrixError(f'{where}: not a name for files and cells')
 	_check_keys(t, ('description', 'levels', 'page', 'build', 'qemu_config', 'kernel_args',
 			'guest', 'guest_kernel_args', 'must_pass', 'kunit_must_pass', 'gate',
-			'workflow_only', 'absent'), where)
+			'workflow_only', 'mmu_misses', 'absent'), where)
 	build = builds.get(t.get('build', ''))
 	if build is None:
 		raise MatrixError(f"{where}: build '{t.get('build')}' has no [build.*] entry")
@@ -336,6 +339,7 @@ def _parse_geometry(name: str, t: Dict[str, Any], builds: Dict[str, Build],
 		     kunit_must_pass=_strs(t, 'kunit_must_pass', where),
 		     kernels=tuple(k for k in kernels if k not in absent),
 		     gate=_strs(t, 'gate', where), workflow_only=str(t.get('workflow_only', '')),
+		     mmu_misses=str(t.get('mmu_misses', '')),
 		     absent=absent)
 	_check_guest(g, where)
 	if g.guest:

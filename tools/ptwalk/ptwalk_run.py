@@ -313,7 +313,7 @@ def guest_command(g: Geometry, bdir: str, initrd: str, qmp: Optional[str] = None
 
 
 def _run_witnessed(cmd: Sequence[str], log: str, qmp_path: str,
-		   timeout: float) -> Tuple[Optional[int], Witness]:
+		   timeout: float, misses: str = '') -> Tuple[Optional[int], Witness]:
 	"""Run the QEMU guest @cmd with its console in @log, followed line by
 	line: the MMU check's batches are checked over the QMP socket at
 	@qmp_path and answered on the guest's console (QEMU's stdin). Its exit
@@ -331,7 +331,7 @@ def _run_witnessed(cmd: Sequence[str], log: str, qmp_path: str,
 			proc.stdin.write(text.encode())
 			proc.stdin.flush()
 
-		witness = Witness(qmp, answer)
+		witness = Witness(qmp, answer, misses)
 		deadline = time.monotonic() + timeout
 		pending = b''
 		try:
@@ -394,7 +394,7 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> List[Outcome]:
 			cmd = guest_command(g, bdir, cpio, qmp)
 			info(f'[{cell}] selftests in the guest, the MMU asked over QMP: '
 			     f'{os.path.basename(cmd[0])}')
-			rc, witness = _run_witnessed(cmd, log, qmp, ctx.guest_timeout)
+			rc, witness = _run_witnessed(cmd, log, qmp, ctx.guest_timeout, g.mmu_misses)
 		mmu = witness.outcome(f'mmu-{tree.kver}-{g.name}', cell)
 		info(f'[{cell}] MMU: {witness.batches} batches, {witness.stops} stops, {mmu.counts}, '
 		     f'{witness.seconds:.1f} s stopped or asking, pagemap_mmu '

@@ -845,6 +845,25 @@ class MmuTest(unittest.TestCase):
 		self.assertEqual(len(bad), 1)
 		self.assertIn('at 0x7f00003fffff', bad[0].reason)
 
+	def test_where_the_mmu_fills_on_demand_a_missing_entry_is_a_skip(self) -> None:
+		pages = fake_pages()
+		del pages[0x7f0000400000]		# the base page: no entry at the stop
+		pages[0x7f00003ff000] = 0x12345000	# the 2 MiB leaf's last page: wrong
+		said: list = []
+		w = mmu.Witness(FakeMmu(pages), said.append, misses='hash MMU: filled on demand')
+		for line in BATCH.splitlines():
+			w.line(line)
+		o = w.outcome('m', 'c')
+		self.assertEqual(said, ['ptwalk-mmu-ack 77.1 1\n'])
+		self.assertEqual([(c.name, c.status) for c in o.cases],
+				 [('thp 0x7f0000203005', pr.FAIL), ('base 0x7f0000400010', pr.SKIP),
+				  ('hole 0x7f0000401000', pr.PASS)])
+		self.assertIn('walk says 0x9010 (pte leaf of 0x1000); hash MMU: filled on demand',
+			      o.cases[1].reason)
+		# Elsewhere the same answer is a disagreement.
+		o = self.witness(FakeMmu(pages))[0].outcome('m', 'c')
+		self.assertEqual(o.cases[1].status, pr.FAIL)
+
 	def test_a_mapped_hole_is_red(self) -> None:
 		pages = fake_pages()
 		pages[0x7f0000401000] = 0x1000
