@@ -262,11 +262,29 @@ static double now(void)
 }
 
 /*
+ * Spin in user mode for @seconds: clock_gettime() is the vDSO's, so no
+ * system call takes the CPU into the kernel meanwhile. Where the MMU
+ * translates by the mode the CPU is in (s390's address-space control,
+ * powerpc's MSR), a VM stopped in a system call answers for the kernel's
+ * tables, not this process's.
+ */
+static void spin_in_user_mode(double seconds)
+{
+	double until = now() + seconds;
+
+	while (now() < until)
+		;
+}
+
+/* Between two looks at the console, the time spent in user mode. */
+#define SPIN_SECONDS	0.002
+
+/*
  * Wait until the host types "ptwalk-mmu-ack ID N" on the console: N
  * disagreements it found. With @spin, on the CPU and in this address
- * space (user addresses translate only there); else asleep in poll(),
- * so that the CPU waits in the kernel, where kernel addresses translate
- * whatever process was last on it.
+ * space (user addresses translate only there), mostly in user mode;
+ * else asleep in poll(), so that the CPU waits in the kernel, where
+ * kernel addresses translate whatever process was last on it.
  */
 static int await_answer(int console, const char *id, bool spin,
 			unsigned int *disagreements)
@@ -285,8 +303,11 @@ static int await_answer(int console, const char *id, bool spin,
 		len = read(console, line, sizeof(line) - 1);
 		if (len < 0 && errno != EAGAIN)
 			return -errno;
-		if (len <= 0)
+		if (len <= 0) {
+			if (spin)
+				spin_in_user_mode(SPIN_SECONDS);
 			continue;
+		}
 		line[len] = '\0';
 		if (sscanf(line, want, &n) == 1) {
 			*disagreements = n;
