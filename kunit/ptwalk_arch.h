@@ -353,6 +353,17 @@ static inline unsigned long ptwalk_arch_user_grow_addr(unsigned int levels)
 		return _REGION1_SIZE;
 	return 0;
 }
+
+/*
+ * Prefixing (Principles of Operation, "Prefixing"): the CPU accesses the
+ * real addresses of the lowcore's size from 0 at its prefix area, so the
+ * absolute address an MMU reports for them is another than the walk's.
+ */
+#define ptwalk_arch_prefixed ptwalk_arch_prefixed
+static inline bool ptwalk_arch_prefixed(phys_addr_t phys)
+{
+	return phys < LC_PAGES * PAGE_SIZE;
+}
 #endif /* CONFIG_S390 */
 
 /*
@@ -612,6 +623,19 @@ static inline unsigned long ptwalk_arch_pmd_leaf_pfn(pmd_t pmd)
 static inline unsigned long ptwalk_arch_level_leaf_size(enum ptwalk_level level)
 {
 	return 1UL << ptwalk_level_shift(&init_mm, level);
+}
+#endif
+
+#ifndef ptwalk_arch_prefixed
+/**
+ * ptwalk_arch_prefixed() - does the CPU access @phys at another address?
+ * @phys: a physical (on s390, real) address
+ *
+ * Return: false; on s390 true for the real addresses prefixing moves.
+ */
+static inline bool ptwalk_arch_prefixed(phys_addr_t phys)
+{
+	return false;
 }
 #endif
 
