@@ -356,8 +356,8 @@ static inline unsigned long ptwalk_arch_user_grow_addr(unsigned int levels)
 
 /*
  * Prefixing (Principles of Operation, "Prefixing"): the CPU accesses the
- * real addresses of the lowcore's size from 0 at its prefix area, so the
- * absolute address an MMU reports for them is another than the walk's.
+ * real addresses of the lowcore's size from 0 at its prefix area: the
+ * absolute address the MMU gives for them differs from the walk's.
  */
 #define ptwalk_arch_prefixed ptwalk_arch_prefixed
 static inline bool ptwalk_arch_prefixed(phys_addr_t phys)
