@@ -330,6 +330,24 @@ static int pin_to_first_cpu(void)
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
+/*
+ * Read each address pagemap says is present: an MMU whose entry for a page
+ * exists only once the page is used then has one (s390 marks a forked
+ * child's PTEs old with the hardware invalid bit; powerpc's hashed page
+ * table is filled on a fault). A read changes no frame.
+ */
+static void touch_present(const struct mmu_witness *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n && i < MMU_BATCH_MAX; i++) {
+		const struct mmu_claim *c = &w->claim[i];
+
+		if (c->mapped && !strcmp(c->who, "pagemap"))
+			(void)*(const volatile char *)(uintptr_t)c->addr;
+	}
+}
+
 /**
  * mmu_witness_check() - have the host ask the MMU about the batch, and empty it
  * @w: the witness
@@ -348,6 +366,7 @@ int mmu_witness_check(struct mmu_witness *w, unsigned int *disagreements)
 	ret = pin_to_first_cpu();
 	if (ret)
 		return ret;
+	touch_present(w);
 	/* The canary again: a page migrated since it was read is told apart. */
 	ret = canary_touch(w);
 	if (ret)
