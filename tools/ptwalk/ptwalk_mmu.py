@@ -200,8 +200,8 @@ class Qmp:
 
 	def translate(self, vas: Sequence[int]) -> List[Optional[int]]:
 		"""The MMU's answer for each of @vas. The commands go out at once,
-		each with its index as id: a round trip per stop, not per address
-		(QEMU takes a monitor's commands in order and stops reading, not
+		each with its index as id: one round trip for all of them (QEMU
+		takes a monitor's commands in order and stops reading, not
 		dropping, while it has too many queued)."""
 		if self.sock is None:
 			self._connect()
@@ -266,9 +266,10 @@ class Witness:
 	def _ask(self, canary: Tuple[int, int], vas: List[int]) -> Optional[Dict[int, Optional[int]]]:
 		"""Stop the VM until it stopped in the address space the canary
 		belongs to, and there ask the MMU about @vas: the answers, or
-		None. The canary is asked alone: where most stops miss (powerpc64
-		radix under TCG), asking the rest with it would cost each miss a
-		whole batch's gva2gpa."""
+		None. The canary is asked alone: where stops miss (the publisher
+		in a system call, on powerpc64 and s390 where the MMU translates
+		by the CPU's mode), asking the rest with it would cost each miss
+		a whole batch's gva2gpa."""
 		for tries in range(CANARY_TRIES):
 			self.mmu.stop()
 			self.stops += 1
