@@ -344,7 +344,7 @@ static void touch_present(const struct mmu_witness *w)
 		const struct mmu_claim *c = &w->claim[i];
 
 		if (c->mapped && !strcmp(c->who, "pagemap"))
-			(void)*(const volatile char *)(uintptr_t)c->addr;
+			touch_read((const void *)(uintptr_t)c->addr);
 	}
 }
 
