@@ -6,7 +6,7 @@
 # side of the kernel (its page-table walk, or pagemap) gave for it, and
 # spins on the CPU. The host, following the console, stops the VM over QMP,
 # makes sure it stopped in the publishing process's address space (the
-# batch's canary page must translate to its frame), asks the monitor's
+# batch's canary page must translate to its frame), asks the human monitor's
 # gva2gpa for each address and for the first and last byte of each claimed
 # leaf, lets the VM go on and types its answer on the console:
 #
@@ -20,6 +20,7 @@
 # Copyright (C) 2026 The ptwalk authors
 
 import json
+import os
 import re
 import socket
 import time
@@ -132,15 +133,34 @@ def parse_gva2gpa(reply: str) -> Optional[int]:
 
 
 class Mmu(Protocol):
-	"""What the checker needs of the machine: QMP in a run, a table in tests."""
+	"""What the checker needs of the machine: QemuMmu in a run, a table in tests."""
 
 	def stop(self) -> None: ...
 	def cont(self) -> None: ...
 	def translate(self, vas: Sequence[int]) -> List[Optional[int]]: ...
 
 
+def _connect_unix(path: str, timeout: float) -> socket.socket:
+	"""A stream socket connected to @path, retried for @timeout seconds
+	while QEMU has not yet made it."""
+	deadline = time.monotonic() + timeout
+	while True:
+		s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		try:
+			s.connect(path)
+			break
+		except OSError:
+			s.close()
+			if time.monotonic() > deadline:
+				raise
+			time.sleep(0.05)
+	s.settimeout(60)
+	return s
+
+
 class Qmp:
-	"""A QMP client on QEMU's -qmp unix socket, connected at first use."""
+	"""A QMP client on QEMU's -qmp unix socket, connected at first use:
+	what runs and stops the VM."""
 
 	def __init__(self, path: str, connect_timeout: float = 30.0) -> None:
 		self.path = path
@@ -160,19 +180,7 @@ class Qmp:
 		return msg
 
 	def _connect(self) -> None:
-		deadline = time.monotonic() + self.connect_timeout
-		while True:
-			s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-			try:
-				s.connect(self.path)
-				break
-			except OSError:
-				s.close()
-				if time.monotonic() > deadline:
-					raise
-				time.sleep(0.05)
-		s.settimeout(60)
-		self.sock = s
+		self.sock = _connect_unix(self.path, self.connect_timeout)
 		self._read()	# the greeting
 		self.execute('qmp_capabilities')
 
@@ -192,38 +200,86 @@ class Qmp:
 				raise OSError(f'QMP {command}: {reply["error"].get("desc", reply["error"])}')
 			return reply.get('return')
 
-	def stop(self) -> None:
-		self.execute('stop')
+	def close(self) -> None:
+		if self.sock:
+			self.sock.close()
+			self.sock = None
 
-	def cont(self) -> None:
-		self.execute('cont')
+
+class Hmp:
+	"""QEMU's human monitor on a -monitor unix socket, connected at first
+	use: gva2gpa is one of its commands. QMP's human-monitor-command runs
+	the same command, but there QEMU took 1.24 ms for each against 0.48 ms
+	here (155 addresses of a stopped arm64 guest: 192 ms against 75 ms)."""
+
+	PROMPT = b'(qemu) '
+
+	def __init__(self, path: str, connect_timeout: float = 30.0) -> None:
+		self.path = path
+		self.connect_timeout = connect_timeout
+		self.sock: Optional[socket.socket] = None
+		self.buf = b''
+
+	def _prompted(self, n: int) -> List[bytes]:
+		"""What the monitor printed up to its @n-th next prompt, one
+		piece per prompt."""
+		assert self.sock
+		while self.buf.count(self.PROMPT) < n:
+			data = self.sock.recv(65536)
+			if not data:
+				raise OSError('monitor: QEMU closed the socket')
+			self.buf += data
+		pieces = self.buf.split(self.PROMPT, n)
+		self.buf = pieces.pop()
+		return pieces
 
 	def translate(self, vas: Sequence[int]) -> List[Optional[int]]:
-		"""The MMU's answer for each of @vas. The commands go out at once,
-		each with its index as id: one round trip for all of them (QEMU
-		takes a monitor's commands in order and stops reading, not
-		dropping, while it has too many queued)."""
+		"""The MMU's answer for each of @vas. The command lines go out at
+		once: the monitor runs them in order, each answered before its
+		next prompt, after the echo of the line typed (the first line)."""
 		if self.sock is None:
-			self._connect()
-		assert self.sock
-		self.sock.sendall(b''.join(json.dumps({
-			'execute': 'human-monitor-command', 'id': i,
-			'arguments': {'command-line': f'gva2gpa {va:#x}'}}).encode() + b'\n'
-			for i, va in enumerate(vas)))
-		replies: Dict[int, str] = {}
-		while len(replies) < len(vas):
-			reply = self._read()
-			if 'event' in reply:
-				continue
-			if 'error' in reply:
-				raise OSError(f'QMP gva2gpa: {reply["error"].get("desc", reply["error"])}')
-			replies[reply['id']] = reply.get('return', '')
-		return [parse_gva2gpa(replies[i]) for i in range(len(vas))]
+			self.sock = _connect_unix(self.path, self.connect_timeout)
+			self._prompted(1)	# the banner
+		self.sock.sendall(b''.join(f'gva2gpa {va:#x}\n'.encode() for va in vas))
+		return [parse_gva2gpa(piece.decode(errors='replace').split('\n', 1)[-1])
+			for piece in self._prompted(len(vas))]
 
 	def close(self) -> None:
 		if self.sock:
 			self.sock.close()
 			self.sock = None
+
+
+class QemuMmu:
+	"""The MMU of a QEMU guest: stopped and resumed over QMP, asked on
+	the human monitor. Its sockets are @sockdir's QMP_SOCKET and
+	HMP_SOCKET (qemu_args())."""
+
+	QMP_SOCKET = 'qmp'
+	HMP_SOCKET = 'monitor'
+
+	def __init__(self, sockdir: str) -> None:
+		self.qmp = Qmp(os.path.join(sockdir, self.QMP_SOCKET))
+		self.hmp = Hmp(os.path.join(sockdir, self.HMP_SOCKET))
+
+	@classmethod
+	def qemu_args(cls, sockdir: str) -> List[str]:
+		"""QEMU's options for the two sockets in @sockdir."""
+		return ['-qmp', f'unix:{os.path.join(sockdir, cls.QMP_SOCKET)},server=on,wait=off',
+			'-monitor', f'unix:{os.path.join(sockdir, cls.HMP_SOCKET)},server=on,wait=off']
+
+	def stop(self) -> None:
+		self.qmp.execute('stop')
+
+	def cont(self) -> None:
+		self.qmp.execute('cont')
+
+	def translate(self, vas: Sequence[int]) -> List[Optional[int]]:
+		return self.hmp.translate(vas)
+
+	def close(self) -> None:
+		self.qmp.close()
+		self.hmp.close()
 
 
 class Witness:

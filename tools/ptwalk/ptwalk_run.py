@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from ptwalk_matrix import TOP, Arch, Build, Cell, Geometry, QemuParams
-from ptwalk_mmu import KERNEL_FLAG as MMU_KERNEL_FLAG, Qmp, Witness
+from ptwalk_mmu import KERNEL_FLAG as MMU_KERNEL_FLAG, QemuMmu, Witness
 from ptwalk_results import (ALLOC_SKIP, BUILD_FAILED, FAIL, allocated_by, KMEMLEAK_BEGIN, PASS, SKIP, Case, Outcome,
 			    build_error, fault_injection_ktap, faults_outcome, geometry_problems, guest_outcome,
 			    injected_failures, kmemleak_reports, kunit_outcome, selftests_outcome,
@@ -297,28 +297,30 @@ def cpio_list(root: str, busybox: str) -> str:
 	return '\n'.join(lines) + '\n'
 
 
-def guest_command(g: Geometry, bdir: str, initrd: str, qmp: Optional[str] = None) -> List[str]:
+def guest_command(g: Geometry, bdir: str, initrd: str,
+		  sockdir: Optional[str] = None) -> List[str]:
 	"""The guest boot of @g's kernel in @bdir: under QEMU as kunit.py boots
 	it, or UML's own program as kunit.py starts it, with the initramfs.
-	Under QEMU with @qmp, a QMP socket there and the MMU check's flag."""
+	Under QEMU with @sockdir, the MMU check's monitor sockets there
+	(QemuMmu) and its flag."""
 	args = list(GUEST_KERNEL_ARGS) + list(g.kernel_args) + list(g.guest_kernel_args)
 	q = g.qemu
 	if q is None:
 		return [os.path.join(bdir, 'linux')] + UML_KERNEL_ARGS + [f'initrd={initrd}'] + args
-	append = ' '.join(args + ([MMU_KERNEL_FLAG] if qmp else []) + [q.kernel_command_line])
+	append = ' '.join(args + ([MMU_KERNEL_FLAG] if sockdir else []) + [q.kernel_command_line])
 	return ['qemu-system-' + q.qemu_arch] + KUNIT_QEMU_BASE + \
-		(['-qmp', f'unix:{qmp},server=on,wait=off'] if qmp else []) + \
+		(QemuMmu.qemu_args(sockdir) if sockdir else []) + \
 		['-kernel', os.path.join(bdir, q.kernel_path), '-initrd', initrd,
 		 '-append', append] + list(q.extra_qemu_params)
 
 
-def _run_witnessed(cmd: Sequence[str], log: str, qmp_path: str,
+def _run_witnessed(cmd: Sequence[str], log: str, sockdir: str,
 		   timeout: float, misses: str = '') -> Tuple[Optional[int], Witness]:
 	"""Run the QEMU guest @cmd with its console in @log, followed line by
-	line: the MMU check's batches are checked over the QMP socket at
-	@qmp_path and answered on the guest's console (QEMU's stdin). Its exit
+	line: the MMU check's batches are checked on the monitor sockets in
+	@sockdir and answered on the guest's console (QEMU's stdin). Its exit
 	status (None on timeout) and the witness."""
-	qmp = Qmp(qmp_path)
+	machine = QemuMmu(sockdir)
 	with open(log, 'wb') as f:
 		f.write(('$ ' + ' '.join(shlex.quote(c) for c in cmd) + '\n').encode())
 		f.flush()
@@ -331,7 +333,7 @@ def _run_witnessed(cmd: Sequence[str], log: str, qmp_path: str,
 			proc.stdin.write(text.encode())
 			proc.stdin.flush()
 
-		witness = Witness(qmp, answer, misses)
+		witness = Witness(machine, answer, misses)
 		deadline = time.monotonic() + timeout
 		pending = b''
 		try:
@@ -355,7 +357,7 @@ def _run_witnessed(cmd: Sequence[str], log: str, qmp_path: str,
 						witness.line(line.decode(errors='replace'))
 			return proc.wait(), witness
 		finally:
-			qmp.close()
+			machine.close()
 			if proc.poll() is None:
 				proc.kill()
 				proc.wait()
@@ -390,11 +392,11 @@ def guest(ctx: Context, tree: Tree, g: Geometry) -> List[Outcome]:
 		rc = _run_logged(cmd, log, env=uml_env(), timeout=ctx.guest_timeout)
 	else:
 		with tempfile.TemporaryDirectory(prefix='ptwalk-qmp-') as sockdir:
-			qmp = os.path.join(sockdir, 'qmp')
-			cmd = guest_command(g, bdir, cpio, qmp)
-			info(f'[{cell}] selftests in the guest, the MMU asked over QMP: '
+			cmd = guest_command(g, bdir, cpio, sockdir)
+			info(f'[{cell}] selftests in the guest, the MMU asked on its monitors: '
 			     f'{os.path.basename(cmd[0])}')
-			rc, witness = _run_witnessed(cmd, log, qmp, ctx.guest_timeout, g.mmu_misses)
+			rc, witness = _run_witnessed(cmd, log, sockdir, ctx.guest_timeout,
+						     g.mmu_misses)
 		mmu = witness.outcome(f'mmu-{tree.kver}-{g.name}', cell)
 		info(f'[{cell}] MMU: {witness.batches} batches, {witness.stops} stops, {mmu.counts}, '
 		     f'{witness.seconds:.1f} s stopped or asking, pagemap_mmu '
@@ -559,7 +561,7 @@ def bench(ctx: Context, tree: Tree, runs: int) -> int:
 
 def bench_mmu(ctx: Context, tree: Tree, g: Geometry, runs: int) -> int:
 	"""make bench-mmu: @g's guest with the MMU check and without it (its
-	peer: no QMP socket, pagemap_mmu skips), @runs times each in turn, on
+	peer: no monitor sockets, pagemap_mmu skips), @runs times each in turn, on
 	one kernel built and one guest run first. Prints and keeps the medians
 	and their ratio (bench-mmu.txt); judges nothing but that every guest
 	was green."""
@@ -582,7 +584,7 @@ def bench_mmu(ctx: Context, tree: Tree, g: Geometry, runs: int) -> int:
 	text = (f'{tree.kver}:{g.name} guest, {runs} runs each in turn\n'
 		f'with the MMU check:    {" ".join(f"{x:.1f}" for x in seconds[True])} s, '
 		f'median {with_mmu:.1f} s\n'
-		f'without (no QMP):      {" ".join(f"{x:.1f}" for x in seconds[False])} s, '
+		f'without (no monitors): {" ".join(f"{x:.1f}" for x in seconds[False])} s, '
 		f'median {without:.1f} s\n'
 		f'ratio of the medians:  {with_mmu / without:.3f}\n')
 	print(text, end='')

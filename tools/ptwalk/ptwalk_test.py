@@ -885,43 +885,84 @@ class MmuTest(unittest.TestCase):
 			w.line('ok 10 selftests: ptwalk: pagemap_mmu')
 		self.assertEqual(w.program_seconds, 2.5)
 
-	def test_qmp_sends_a_stops_questions_at_once_and_reads_the_answers_by_id(self) -> None:
-		with tempfile.TemporaryDirectory() as d:
-			path = os.path.join(d, 'qmp')
-			server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-			server.bind(path)
-			server.listen(1)
-			got: list = []
+	def serve(self, path: str, monitor: Any) -> threading.Thread:
+		"""@monitor(file) on the one connection to a unix socket at @path."""
+		server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		server.bind(path)
+		server.listen(1)
 
-			def monitor() -> None:
-				conn, _ = server.accept()
-				f = conn.makefile('rwb')
-				f.write(b'{"QMP": {"version": {}, "capabilities": []}}\n')
+		def accept() -> None:
+			conn, _ = server.accept()
+			monitor(conn.makefile('rwb'))
+			conn.close()
+			server.close()
+		th = threading.Thread(target=accept)
+		th.start()
+		return th
+
+	def test_qmp_stops_the_vm_past_its_events(self) -> None:
+		got: list = []
+
+		def monitor(f: Any) -> None:
+			f.write(b'{"QMP": {"version": {}, "capabilities": []}}\n')
+			f.flush()
+			for line in f:
+				got.append(json.loads(line)['execute'])
+				if got[-1] == 'stop':
+					f.write(b'{"event": "STOP"}\n')
+				f.write(b'{"return": {}}\n')
 				f.flush()
-				for line in f:
-					cmd = json.loads(line)
-					got.append(cmd)
-					if cmd['execute'] == 'qmp_capabilities':
-						f.write(b'{"return": {}}\n')
-						f.flush()
-					elif len(got) == 4:	# all three gva2gpa read first
-						f.write(b'{"event": "STOP"}\n')
-						for c in got[1:]:
-							va = int(c['arguments']['command-line'].split()[1], 16)
-							ret = 'Unmapped\r\n' if va == 0x2000 else f'gpa: {va + 0x1000:#x}\r\n'
-							f.write(json.dumps({'return': ret, 'id': c['id']}).encode() + b'\n')
-						f.flush()
-				conn.close()
-			th = threading.Thread(target=monitor)
-			th.start()
-			q = mmu.Qmp(path)
+		with tempfile.TemporaryDirectory() as d:
+			th = self.serve(os.path.join(d, mmu.QemuMmu.QMP_SOCKET), monitor)
+			machine = mmu.QemuMmu(d)
 			try:
-				self.assertEqual(q.translate([0x1000, 0x2000, 0x3008]), [0x2000, None, 0x4008])
+				machine.stop()
+				machine.cont()
 			finally:
-				q.close()
+				machine.close()
 				th.join()
-				server.close()
-		self.assertEqual([c.get('id') for c in got], [None, 0, 1, 2])
+		self.assertEqual(got, ['qmp_capabilities', 'stop', 'cont'])
+
+	def test_the_monitor_is_asked_at_once_and_answers_in_order(self) -> None:
+		# QEMU's human monitor echoes what is typed a character at a time,
+		# redrawing the line with escapes, and prompts after each answer.
+		def echo(line: str) -> bytes:
+			return b''.join(line[:i].encode() + b'\x1b[K' + b'\x1b[D' * (i - 1)
+					for i in range(1, len(line) + 1)) + b'\r\n'
+
+		def monitor(f: Any) -> None:
+			f.write(b'QEMU 7.2.0 monitor - type \'help\' for more information\r\n(qemu) ')
+			f.flush()
+			for n in (3, 1):	# a question's lines all read before any answer
+				lines = [f.readline().decode().strip() for _ in range(n)]
+				for line in lines:
+					va = int(line.split()[1], 16)
+					ret = {0x2000: 'Unmapped', 0x5000: 'unknown command'}.get(
+						va, f'gpa: {va + 0x1000:#x}')
+					f.write(echo(line) + ret.encode() + b'\r\n(qemu) ')
+				f.flush()
+			f.read()
+		with tempfile.TemporaryDirectory() as d:
+			th = self.serve(os.path.join(d, mmu.QemuMmu.HMP_SOCKET), monitor)
+			machine = mmu.QemuMmu(d)
+			try:
+				self.assertEqual(machine.translate([0x1000, 0x2000, 0x3008]),
+						 [0x2000, None, 0x4008])
+				with self.assertRaisesRegex(ValueError, 'unknown command'):
+					machine.translate([0x5000])
+			finally:
+				machine.close()
+				th.join()
+
+	def test_a_guest_with_the_check_gets_both_monitors_and_the_flag(self) -> None:
+		g = pm.load_matrix().geometries['x86_64-la57']
+		cmd = run.guest_command(g, '/b', '/i.cpio', '/s')
+		self.assertEqual(cmd[cmd.index('-qmp') + 1], 'unix:/s/qmp,server=on,wait=off')
+		self.assertEqual(cmd[cmd.index('-monitor') + 1], 'unix:/s/monitor,server=on,wait=off')
+		self.assertIn(mmu.KERNEL_FLAG, cmd[cmd.index('-append') + 1].split())
+		plain = run.guest_command(g, '/b', '/i.cpio')
+		self.assertNotIn('-qmp', plain)
+		self.assertNotIn(mmu.KERNEL_FLAG, plain[plain.index('-append') + 1].split())
 
 	def test_a_vm_never_caught_in_the_publisher_is_red(self) -> None:
 		with mock.patch('time.sleep'):
