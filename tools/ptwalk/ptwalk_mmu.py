@@ -140,33 +140,39 @@ class Mmu(Protocol):
 	def translate(self, vas: Sequence[int]) -> List[Optional[int]]: ...
 
 
-def _connect_unix(path: str, timeout: float) -> socket.socket:
-	"""A stream socket connected to @path, retried for @timeout seconds
-	while QEMU has not yet made it."""
-	deadline = time.monotonic() + timeout
-	while True:
-		s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-		try:
-			s.connect(path)
-			break
-		except OSError:
-			s.close()
-			if time.monotonic() > deadline:
-				raise
-			time.sleep(0.05)
-	s.settimeout(60)
-	return s
-
-
-class Qmp:
-	"""A QMP client on QEMU's -qmp unix socket, connected at first use:
-	what runs and stops the VM."""
+class _UnixClient:
+	"""A client on one of QEMU's unix sockets (server=on,wait=off),
+	connected at first use: QEMU makes the socket once it runs."""
 
 	def __init__(self, path: str, connect_timeout: float = 30.0) -> None:
 		self.path = path
 		self.connect_timeout = connect_timeout
 		self.sock: Optional[socket.socket] = None
 		self.buf = b''
+
+	def _connect(self) -> None:
+		deadline = time.monotonic() + self.connect_timeout
+		while True:
+			s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+			try:
+				s.connect(self.path)
+				break
+			except OSError:
+				s.close()
+				if time.monotonic() > deadline:
+					raise
+				time.sleep(0.05)
+		s.settimeout(60)
+		self.sock = s
+
+	def close(self) -> None:
+		if self.sock:
+			self.sock.close()
+			self.sock = None
+
+
+class Qmp(_UnixClient):
+	"""A QMP client on QEMU's -qmp socket: what runs and stops the VM."""
 
 	def _read(self) -> Dict[str, Any]:
 		assert self.sock
@@ -179,14 +185,11 @@ class Qmp:
 		msg: Dict[str, Any] = json.loads(line)
 		return msg
 
-	def _connect(self) -> None:
-		self.sock = _connect_unix(self.path, self.connect_timeout)
-		self._read()	# the greeting
-		self.execute('qmp_capabilities')
-
 	def execute(self, command: str, **arguments: Any) -> Any:
 		if self.sock is None:
 			self._connect()
+			self._read()	# the greeting
+			self.execute('qmp_capabilities')
 		assert self.sock
 		msg: Dict[str, Any] = {'execute': command}
 		if arguments:
@@ -200,25 +203,14 @@ class Qmp:
 				raise OSError(f'QMP {command}: {reply["error"].get("desc", reply["error"])}')
 			return reply.get('return')
 
-	def close(self) -> None:
-		if self.sock:
-			self.sock.close()
-			self.sock = None
 
-
-class Hmp:
-	"""QEMU's human monitor on a -monitor unix socket, connected at first
-	use: gva2gpa is one of its commands. QMP's human-monitor-command runs
-	the same command, but there QEMU took 1.24 ms for each against 0.48 ms
-	here (155 addresses of a stopped arm64 guest: 192 ms against 75 ms)."""
+class Hmp(_UnixClient):
+	"""QEMU's human monitor on a -monitor socket: gva2gpa is one of its
+	commands. QMP's human-monitor-command runs the same command, but there
+	QEMU took 1.24 ms for each against 0.48 ms here (155 addresses of a
+	stopped arm64 guest: 192 ms against 75 ms)."""
 
 	PROMPT = b'(qemu) '
-
-	def __init__(self, path: str, connect_timeout: float = 30.0) -> None:
-		self.path = path
-		self.connect_timeout = connect_timeout
-		self.sock: Optional[socket.socket] = None
-		self.buf = b''
 
 	def _prompted(self, n: int) -> List[bytes]:
 		"""What the monitor printed up to its @n-th next prompt, one
@@ -238,16 +230,12 @@ class Hmp:
 		once: the monitor runs them in order, each answered before its
 		next prompt, after the echo of the line typed (the first line)."""
 		if self.sock is None:
-			self.sock = _connect_unix(self.path, self.connect_timeout)
+			self._connect()
 			self._prompted(1)	# the banner
+		assert self.sock
 		self.sock.sendall(b''.join(f'gva2gpa {va:#x}\n'.encode() for va in vas))
 		return [parse_gva2gpa(piece.decode(errors='replace').split('\n', 1)[-1])
 			for piece in self._prompted(len(vas))]
-
-	def close(self) -> None:
-		if self.sock:
-			self.sock.close()
-			self.sock = None
 
 
 class QemuMmu:
