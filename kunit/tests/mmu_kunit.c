@@ -218,6 +218,23 @@ static const char * const leaf_names[PTWALK_NR_LEVELS] = {
 };
 
 /*
+ * Move *@addr to the first direct-map leaf of @level, at or after it, whose
+ * bytes the CPU accesses at their own addresses (on s390: past the prefixed
+ * lowcore pages), with its walk in @r. False if the leaves of @level end
+ * first.
+ */
+static bool unprefixed_leaf(unsigned long *addr, enum ptwalk_level level,
+			    struct ptwalk_result *r)
+{
+	while (ptwalk(&init_mm, *addr, r) == PTWALK_MAPPED && r->level == level) {
+		if (!ptwalk_arch_prefixed(r->phys))
+			return true;
+		*addr += r->leaf_size;
+	}
+	return false;
+}
+
+/*
  * Each page of a kmalloc() object of a few pages, and the first leaf of
  * each size that maps the direct map on this boot (its first byte and one
  * in the middle; the host checks the leaf's last byte too).
@@ -243,14 +260,7 @@ static void ptwalk_test_mmu_direct_map(struct kunit *test)
 		struct ptwalk_result r;
 
 		ptwalk_find_direct_map_leaf(&f);
-		if (!f.found || ptwalk(&init_mm, f.addr, &r) != PTWALK_MAPPED)
-			continue;
-		/* Past leaves whose bytes the CPU accesses elsewhere (s390). */
-		while (ptwalk_arch_prefixed(r.phys) &&
-		       ptwalk(&init_mm, f.addr + r.leaf_size, &r) == PTWALK_MAPPED &&
-		       r.level == level)
-			f.addr += r.leaf_size;
-		if (ptwalk(&init_mm, f.addr, &r) != PTWALK_MAPPED || ptwalk_arch_prefixed(r.phys))
+		if (!f.found || !unprefixed_leaf(&f.addr, level, &r))
 			continue;
 		claim_walk_and_ref(test, b, f.addr, ptwalk_ref_virt_to_phys,
 				   "virt_to_phys", leaf_names[level]);
